@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Install and check what lco-kit needs beyond npm. Idempotent: a second run only checks.
+#
+#   bash environment/install.sh          # install what is missing (apt needs root), then check
+#   bash environment/install.sh --check  # check only; exit 1 and say what is missing
+#
+# What it sets up:
+#   - Debian Jupyter (nbconvert, nbclient, ipykernel) for the system python3 (/usr/bin/python3)
+#   - Debian chromium for static (PNG/SVG) figure export through playwright-core
+#   - node_modules (npm ci) and the built kit in dist/
+#   - the tslab kernel, registered in the project-local prefix .jupyter/ (no global state)
+set -u
+cd "$(dirname "$0")/.."
+check_only=0
+[[ "${1:-}" == "--check" ]] && check_only=1
+
+APT_PKGS=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-core chromium)
+missing=()
+have_py_mod() { /usr/bin/python3 -c "import $1" >/dev/null 2>&1; }
+have_py_mod nbclient || missing+=(python3-nbclient)
+have_py_mod nbconvert || missing+=(jupyter-nbconvert)
+have_py_mod ipykernel || missing+=(python3-ipykernel)
+have_py_mod jupyter_client || missing+=(jupyter-client)
+command -v jupyter >/dev/null 2>&1 || missing+=(jupyter-core)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+
+if ((${#missing[@]})); then
+  if ((check_only)); then
+    echo "missing Debian packages: ${missing[*]}"
+  elif [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${APT_PKGS[@]}" >/dev/null \
+      || { echo "apt-get install failed"; exit 1; }
+    missing=()
+  else
+    echo "missing Debian packages: ${missing[*]}"
+    echo "install them as root with:"
+    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${APT_PKGS[*]}"
+    echo "(chromium is only needed for PNG/SVG figure export; notebooks need the Jupyter packages)"
+  fi
+fi
+
+if [[ ! -d node_modules/@tensorflow/tfjs || ! -e node_modules/lco-kit ]]; then
+  if ((check_only)); then echo "node_modules missing: run npm ci"; missing+=(node_modules);
+  else npm ci --no-audit --no-fund || { echo "npm ci failed"; exit 1; }; fi
+fi
+if [[ ! -f dist/index.js ]]; then
+  if ((check_only)); then echo "dist/ missing: run npm run build"; missing+=(dist);
+  else npm run -s build || { echo "build failed"; exit 1; }; fi
+fi
+
+# The tslab kernel, in a project-local Jupyter prefix. kernel.json has no absolute paths; Jupyter
+# finds it through JUPYTER_PATH and the kernel through node_modules/.bin on PATH (scripts do both).
+KDIR=.jupyter/share/jupyter/kernels/tslab
+if [[ ! -f $KDIR/kernel.json ]]; then
+  if ((check_only)); then echo "tslab kernel not registered in .jupyter/"; missing+=(tslab-kernel);
+  else
+    mkdir -p "$KDIR"
+    cat > "$KDIR/kernel.json" <<'JSON'
+{"argv": ["tslab", "kernel", "--config-path", "{connection_file}"], "display_name": "TypeScript (lco-kit)", "language": "typescript"}
+JSON
+  fi
+fi
+
+if ((${#missing[@]})); then exit 1; fi
+echo "environment ok: $(node --version), jupyter $(/usr/bin/python3 -c 'import nbclient;print("nbclient", nbclient.__version__)'), chromium $([[ -x /usr/bin/chromium ]] && echo yes || echo no)"
