@@ -13,3 +13,23 @@ export type { BackendName, BackendInfo, InitBackendOptions } from "./backend";
 
 /** The kit's version (kept equal to package.json). */
 export const version = "0.1.0";
+
+// Areas, each re-exported as a namespace: `lco.probes.anisotropy(...)`.
+import * as probes from "./probes";
+import * as io from "./io";
+import * as runs from "./runs";
+import * as retrieval from "./retrieval";
+import * as stats from "./stats";
+import * as figures from "./figures";
+import * as display from "./display";
+import * as exercises from "./exercises";
+import * as paper from "./paper";
+import * as nn from "./nn";
+import * as train from "./train";
+import * as world from "./world";
+import * as organism from "./organism";
+export { probes, io, runs, retrieval, stats, figures, display, exercises, paper, nn, train, world, organism };
+export { PROFILES, profileFromEnv, byProfile } from "./config";
+export type { Profile } from "./config";
+export { writeFileAtomic, writeJsonAtomic } from "./io/atomic";
+export type { PlotlyFigure, FigureSpec } from "./figures/types";

@@ -1,0 +1,35 @@
+/**
+ * The contract every `lco` sub-command implements. `src/cli/registry.ts` lists the commands;
+ * `src/cli/main.ts` dispatches `lco <name> ...args` to `run`.
+ *
+ * Exit codes: 0 success; 2 bad input or usage (throw {@link UsageError}); 1 anything else.
+ * With `--json`, the last line a command prints to stdout is one JSON object.
+ *
+ * @module
+ */
+
+/** Thrown for bad input or usage; the CLI prints the message and exits with code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Where a command writes; injectable so tests can capture output without spawning. */
+export interface CliIO {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** One sub-command of `lco`. */
+export interface Command {
+  /** Sub-command name, e.g. `"anisotropy"`; may contain a space for groups (`"bench train"`). */
+  name: string;
+  /** One line for `lco --help`. */
+  summary: string;
+  /** Full usage text for `lco <name> --help`. */
+  usage: string;
+  /** Run with the arguments after the name. Resolves to the exit code. */
+  run(argv: string[], io: CliIO): Promise<number>;
+}

@@ -1,0 +1,2 @@
+/** The `display` area. Named exports only. @module */
+export {};

@@ -1,0 +1,2 @@
+/** The `exercises` area. Named exports only. @module */
+export {};

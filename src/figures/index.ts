@@ -1,0 +1,2 @@
+/** The `figures` area. Named exports only. @module */
+export {};

@@ -1,0 +1,2 @@
+/** The `io` area. Named exports only. @module */
+export {};

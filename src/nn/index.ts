@@ -1,0 +1,2 @@
+/** The `nn` area. Named exports only. @module */
+export {};

@@ -1,0 +1,2 @@
+/** The `organism` area. Named exports only. @module */
+export {};

@@ -1,0 +1,2 @@
+/** The `paper` area. Named exports only. @module */
+export {};

@@ -1,0 +1,2 @@
+/** The `probes` area. Named exports only. @module */
+export {};

@@ -1,0 +1,2 @@
+/** The `retrieval` area. Named exports only. @module */
+export {};

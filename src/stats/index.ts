@@ -1,0 +1,2 @@
+/** The `stats` area. Named exports only. @module */
+export {};

@@ -1,0 +1,2 @@
+/** The `train` area. Named exports only. @module */
+export {};

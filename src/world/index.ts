@@ -1,0 +1,2 @@
+/** The `world` area. Named exports only. @module */
+export {};
