@@ -140,3 +140,26 @@ export function stackLayers(ms: readonly Matrix[]): NdArray {
   });
   return { data, shape: [ms.length, rows, cols], dtype: "float32" };
 }
+
+/**
+ * Throw if any value is NaN or ±Inf, naming the first bad row and column.
+ * @param name used in the message, e.g. `"A.npy"`.
+ */
+export function assertFinite(m: Matrix, name = "matrix"): void {
+  const { data, cols } = m;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      throw new Error(`${name} has a non-finite value ${data[i]} at row ${Math.floor(i / cols)}, column ${i % cols}`);
+    }
+  }
+}
+
+/** Throw if any row has zero L2 norm (cosine is undefined there), naming the row. */
+export function assertNonZeroRows(m: Matrix, name = "matrix"): void {
+  for (let i = 0; i < m.rows; i++) {
+    const r = row(m, i);
+    let s = 0;
+    for (let j = 0; j < r.length; j++) s += r[j] * r[j];
+    if (s === 0) throw new Error(`${name} row ${i} has zero norm; cosine similarity is undefined for it`);
+  }
+}
