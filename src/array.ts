@@ -8,6 +8,17 @@
  * @module
  */
 
+/**
+ * Bad input (a wrong shape, a NaN, a zero-norm row, k out of range, a corrupt file). The CLI maps
+ * it to exit code 2; everything else is a bug (exit 1). The message always names the bad value.
+ */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InputError";
+  }
+}
+
 /** Element types the kit reads and writes. */
 export type DType = "float16" | "float32" | "float64" | "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16" | "uint32" | "bool";
 
@@ -54,10 +65,10 @@ export function sizeOf(shape: readonly number[]): number {
 /** Build a matrix, checking that `data.length === rows * cols`. */
 export function matrix(data: FloatArray, rows: number, cols: number): Matrix {
   if (!(Number.isInteger(rows) && rows >= 0 && Number.isInteger(cols) && cols >= 0)) {
-    throw new Error(`invalid matrix shape [${rows}, ${cols}]`);
+    throw new InputError(`invalid matrix shape [${rows}, ${cols}]`);
   }
   if (data.length !== rows * cols) {
-    throw new Error(`matrix data has ${data.length} values; shape [${rows}, ${cols}] needs ${rows * cols}`);
+    throw new InputError(`matrix data has ${data.length} values; shape [${rows}, ${cols}] needs ${rows * cols}`);
   }
   return { data, rows, cols };
 }
@@ -84,7 +95,7 @@ function toFloat(data: AnyTypedArray): FloatArray {
 export function toMatrix(x: MatrixLike, name = "matrix"): Matrix {
   if (isMatrix(x)) return x;
   if (isNdArray(x)) {
-    if (x.shape.length !== 2) throw new Error(`${name} must be 2-D [n, d]; got shape [${x.shape.join(", ")}]`);
+    if (x.shape.length !== 2) throw new InputError(`${name} must be 2-D [n, d]; got shape [${x.shape.join(", ")}]`);
     return matrix(toFloat(x.data), x.shape[0], x.shape[1]);
   }
   if (Array.isArray(x)) {
@@ -93,12 +104,12 @@ export function toMatrix(x: MatrixLike, name = "matrix"): Matrix {
     const data = new Float64Array(rows * cols);
     for (let i = 0; i < rows; i++) {
       const row = x[i];
-      if (row.length !== cols) throw new Error(`${name} row ${i} has ${row.length} values; row 0 has ${cols}`);
+      if (row.length !== cols) throw new InputError(`${name} row ${i} has ${row.length} values; row 0 has ${cols}`);
       for (let j = 0; j < cols; j++) data[i * cols + j] = row[j];
     }
     return { data, rows, cols };
   }
-  throw new Error(`${name} is not a matrix (expected Matrix, 2-D NdArray or number[][])`);
+  throw new InputError(`${name} is not a matrix (expected Matrix, 2-D NdArray or number[][])`);
 }
 
 /** Row `i` of a matrix as a subarray view (no copy). */
@@ -119,7 +130,7 @@ export function toRows(m: Matrix): number[][] {
  */
 export function layers(x: NdArray, name = "array"): Matrix[] {
   if (x.shape.length === 2) return [toMatrix(x, name)];
-  if (x.shape.length !== 3) throw new Error(`${name} must be [n, d] or [layers, n, d]; got shape [${x.shape.join(", ")}]`);
+  if (x.shape.length !== 3) throw new InputError(`${name} must be [n, d] or [layers, n, d]; got shape [${x.shape.join(", ")}]`);
   const [L, n, d] = x.shape;
   const data = toFloat(x.data);
   const out: Matrix[] = [];
@@ -129,12 +140,12 @@ export function layers(x: NdArray, name = "array"): Matrix[] {
 
 /** Stack equally-shaped matrices into a `[L, n, d]` float32 array. */
 export function stackLayers(ms: readonly Matrix[]): NdArray {
-  if (ms.length === 0) throw new Error("stackLayers needs at least one matrix");
+  if (ms.length === 0) throw new InputError("stackLayers needs at least one matrix");
   const { rows, cols } = ms[0];
   const data = new Float32Array(ms.length * rows * cols);
   ms.forEach((m, l) => {
     if (m.rows !== rows || m.cols !== cols) {
-      throw new Error(`layer ${l} has shape [${m.rows}, ${m.cols}]; layer 0 has [${rows}, ${cols}]`);
+      throw new InputError(`layer ${l} has shape [${m.rows}, ${m.cols}]; layer 0 has [${rows}, ${cols}]`);
     }
     data.set(m.data, l * rows * cols);
   });
@@ -149,7 +160,7 @@ export function assertFinite(m: Matrix, name = "matrix"): void {
   const { data, cols } = m;
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      throw new Error(`${name} has a non-finite value ${data[i]} at row ${Math.floor(i / cols)}, column ${i % cols}`);
+      throw new InputError(`${name} has a non-finite value ${data[i]} at row ${Math.floor(i / cols)}, column ${i % cols}`);
     }
   }
 }
@@ -160,6 +171,6 @@ export function assertNonZeroRows(m: Matrix, name = "matrix"): void {
     const r = row(m, i);
     let s = 0;
     for (let j = 0; j < r.length; j++) s += r[j] * r[j];
-    if (s === 0) throw new Error(`${name} row ${i} has zero norm; cosine similarity is undefined for it`);
+    if (s === 0) throw new InputError(`${name} row ${i} has zero norm; cosine similarity is undefined for it`);
   }
 }

@@ -6,7 +6,7 @@
  */
 export { rng, splitSeed, shuffle, permutation, sampleIndices, choice, normalArray } from "./random";
 export type { Rng } from "./random";
-export { matrix, toMatrix, row, toRows, layers, stackLayers, sizeOf, assertFinite, assertNonZeroRows } from "./array";
+export { matrix, toMatrix, row, toRows, layers, stackLayers, sizeOf, assertFinite, assertNonZeroRows, InputError } from "./array";
 export type { DType, FloatArray, AnyTypedArray, NdArray, Matrix, MatrixLike } from "./array";
 export { initBackend, backendInfo, describeBackend, patchWasmKernels } from "./backend";
 export type { BackendName, BackendInfo, InitBackendOptions } from "./backend";

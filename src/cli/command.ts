@@ -2,14 +2,20 @@
  * The contract every `lco` sub-command implements. `src/cli/registry.ts` lists the commands;
  * `src/cli/main.ts` dispatches `lco <name> ...args` to `run`.
  *
- * Exit codes: 0 success; 2 bad input or usage (throw {@link UsageError}); 1 anything else.
+ * Exit codes: 0 success; 2 bad input or usage (any `InputError`, including {@link UsageError});
+ * 1 anything else.
  * With `--json`, the last line a command prints to stdout is one JSON object.
  *
  * @module
  */
 
-/** Thrown for bad input or usage; the CLI prints the message and exits with code 2. */
-export class UsageError extends Error {
+import { InputError } from "../array";
+
+/**
+ * Thrown for bad usage (unknown flag, missing argument). Like any {@link InputError}, the CLI
+ * prints the message and exits with code 2.
+ */
+export class UsageError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
