@@ -1,0 +1,249 @@
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  canonicalJson, configHash, runDir, configDiff, runOrLoad, runOrLoadDetailed, loadRun, listRuns,
+  JobLog, readJsonl, checkpointed, definePreset, resolveConfig, RUN_FORMAT,
+} from "../src/runs";
+import { InputError } from "../src/array";
+
+const made: string[] = [];
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "lco-runs-test-"));
+  made.push(d);
+  return d;
+}
+after(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
+test("canonical JSON sorts keys recursively; configHash is stable across key order", () => {
+  assert.equal(canonicalJson({ b: 1, a: { d: [3, 1], c: "x" } }), '{"a":{"c":"x","d":[3,1]},"b":1}');
+  const h1 = configHash({ lr: 0.001, enc: { d: 64, h: 4 }, tags: ["a", "b"] });
+  const h2 = configHash({ tags: ["a", "b"], enc: { h: 4, d: 64 }, lr: 0.001 });
+  assert.equal(h1, h2);
+  assert.match(h1, /^[0-9a-f]{64}$/);
+  // sha256 of the canonical text; echo -n '{"a":1}' | sha256sum
+  assert.equal(configHash({ a: 1 }), "015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862");
+  assert.notEqual(configHash({ lr: 0.001 }), configHash({ lr: 0.002 }));
+  assert.notEqual(configHash({ tags: ["a", "b"] }), configHash({ tags: ["b", "a"] }));
+  assert.throws(() => configHash({ lr: NaN }), /config.lr = NaN/);
+  assert.throws(() => configHash({ f: () => 1 }), /config.f: a function/);
+});
+
+const PRESET = definePreset({
+  name: "align",
+  defaults: { lr: 0.001, numSteps: 500, act: "gelu", enc: { d: 64 } },
+  profiles: { smoke: { numSteps: 20 } },
+});
+
+test("runDir names the keys that differ from the preset, plus a hash", () => {
+  const root = path.join("runs");
+  const def = runDir(root, PRESET, PRESET.defaults, 1);
+  assert.match(def, /^runs\/align\/defaults__[0-9a-f]{8}\/seed-1$/);
+  const cfg = resolveConfig(PRESET, { lr: 3e-4, "enc.d": 32, act: "re lu/x" }, { profile: "smoke" });
+  const d = runDir(root, PRESET, cfg, 7);
+  const folder = path.basename(path.dirname(d));
+  assert.equal(folder, `act-re~lu~x_enc.d-32_lr-0.0003_numSteps-20__${configHash(cfg).slice(0, 8)}`);
+  assert.equal(path.basename(d), "seed-7");
+  // Seeds share the config folder; a `seed` field inside the config does not split it.
+  const withSeed = (seed: number) => ({ ...cfg, seed }) as unknown as typeof cfg;
+  assert.equal(path.dirname(runDir(root, PRESET, withSeed(1), 1)), path.dirname(runDir(root, PRESET, withSeed(2), 2)));
+  // Same config in another key order → same folder.
+  const reordered = { numSteps: cfg.numSteps, enc: cfg.enc, act: cfg.act, lr: cfg.lr };
+  assert.equal(runDir(root, PRESET, reordered, 7), d);
+  // An experiment name with explicit defaults works too; long names are cut and keep the hash.
+  const long = runDir(root, "exp", { a: "x".repeat(200) }, 0, { defaults: { a: "" } });
+  assert.ok(path.basename(path.dirname(long)).length < 100);
+  assert.match(long, /\+more__[0-9a-f]{8}\/seed-0$/);
+  assert.throws(() => runDir(root, PRESET, cfg, 1.5), /need an integer, got 1.5/);
+  assert.throws(() => runDir(root, "../evil", cfg, 1), /invalid experiment name/);
+  assert.deepEqual(configDiff({ a: 1, b: { c: 2 } }, { a: 1, b: { c: 3 } }), [["b.c", 3]]);
+});
+
+test("runOrLoad computes once, then loads; meta and config are written", async () => {
+  const dir = path.join(tmp(), "run");
+  let calls = 0;
+  const cfg = { lr: 0.1, n: 3 };
+  const compute = () => {
+    calls++;
+    return { score: 0.75, values: [1, 2, 3] };
+  };
+  const a = await runOrLoadDetailed({ dir, cfg, compute, seed: 4, profile: "smoke" });
+  assert.equal(a.loaded, false);
+  assert.equal(calls, 1);
+  const b = await runOrLoadDetailed({ dir, cfg: { n: 3, lr: 0.1 }, compute, seed: 4 });
+  assert.equal(b.loaded, true);
+  assert.equal(calls, 1);
+  assert.deepEqual(b.value, a.value);
+  assert.deepEqual(a.value, { score: 0.75, values: [1, 2, 3] });
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, "meta.json"), "utf8"));
+  assert.equal(meta.format, RUN_FORMAT);
+  assert.equal(meta.seed, 4);
+  assert.equal(meta.profile, "smoke");
+  assert.equal(meta.nodeVersion, process.version);
+  assert.match(meta.tfjsVersion, /^\d+\.\d+\.\d+/);
+  assert.ok(meta.durationSec >= 0);
+  const config = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"));
+  assert.deepEqual(config.config, cfg);
+  const stored = loadRun(dir);
+  assert.equal(stored?.configHash, configHash(cfg));
+  assert.equal(stored?.seed, 4);
+  assert.equal(a.configHash, configHash(cfg));
+  // Another seed is another run, even in the same folder.
+  await runOrLoad({ dir, cfg, compute, seed: 5 });
+  assert.equal(calls, 2);
+  // force recomputes.
+  await runOrLoad({ dir, cfg, compute, seed: 5, force: true });
+  assert.equal(calls, 3);
+});
+
+test("runOrLoad recomputes on a config change and can refuse instead", async () => {
+  const dir = path.join(tmp(), "run");
+  let calls = 0;
+  const compute = ({ cfg }: { cfg: { lr: number } }) => {
+    calls++;
+    return cfg.lr * 10;
+  };
+  assert.equal(await runOrLoad({ dir, cfg: { lr: 0.1 }, compute }), 1);
+  assert.equal(await runOrLoad({ dir, cfg: { lr: 0.2 }, compute }), 2);
+  assert.equal(calls, 2);
+  // The stale (lr 0.1) result is gone; asking for lr 0.2 again loads.
+  assert.equal(await runOrLoad({ dir, cfg: { lr: 0.2 }, compute }), 2);
+  assert.equal(calls, 2);
+  await assert.rejects(runOrLoad({ dir, cfg: { lr: 0.3 }, compute, onMismatch: "throw" }), (e: unknown) => e instanceof InputError && /holds a run of config/.test(e.message));
+  assert.equal(calls, 2);
+  // …and the refused call left the stored run intact.
+  assert.equal(await runOrLoad({ dir, cfg: { lr: 0.2 }, compute }), 2);
+  assert.equal(calls, 2);
+});
+
+test("a compute that throws leaves no result.json; encode/decode round-trips", async () => {
+  const dir = path.join(tmp(), "run");
+  await assert.rejects(runOrLoad({ dir, cfg: { a: 1 }, compute: () => { throw new Error("boom"); } }), /boom/);
+  assert.equal(fs.existsSync(path.join(dir, "result.json")), false);
+  assert.equal(loadRun(dir), null);
+  // A failed recompute after a config change also leaves no (stale) result behind.
+  await runOrLoad({ dir, cfg: { a: 2 }, compute: () => 2 });
+  await assert.rejects(runOrLoad({ dir, cfg: { a: 3 }, compute: () => { throw new Error("boom"); } }), /boom/);
+  assert.equal(fs.existsSync(path.join(dir, "result.json")), false);
+  // No temp files are left in the folder.
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith(".tmp")), []);
+
+  const dir2 = path.join(tmp(), "typed");
+  const opts = {
+    dir: dir2,
+    cfg: { n: 3 },
+    compute: () => new Float32Array([0.5, 1.5, 2.5]),
+    encode: (v: Float32Array) => Array.from(v),
+    decode: (j: unknown) => Float32Array.from(j as number[]),
+  };
+  const first = await runOrLoadDetailed(opts);
+  const second = await runOrLoadDetailed(opts);
+  assert.ok(first.value instanceof Float32Array && second.value instanceof Float32Array);
+  assert.deepEqual(Array.from(second.value), [0.5, 1.5, 2.5]);
+  assert.equal(second.loaded, true);
+});
+
+test("listRuns finds finished runs by folder", async () => {
+  const root = tmp();
+  const cfg = resolveConfig(PRESET, {}, { profile: "smoke" });
+  for (const seed of [2, 1]) await runOrLoad({ dir: runDir(root, PRESET, cfg, seed), cfg, seed, compute: () => seed / 10 });
+  fs.mkdirSync(runDir(root, PRESET, cfg, 3), { recursive: true }); // unfinished: no result.json
+  const runs = listRuns(root, "align");
+  assert.deepEqual(runs.map((r) => r.seed), [1, 2]);
+  assert.deepEqual(runs[0].config, cfg);
+});
+
+test("JobLog ignores a torn last line and repairs it before appending", () => {
+  const file = path.join(tmp(), "m", "metrics.jsonl");
+  const log = new JobLog<{ step: number; loss: number }>(file);
+  assert.equal(log.lastStep(), -1);
+  log.append({ step: 0, loss: 1.5 });
+  log.append({ step: 1, loss: 1.2 });
+  // Simulate a process killed mid-write.
+  fs.appendFileSync(file, '{"step": 2, "lo');
+  const r = readJsonl(file);
+  assert.equal(r.tornTail, true);
+  assert.deepEqual(r.records, [{ step: 0, loss: 1.5 }, { step: 1, loss: 1.2 }]);
+  const resumed = new JobLog<{ step: number; loss: number }>(file);
+  assert.equal(resumed.lastStep(), 1);
+  resumed.append({ step: 2, loss: 1.0 });
+  assert.equal(fs.readFileSync(file, "utf8"), '{"step":0,"loss":1.5}\n{"step":1,"loss":1.2}\n{"step":2,"loss":1}\n');
+  assert.equal(readJsonl(file).tornTail, false);
+  // Corruption in the middle is an error, naming the line.
+  fs.writeFileSync(file, '{"step":0}\nnot json\n{"step":2}\n');
+  assert.throws(() => readJsonl(file), /line 2 is not valid JSON/);
+  // A complete last line without a newline is kept, and gets its newline on append.
+  fs.writeFileSync(file, '{"step":0}');
+  const l3 = new JobLog(file);
+  assert.equal(l3.length, 1);
+  l3.append({ step: 1 });
+  assert.equal(fs.readFileSync(file, "utf8"), '{"step":0}\n{"step":1}\n');
+  assert.throws(() => l3.append({ step: 2, loss: NaN }), /"loss" is NaN/);
+});
+
+test("a loop interrupted mid-way resumes from the JobLog without redoing steps", () => {
+  const file = path.join(tmp(), "metrics.jsonl");
+  const work: number[] = [];
+  const train = (failAt: number | null) => {
+    const log = new JobLog<{ step: number; value: number }>(file);
+    for (let step = log.lastStep() + 1; step < 10; step++) {
+      if (step === failAt) throw new Error(`interrupted at ${step}`);
+      work.push(step);
+      log.append({ step, value: step * step });
+    }
+    return log.read();
+  };
+  assert.throws(() => train(6), /interrupted at 6/);
+  const records = train(null);
+  assert.deepEqual(work, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(records.map((r) => r.value), [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
+});
+
+test("checkpointed resumes after an interruption without redoing finished steps", async () => {
+  const dir = tmp();
+  const calls: string[] = [];
+  let fail = true;
+  const steps = [
+    { name: "data", run: () => { calls.push("data"); return [1, 2, 3]; } },
+    { name: "train", run: (d: Record<string, unknown>) => { calls.push("train"); return (d.data as number[]).reduce((a, b) => a + b); } },
+    { name: "probe", run: (d: Record<string, unknown>) => { calls.push("probe"); if (fail) throw new Error("killed"); return (d.train as number) * 2; } },
+  ];
+  await assert.rejects(checkpointed(dir, steps), /killed/);
+  assert.deepEqual(calls, ["data", "train", "probe"]);
+  assert.equal(fs.existsSync(path.join(dir, "steps", "probe.json")), false);
+  fail = false;
+  const out = await checkpointed(dir, steps);
+  assert.deepEqual(calls, ["data", "train", "probe", "probe"]);
+  assert.deepEqual(out, { data: [1, 2, 3], train: 6, probe: 12 });
+  await assert.rejects(checkpointed(dir, [steps[0], steps[0]]), /used twice/);
+});
+
+test("the seed workflow: one runOrLoad per seed, then mean ± t-interval over seeds", async () => {
+  const { summarizeSeeds } = await import("../src/stats");
+  const { rng } = await import("../src/random");
+  const root = tmp();
+  const cfg = resolveConfig(PRESET, { lr: 0.01 }, { profile: "smoke" });
+  let calls = 0;
+  const measure = (seed: number) => {
+    calls++;
+    return { score: 0.5 + 0.01 * rng(seed).normal() };
+  };
+  const runAll = async () => {
+    const records = [];
+    for (const seed of [1, 2, 3]) {
+      const r = await runOrLoad({ dir: runDir(root, PRESET, cfg, seed), cfg, seed, compute: () => measure(seed) });
+      records.push({ seed, value: r.score });
+    }
+    return summarizeSeeds(records);
+  };
+  const first = await runAll();
+  const second = await runAll();
+  assert.equal(calls, 3);
+  assert.deepEqual(second, first);
+  assert.deepEqual(first.values, [1, 2, 3].map((s) => 0.5 + 0.01 * rng(s).normal()));
+  assert.equal(listRuns(root, "align").length, 3);
+});
