@@ -1,7 +1,12 @@
 /**
  * Every `lco` sub-command, in the order `lco --help` lists them. Add one import and one entry per
- * command; nothing else needs to change.
+ * command; nothing else needs to change (`main.ts` dispatches by name, including two-word names
+ * such as `"bench train"`).
  */
 import type { Command } from "./command";
+import { alignCommand } from "./align";
+import { anisotropyCommand } from "./anisotropy";
+import { retrievalCommand } from "./retrieval";
 
-export const COMMANDS: Command[] = [];
+/** The command table `main()` dispatches over (order = `lco --help` order). */
+export const COMMANDS: Command[] = [anisotropyCommand, alignCommand, retrievalCommand];

@@ -1,0 +1,225 @@
+/**
+ * The blocked similarity engine shared by the probes and by retrieval.
+ *
+ * Every kNN metric, the Gram-matrix form of CKA and every retrieval score needs dot products
+ * `A_i · B_j` for all pairs. For n = 20,000 items the full n × n matrix is 400M values (1.6 GB in
+ * float32), too much for the wasm heap once a few copies exist. So we never build it: we compute
+ * one **row block** `A[s : s+r] · Bᵀ` (r × m values) at a time, hand it to the caller, and forget
+ * it. Callers stream what they need out of each block (top-k per row, sums, ranks).
+ *
+ * Two engines compute a block:
+ *  - `"js"`: plain float64 loops. About 1 GFLOP/s, but exact to float64, so small problems
+ *    (tests, n ≈ 1000) agree with a float64 reference to ~1e-15.
+ *  - `"tfjs"`: `tf.matMul` on the active TF.js backend (wasm: 25–36 GFLOP/s, float32). Bᵀ is
+ *    uploaded once, transposed once, and reused for every block, because the wasm matMul is
+ *    10–30× slower when asked to transpose (shared/stack-notes.md §4.3).
+ *
+ * `"auto"` (the default) uses `"js"` while `rows · cols · d ≤ JS_ENGINE_MAX_WORK` and `"tfjs"`
+ * above it. The tfjs engine needs `await initBackend()` first (we check, because TF.js would
+ * otherwise silently pick its slow pure-JS `cpu` backend).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { FloatArray, Matrix } from "../array";
+import { InputError } from "../array";
+import { backendInfo } from "../backend";
+
+/** Which engine computes similarity blocks; see the module comment. */
+export type SimilarityEngine = "auto" | "js" | "tfjs";
+
+/** Options shared by every blocked computation. */
+export interface BlockOptions {
+  /**
+   * Rows per block. Default: as many as fit in {@link DEFAULT_BLOCK_VALUES} values
+   * (`floor(2^24 / cols)`, at least 1). Tests force small values to check that blocking does not
+   * change results.
+   */
+  blockRows?: number;
+  /** Default `"auto"`. */
+  engine?: SimilarityEngine;
+}
+
+/**
+ * Multiply–adds (`rows · cols · d`) up to which `"auto"` uses the exact float64 JS engine.
+ * 3e7 is about 30–60 ms of JS; above it tfjs is faster even with its per-call overhead.
+ */
+export const JS_ENGINE_MAX_WORK = 3e7;
+
+/** Default block size in values (2^24 = 16.8M values, 64 MB as float32). */
+export const DEFAULT_BLOCK_VALUES = 1 << 24;
+
+/** Resolve `"auto"` for a problem of `work` multiply–adds. */
+export function resolveEngine(work: number, engine: SimilarityEngine = "auto"): "js" | "tfjs" {
+  if (engine !== "auto" && engine !== "js" && engine !== "tfjs") {
+    throw new InputError(`invalid engine; expected "auto", "js" or "tfjs", got "${String(engine)}"`);
+  }
+  const chosen = engine === "auto" ? (work <= JS_ENGINE_MAX_WORK ? "js" : "tfjs") : engine;
+  if (chosen === "tfjs" && backendInfo() === null) {
+    throw new Error(
+      `the tfjs similarity engine needs a backend: call \`await initBackend()\` first ` +
+        `(problem size ${work.toExponential(2)} multiply-adds; engine "${engine}")`,
+    );
+  }
+  return chosen;
+}
+
+/** Default rows per block for blocks that are `cols` wide. */
+export function defaultBlockRows(cols: number, total: number, blockRows?: number): number {
+  if (blockRows !== undefined) {
+    if (!(Number.isInteger(blockRows) && blockRows >= 1)) {
+      throw new InputError(`invalid blockRows; need an integer ≥ 1, got ${blockRows}`);
+    }
+    return Math.min(blockRows, Math.max(total, 1));
+  }
+  return Math.max(1, Math.min(Math.max(total, 1), Math.floor(DEFAULT_BLOCK_VALUES / Math.max(cols, 1))));
+}
+
+/** Copy (or reuse) data as float32 for upload to TF.js. */
+function asFloat32(data: FloatArray): Float32Array {
+  return data instanceof Float32Array ? data : Float32Array.from(data);
+}
+
+/**
+ * A source of row blocks of `A · Bᵀ` (`A [n, d]`, `B [m, d]`). Create with
+ * {@link similarityBlocks}; always call `dispose()` (it frees the uploaded Bᵀ tensor).
+ */
+export interface SimilarityBlocks {
+  /** `n` (rows of A). */
+  readonly rows: number;
+  /** `m` (rows of B). */
+  readonly cols: number;
+  /** Rows per block to request. */
+  readonly blockRows: number;
+  /** The engine in use. */
+  readonly engine: "js" | "tfjs";
+  /**
+   * Rows `start .. start+count-1` of `A · Bᵀ`, restricted to columns `colStart .. colEnd-1`
+   * (default: all `m` columns; anisotropy only needs the lower triangle, the symmetric kNN scan
+   * the upper one). Row-major `[count, colEnd − colStart]`. The array is owned by the caller.
+   */
+  block(start: number, count: number, colStart?: number, colEnd?: number): FloatArray;
+  /** Free the uploaded tensors. Idempotent. */
+  dispose(): void;
+}
+
+/**
+ * Open a blocked view of `A · Bᵀ`. Both matrices must have the same number of columns.
+ * Rows are used as given (normalise them first for cosine similarity).
+ */
+export function similarityBlocks(A: Matrix, B: Matrix, opts: BlockOptions = {}): SimilarityBlocks {
+  if (A.cols !== B.cols) {
+    throw new InputError(`similarity needs equal feature sizes; got ${A.cols} and ${B.cols} columns`);
+  }
+  const n = A.rows, m = B.rows, d = A.cols;
+  const engine = resolveEngine(n * m * d, opts.engine);
+  const blockRows = defaultBlockRows(m, n, opts.blockRows);
+  if (engine === "js") {
+    return {
+      rows: n, cols: m, blockRows, engine,
+      block(start, count, colStart = 0, colEnd = m) {
+        const a = A.data, b = B.data;
+        const width = colEnd - colStart;
+        const out = new Float64Array(count * width);
+        for (let r = 0; r < count; r++) {
+          const ai = (start + r) * d;
+          const o = r * width - colStart;
+          for (let j = colStart; j < colEnd; j++) {
+            const bj = j * d;
+            let s = 0;
+            for (let t = 0; t < d; t++) s += a[ai + t] * b[bj + t];
+            out[o + j] = s;
+          }
+        }
+        return out;
+      },
+      dispose() {},
+    };
+  }
+  // tfjs: upload B once and transpose it once to [d, m], so each block is an untransposed matMul.
+  let bt: tf.Tensor2D | null = tf.tidy(() => tf.transpose(tf.tensor2d(asFloat32(B.data), [m, d])) as tf.Tensor2D);
+  const a32 = asFloat32(A.data);
+  return {
+    rows: n, cols: m, blockRows, engine,
+    block(start, count, colStart = 0, colEnd = m) {
+      if (bt === null) throw new Error("similarity blocks used after dispose()");
+      const right = bt;
+      const out = tf.tidy(() => {
+        const a = tf.tensor2d(a32.subarray(start * d, (start + count) * d), [count, d]);
+        const cols = colStart === 0 && colEnd === m ? right : tf.slice(right, [0, colStart], [d, colEnd - colStart]);
+        return tf.matMul(a, cols);
+      });
+      try {
+        return out.dataSync() as Float32Array;
+      } finally {
+        out.dispose();
+      }
+    },
+    dispose() {
+      if (bt !== null) bt.dispose();
+      bt = null;
+    },
+  };
+}
+
+/**
+ * Visit every row block of `A · Bᵀ` in order. `visit(start, count, block)` gets rows
+ * `start .. start+count-1` as a row-major `[count, m]` array.
+ */
+export function forEachSimilarityBlock(
+  A: Matrix,
+  B: Matrix,
+  visit: (start: number, count: number, block: FloatArray) => void,
+  opts: BlockOptions = {},
+): void {
+  const src = similarityBlocks(A, B, opts);
+  try {
+    for (let s = 0; s < src.rows; s += src.blockRows) {
+      const c = Math.min(src.blockRows, src.rows - s);
+      visit(s, c, src.block(s, c));
+    }
+  } finally {
+    src.dispose();
+  }
+}
+
+/**
+ * Cross-product `Xᵀ Y` (`X [n, p]`, `Y [n, q]` → `[p, q]`, float64), accumulated over row chunks
+ * so that no more than one chunk is uploaded at a time. Used by the feature-space form of CKA.
+ */
+export function crossProduct(X: Matrix, Y: Matrix, opts: BlockOptions = {}): Float64Array {
+  if (X.rows !== Y.rows) throw new InputError(`crossProduct needs equal row counts; got ${X.rows} and ${Y.rows}`);
+  const n = X.rows, p = X.cols, q = Y.cols;
+  const out = new Float64Array(p * q);
+  const engine = resolveEngine(n * p * q, opts.engine);
+  if (engine === "js") {
+    const x = X.data, y = Y.data;
+    for (let i = 0; i < n; i++) {
+      const xi = i * p, yi = i * q;
+      for (let a = 0; a < p; a++) {
+        const v = x[xi + a];
+        if (v === 0) continue;
+        const o = a * q;
+        for (let b = 0; b < q; b++) out[o + b] += v * y[yi + b];
+      }
+    }
+    return out;
+  }
+  // Chunks of rows; each chunk of X is transposed in JS while converting to float32 (cheap,
+  // O(chunk·p)), so the matMul itself is untransposed.
+  const chunk = defaultBlockRows(Math.max(p, q), n, opts.blockRows);
+  for (let s = 0; s < n; s += chunk) {
+    const c = Math.min(chunk, n - s);
+    const xt = new Float32Array(p * c);
+    for (let r = 0; r < c; r++) for (let a = 0; a < p; a++) xt[a * c + r] = X.data[(s + r) * p + a];
+    const yc = asFloat32(Y.data.subarray(s * q, (s + c) * q));
+    const t = tf.tidy(() => tf.matMul(tf.tensor2d(xt, [p, c]), tf.tensor2d(yc, [c, q])));
+    try {
+      const v = t.dataSync();
+      for (let i = 0; i < out.length; i++) out[i] += v[i];
+    } finally {
+      t.dispose();
+    }
+  }
+  return out;
+}
