@@ -6,14 +6,23 @@
  * `@tensorflow/tfjs-node`, when installed and loadable), then `wasm`, then the pure-JS `cpu`.
  * `LCO_BACKEND=wasm|cpu|tensorflow` forces one.
  *
- * On wasm we register two fixes measured in `shared/stack-notes.md` §4.3:
- *  1. a JS `UnsortedSegmentSum` kernel (the gradient of `gather`, missing on wasm), and
+ * On wasm we register a correctness fix and four speed patches (the first two are measured in
+ * `shared/stack-notes.md` §4.3, the others in `nn/fast.ts` and `test/backend.test.ts`):
+ *  1. a JS `UnsortedSegmentSum` kernel (the gradient of `gather`, missing on wasm);
  *  2. a transpose-first `BatchMatMul` wrapper (the stock kernel runs 10–30× slower when
- *     `transposeA`/`transposeB` is set, which is exactly what backprop asks for).
+ *     `transposeA`/`transposeB` is set, which is exactly what backprop asks for);
+ *  3. a cache-blocked JS `Transpose` for perms that swap the last two axes (the stock kernel is
+ *     about 4× slower on the `[1024, 384]` transposes that the matMul fix creates);
+ *  4. an `Identity` that shares memory instead of copying (autodiff clones every saved tensor);
+ *  5. a hand-written WebAssembly SIMD kernel for batched matMuls of small matrices (attention),
+ *     which the stock kernel runs as a scalar loop.
+ * Fixes 2–5 only change speed; {@link setWasmPatches} switches them (the benchmark times
+ * "stock" kernels this way). `patchWasm: false` turns them off; `UnsortedSegmentSum` always stays.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { bmmSimd, bmmSupported } from "./nn/wasm-bmm";
 
 /** Backend names the kit knows. */
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -46,8 +55,9 @@ export interface InitBackendOptions {
   /** Print one line describing the choice. Default `false`. */
   verbose?: boolean;
   /**
-   * Apply the wasm kernel fixes. Default `true`. Set `false` only to measure the stock
-   * backend (the training benchmark compares both).
+   * Apply the wasm speed patches (transpose-first BatchMatMul, blocked Transpose). Default `true`.
+   * Set `false` only to measure the stock kernels (the training benchmark compares both).
+   * `UnsortedSegmentSum` is registered either way when wasm is chosen.
    */
   patchWasm?: boolean;
 }
@@ -78,7 +88,7 @@ async function tryWasm(patch: boolean): Promise<void> {
   // Imported lazily: importing the wasm backend makes it the top-priority backend.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require("@tensorflow/tfjs-backend-wasm");
-  if (patch) patchWasmKernels();
+  patchWasmKernels({ matMul: patch, transpose: patch, identity: patch, batched: patch });
   if (!(await tf.setBackend("wasm"))) throw new Error("setBackend('wasm') returned false");
 }
 
@@ -90,7 +100,8 @@ async function tryWasm(patch: boolean): Promise<void> {
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const forced = options.backend ?? parseBackendName(process.env.LCO_BACKEND);
   const patch = options.patchWasm ?? true;
-  if (active && (!forced || forced === active.name) && (active.name !== "wasm" || patch === wasmPatched)) return active;
+  const speedPatched = patchState.matMul && patchState.transpose && patchState.identity && patchState.batched;
+  if (active && (!forced || forced === active.name) && (active.name !== "wasm" || patch === speedPatched)) return active;
   const candidates = forced ? [forced] : ORDER;
   const skipped: BackendInfo["skipped"] = [];
   for (const name of candidates) {
@@ -103,7 +114,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         name,
         tfjsVersion: tf.version.tfjs,
         reason: forced ? (options.backend ? "forced by option" : "forced by LCO_BACKEND") : "first available",
-        patches: name === "wasm" && wasmPatched ? ["UnsortedSegmentSum", "BatchMatMul:transpose-first"] : [],
+        patches: name === "wasm" ? patchNames() : [],
         skipped,
       };
       if (name === "wasm") {
@@ -147,15 +158,97 @@ interface WasmBackendLike {
   disposeData(dataId: unknown): boolean;
 }
 
-/**
- * Register the two wasm fixes. Must run before `tf.setBackend("wasm")`; idempotent.
- * Exported so that worker threads that build their own backend can apply the same fixes.
- */
-export function patchWasmKernels(): void {
-  if (wasmPatched) return;
+/** Which optional wasm kernel patches are on (see {@link setWasmPatches}). */
+export interface WasmPatches {
+  /** BatchMatMul with transposed operands runs as transpose + untransposed matMul. */
+  matMul: boolean;
+  /** Transposes that swap the last two axes run as a cache-blocked JS loop. */
+  transpose: boolean;
+  /**
+   * `Identity` shares the input's memory (reference-counted, as on the cpu backend) instead of
+   * copying it. Autodiff clones every tensor it saves for the backward pass through Identity, so
+   * the stock kernel copies most activations once per step.
+   */
+  identity: boolean;
+  /**
+   * Batched matMuls (batch > 1, no broadcasting, N a multiple of 4 up to 64) run in a hand-written
+   * WebAssembly SIMD kernel (`nn/wasm-bmm.ts`) instead of the stock kernel's scalar loop —
+   * attention's `[B·H, T, hd]` products, 15–40× faster.
+   */
+  batched: boolean;
+}
 
-  // 1. UnsortedSegmentSum: out[segmentIds[i], ...] += x[i, ...]. Ids outside [0, numSegments)
-  //    are skipped, as in the TF definition. Plain JS; it matches the cpu kernel exactly.
+const patchState: WasmPatches = { matMul: false, transpose: false, identity: false, batched: false };
+let stockBatchMatMul: tf.KernelConfig | undefined;
+let stockTranspose: tf.KernelConfig | undefined;
+let stockIdentity: tf.KernelConfig | undefined;
+
+/** Names of the wasm patches currently applied, for {@link BackendInfo.patches}. */
+function patchNames(): string[] {
+  if (!wasmPatched) return [];
+  const out = ["UnsortedSegmentSum"];
+  if (patchState.matMul) out.push("BatchMatMul:transpose-first");
+  if (patchState.batched) out.push("BatchMatMul:simd-batched");
+  if (patchState.transpose) out.push("Transpose:blocked-js");
+  if (patchState.identity) out.push("Identity:shared");
+  return out;
+}
+
+/**
+ * Register the wasm fixes (the JS `UnsortedSegmentSum` kernel and, by default, both speed patches).
+ * Must run before `tf.setBackend("wasm")`; idempotent. Exported so that worker threads that build
+ * their own backend can apply the same fixes.
+ */
+export function patchWasmKernels(patches: Partial<WasmPatches> = {}): void {
+  if (!wasmPatched) {
+    registerSegmentSum();
+    stockBatchMatMul = tf.getKernel("BatchMatMul", "wasm");
+    stockTranspose = tf.getKernel("Transpose", "wasm");
+    stockIdentity = tf.getKernel("Identity", "wasm");
+    wasmPatched = true;
+  }
+  setWasmPatches({ matMul: true, transpose: true, identity: true, batched: true, ...patches });
+}
+
+/**
+ * Switch the two wasm *speed* patches on or off at any time (the kernel registry is consulted on
+ * every op call). `UnsortedSegmentSum` stays registered: without it no embedding can be trained on
+ * wasm. Used by the training benchmark to time stock and patched kernels in one process.
+ * @returns the previous state.
+ */
+export function setWasmPatches(patches: Partial<WasmPatches>): WasmPatches {
+  const prev = { ...patchState };
+  if (!wasmPatched) throw new Error("setWasmPatches: call patchWasmKernels() (or initBackend with wasm) first");
+  const want = { ...patchState, ...patches };
+  if (want.transpose !== patchState.transpose && stockTranspose) {
+    tf.unregisterKernel("Transpose", "wasm");
+    tf.registerKernel(want.transpose ? { ...stockTranspose, kernelFunc: fastTransposeKernel(stockTranspose) } : stockTranspose);
+    patchState.transpose = want.transpose;
+  }
+  if (want.identity !== patchState.identity && stockIdentity) {
+    tf.unregisterKernel("Identity", "wasm");
+    tf.registerKernel(want.identity ? { ...stockIdentity, kernelFunc: sharedIdentity } : stockIdentity);
+    patchState.identity = want.identity;
+  }
+  if ((want.matMul !== patchState.matMul || want.batched !== patchState.batched) && stockBatchMatMul) {
+    tf.unregisterKernel("BatchMatMul", "wasm");
+    const wrap = want.matMul || want.batched;
+    tf.registerKernel(wrap ? { ...stockBatchMatMul, kernelFunc: patchedMatMul(stockBatchMatMul, want.matMul, want.batched) } : stockBatchMatMul);
+    patchState.matMul = want.matMul;
+    patchState.batched = want.batched;
+  }
+  if (active && active.name === "wasm") active.patches = patchNames();
+  return prev;
+}
+
+/** The wasm patches currently on. */
+export function wasmPatches(): WasmPatches {
+  return { ...patchState };
+}
+
+// 1. UnsortedSegmentSum: out[segmentIds[i], ...] += x[i, ...]. Ids outside [0, numSegments)
+//    are skipped, as in the TF definition. Plain JS; it matches the cpu kernel exactly.
+function registerSegmentSum(): void {
   tf.registerKernel({
     kernelName: "UnsortedSegmentSum",
     backendName: "wasm",
@@ -180,39 +273,104 @@ export function patchWasmKernels(): void {
       return out;
     },
   });
+}
 
-  // 2. BatchMatMul with transposed operands: transpose first (fast wasm Transpose kernel), then
-  //    call the stock kernel with both flags false, then free the temporaries.
-  const stock = tf.getKernel("BatchMatMul", "wasm");
-  const transpose = tf.getKernel("Transpose", "wasm");
-  if (stock && transpose) {
-    tf.unregisterKernel("BatchMatMul", "wasm");
-    tf.registerKernel({
-      ...stock,
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const b = backend as unknown as WasmBackendLike;
-        const { a, b: bIn } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-        const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
-        if (!transposeA && !transposeB) return stock.kernelFunc({ inputs, backend, attrs });
-        const temps: tf.TensorInfo[] = [];
-        const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
-          const r = t.shape.length;
-          const perm = [...Array(r - 2).keys(), r - 1, r - 2];
-          const out = transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm } }) as tf.TensorInfo;
-          temps.push(out);
-          return out;
-        };
-        const a2 = transposeA ? swapLast(a) : a;
-        const b2 = transposeB ? swapLast(bIn) : bIn;
-        const out = stock.kernelFunc({
-          inputs: { a: a2, b: b2 },
-          backend,
-          attrs: { ...(attrs as object), transposeA: false, transposeB: false },
-        });
-        for (const t of temps) b.disposeData(t.dataId);
-        return out;
-      },
-    });
+/**
+ * Transpose of the last two axes of a row-major array `[batch, rows, cols]` into `[batch, cols, rows]`,
+ * in 32×32 tiles so that both the reads and the writes stay in cache. The stock wasm kernel walks
+ * the output with a large stride and is about 4× slower on `[1024, 384]`.
+ */
+export function transposeLastTwo(src: ArrayLike<number>, dst: { [i: number]: number }, batch: number, rows: number, cols: number): void {
+  const BS = 32;
+  const plane = rows * cols;
+  for (let p = 0; p < batch; p++) {
+    const o = p * plane;
+    for (let i0 = 0; i0 < rows; i0 += BS) {
+      const i1 = Math.min(rows, i0 + BS);
+      for (let j0 = 0; j0 < cols; j0 += BS) {
+        const j1 = Math.min(cols, j0 + BS);
+        for (let i = i0; i < i1; i++) {
+          const r = o + i * cols;
+          for (let j = j0; j < j1; j++) dst[o + j * rows + i] = src[r + j];
+        }
+      }
+    }
   }
-  wasmPatched = true;
+}
+
+// 2c. Identity without a copy: TF.js tensors are immutable (a Variable's assign swaps in new
+//     memory), so sharing reference-counted memory is safe; the cpu backend does the same.
+const sharedIdentity: tf.KernelFunc = ({ inputs, backend }) => {
+  const { x } = inputs as { x: tf.TensorInfo };
+  (backend as unknown as { incRef(dataId: unknown): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
+// 2a. Transpose: perms that swap only the last two axes (2-D transposes and batched ones) run as a
+//     blocked JS loop on the wasm heap; any other perm goes to the stock kernel.
+function fastTransposeKernel(stock: tf.KernelConfig): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    const perm = (attrs as { perm: number[] }).perm;
+    const r = perm.length;
+    const swapsLastTwo = r >= 2 && perm[r - 2] === r - 1 && perm[r - 1] === r - 2 && perm.slice(0, r - 2).every((p, i) => p === i);
+    if (!swapsLastTwo || (x.dtype !== "float32" && x.dtype !== "int32")) return stock.kernelFunc({ inputs, backend, attrs });
+    const b = backend as unknown as WasmBackendLike;
+    const rows = x.shape[r - 2];
+    const cols = x.shape[r - 1];
+    const batch = x.shape.slice(0, r - 2).reduce((a, c) => a * c, 1);
+    const out = b.makeOutput([...x.shape.slice(0, r - 2), cols, rows], x.dtype);
+    // Views taken after makeOutput: an allocation may grow (and so detach) the wasm heap.
+    transposeLastTwo(b.typedArrayFromHeap(x), b.typedArrayFromHeap(out), batch, rows, cols);
+    return out;
+  };
+}
+
+// 2b. BatchMatMul: with `transposeFirst`, transposed operands are transposed first (through the
+//     registered Transpose kernel) so that the stock kernel runs with both flags false; with
+//     `batched`, batched products go to the SIMD kernel of nn/wasm-bmm.ts. Temporaries are freed.
+function patchedMatMul(stock: tf.KernelConfig, transposeFirst: boolean, batched: boolean): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const b = backend as unknown as WasmBackendLike;
+    const { a, b: bIn } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    const batchOf = (t: tf.TensorInfo) => t.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+    const r = a.shape.length;
+    const n = transposeB ? bIn.shape[bIn.shape.length - 2] : bIn.shape[bIn.shape.length - 1];
+    const useSimd =
+      batched &&
+      a.dtype === "float32" &&
+      bIn.dtype === "float32" &&
+      r === bIn.shape.length &&
+      batchOf(a) > 1 &&
+      a.shape.slice(0, -2).every((d, i) => d === bIn.shape[i]) &&
+      bmmSupported(n);
+    if (!useSimd && (!transposeFirst || (!transposeA && !transposeB))) return stock.kernelFunc({ inputs, backend, attrs });
+    const transpose = tf.getKernel("Transpose", "wasm")!;
+    const temps: tf.TensorInfo[] = [];
+    const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
+      const rank = t.shape.length;
+      const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
+      const out = transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm } }) as tf.TensorInfo;
+      temps.push(out);
+      return out;
+    };
+    const a2 = transposeA ? swapLast(a) : a;
+    const b2 = transposeB ? swapLast(bIn) : bIn;
+    let out: tf.TensorInfo;
+    if (useSimd) {
+      const [m, k] = a2.shape.slice(-2);
+      out = b.makeOutput([...a2.shape.slice(0, -2), m, n], "float32");
+      // Heap views after makeOutput: an allocation may grow (and so detach) the wasm heap.
+      bmmSimd(b.typedArrayFromHeap(a2) as Float32Array, b.typedArrayFromHeap(b2) as Float32Array, b.typedArrayFromHeap(out) as Float32Array, batchOf(a2), m, k, n);
+    } else {
+      out = stock.kernelFunc({
+        inputs: { a: a2, b: b2 },
+        backend,
+        attrs: { ...(attrs as object), transposeA: false, transposeB: false },
+      }) as tf.TensorInfo;
+    }
+    for (const t of temps) b.disposeData(t.dataId);
+    return out;
+  };
 }

@@ -7,6 +7,7 @@ import type { Command } from "./command";
 import { alignCommand } from "./align";
 import { anisotropyCommand } from "./anisotropy";
 import { retrievalCommand } from "./retrieval";
+import { benchTrainCommand } from "./bench";
 
 /** The command table `main()` dispatches over (order = `lco --help` order). */
-export const COMMANDS: Command[] = [anisotropyCommand, alignCommand, retrievalCommand];
+export const COMMANDS: Command[] = [anisotropyCommand, alignCommand, retrievalCommand, benchTrainCommand];

@@ -1,2 +1,49 @@
-/** The `nn` area. Named exports only. @module */
-export {};
+/**
+ * The `nn` area: a small functional transformer toolkit on TF.js — named, seeded parameters,
+ * layers, a causal decoder and a bidirectional encoder, LoRA, losses, AdamW and greedy decoding.
+ * Named exports only.
+ *
+ * @example
+ * await initBackend();
+ * const ps = new ParamStore(0);
+ * const cfg = { vocabSize: 64, dModel: 32, nHeads: 4, nLayers: 2, maxLen: 16 };
+ * initDecoder(ps, "dec", cfg);
+ * const opt = new AdamW({ lr: cosineSchedule({ lr: 1e-3, warmupSteps: 10, totalSteps: 100 }) });
+ * const { loss } = trainStep(() => tf.tidy(() => {
+ *   const { logits } = decoderForward(ps, "dec", cfg, embedTokens(ps, "dec", ids));
+ *   return nextTokenLoss(logits, ids);
+ * }), ps.variables(), opt, { clipNorm: 1 });
+ *
+ * @module
+ */
+export { ParamStore, selectorFn } from "./params";
+export type { Init, ParamSelector, LoraAdapter } from "./params";
+export {
+  INIT_STD,
+  initLinear,
+  linear,
+  initLayerNorm,
+  layerNorm,
+  initEmbedding,
+  embedding,
+  addPositional,
+  gelu,
+  initAttention,
+  attention,
+  attentionBias,
+  initMlp,
+  mlp,
+  initBlock,
+  block,
+} from "./layers";
+export type { NnImpl, ForwardOptions, AttentionOptions } from "./layers";
+export { initDecoder, initEncoder, embedTokens, decoderForward, encoderForward } from "./transformer";
+export type { TransformerConfig, DecoderConfig, StackOptions, DecoderOutput } from "./transformer";
+export { addLora, mergeLora, removeLora, blockLinears, LORA_PARAMS } from "./lora";
+export type { LoraOptions } from "./lora";
+export { tokenCrossEntropy, nextTokenLoss, infoNCE } from "./losses";
+export type { InfoNCEOptions } from "./losses";
+export { AdamW, cosineSchedule, clipByGlobalNorm, trainStep } from "./optim";
+export type { AdamWOptions, CosineScheduleOptions, Schedule, TrainStepOptions, TrainStepResult } from "./optim";
+export { greedyDecode, decoderGreedy } from "./decode";
+export type { GreedyOptions } from "./decode";

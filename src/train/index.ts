@@ -1,2 +1,23 @@
-/** The `train` area. Named exports only. @module */
-export {};
+/**
+ * The `train` area: the training-speed reference model, serial and data-parallel training steps,
+ * and the training benchmark. Named exports only.
+ * @module
+ */
+export {
+  REFERENCE_MODEL,
+  TINY_MODEL,
+  BENCH_MODELS,
+  randomBatch,
+  sliceBatch,
+  buildModel,
+  batchLoss,
+  batchGrads,
+  makeTrainer,
+  serialStep,
+  disposeTrainer,
+} from "./reference";
+export type { BenchModel, TokenBatch, Trainer } from "./reference";
+export { ParallelTrainer, defaultWorkers, workerRows } from "./parallel";
+export type { ParallelOptions, WorkerStepMs } from "./parallel";
+export { benchTrain } from "./bench";
+export type { BenchTrainOptions, BenchTrainResult, PathTiming, TrainPath } from "./bench";

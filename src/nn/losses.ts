@@ -1,0 +1,106 @@
+/**
+ * Loss functions: token cross-entropy with a loss mask, next-token loss, and InfoNCE.
+ *
+ * Cross-entropy is written as `-Σ oneHot(target) · logSoftmax(logits)`: TF.js has no gradient for
+ * `gatherND`, so picking the target's log-probability by index would not train.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { InputError } from "../array";
+import type { NnImpl } from "./layers";
+import * as fast from "./fast";
+
+function toIntTensor(x: tf.Tensor | number[][] | number[]): tf.Tensor {
+  return x instanceof tf.Tensor ? (x.dtype === "int32" ? x : x.toInt()) : tf.tensor(x as number[][], undefined, "int32");
+}
+
+/**
+ * Mean cross-entropy of `logits` `[..., V]` against integer `targets` `[...]`, averaged over the
+ * positions where `mask` `[...]` is 1 (all positions by default). Units: nats per token.
+ * The fast form goes through `softmax` (vectorised on wasm) and has a closed-form gradient,
+ * `(softmax - oneHot)·mask / Σmask`.
+ * @throws if the mask selects no position (the mean would be 0/0).
+ */
+export function tokenCrossEntropy(logits: tf.Tensor, targets: tf.Tensor | number[][] | number[], mask?: tf.Tensor | number[][] | number[], impl: NnImpl = "fast"): tf.Scalar {
+  const V = logits.shape[logits.rank - 1];
+  const tgt = toIntTensor(targets);
+  const n = tgt.size;
+  if (n * V !== logits.size) {
+    throw new InputError(`targets of shape [${tgt.shape.join(", ")}] do not match logits [${logits.shape.join(", ")}]`);
+  }
+  const m = mask === undefined ? tf.ones([n]) : (mask instanceof tf.Tensor ? mask : tf.tensor(mask as number[][])).toFloat().reshape([n]);
+  const count = m.sum().dataSync()[0];
+  if (!(count > 0)) throw new InputError(`loss mask selects no token (sum = ${count})`);
+  const oneHot = tf.oneHot(tgt.reshape([n]), V).toFloat(); // [n, V], a constant
+  const scale = tf.div(m, count).reshape([n, 1]); // per-row weight, a constant
+  const flat = logits.reshape([n, V]);
+  let loss: tf.Scalar;
+  if (impl === "fast") {
+    loss = fast.crossEntropy(flat, oneHot, scale);
+  } else {
+    loss = tf.neg(tf.sum(tf.mul(tf.mul(oneHot, tf.logSoftmax(flat)), scale))) as tf.Scalar;
+  }
+  if (tgt !== targets) tgt.dispose();
+  if (m !== mask) m.dispose();
+  return loss;
+}
+
+/**
+ * Next-token loss of a causal LM: logits at position t predict `ids[t+1]`.
+ * @param logits `[B, T, V]`.
+ * @param ids `[B, T]` the tokens that were fed in.
+ * @param mask `[B, T]` optional: 1 where the token *being predicted* counts (e.g. only caption
+ *   tokens); position 0 can never be predicted and is ignored.
+ */
+export function nextTokenLoss(logits: tf.Tensor, ids: tf.Tensor | number[][], mask?: tf.Tensor | number[][], impl: NnImpl = "fast"): tf.Scalar {
+  const [B, T, V] = logits.shape as [number, number, number];
+  const idT = toIntTensor(ids);
+  if (idT.rank !== 2 || idT.shape[0] !== B || idT.shape[1] !== T) {
+    throw new InputError(`ids must be [${B}, ${T}] like the logits; got [${idT.shape.join(", ")}]`);
+  }
+  const pred = tf.slice(logits, [0, 0, 0], [B, T - 1, V]);
+  const tgt = tf.slice(idT, [0, 1], [B, T - 1]);
+  let m: tf.Tensor | undefined;
+  if (mask !== undefined) m = tf.slice(mask instanceof tf.Tensor ? mask : tf.tensor(mask), [0, 1], [B, T - 1]);
+  const loss = tokenCrossEntropy(pred, tgt, m, impl);
+  tgt.dispose();
+  m?.dispose();
+  if (idT !== ids) idT.dispose();
+  return loss;
+}
+
+/** Options of {@link infoNCE}. */
+export interface InfoNCEOptions {
+  /** Hard negatives `[m, d]`, appended to the candidate set. Default none (in-batch only). */
+  negatives?: tf.Tensor;
+  /** Temperature τ. Default 0.05 (paper code uses 0.03, E5-V 0.05). */
+  tau?: number;
+  /** L2-normalise rows first, so similarities are cosines. Default `true`. */
+  normalize?: boolean;
+}
+
+/**
+ * One-directional InfoNCE as in the LCO-Emb code: anchors `[n, d]` against the candidates
+ * `[positives; negatives]` `[n + m, d]`; the correct candidate of anchor i is positive i.
+ * Loss = mean over anchors of `-log softmax(sim / τ)[i]`. Chance level: `log(n + m)`.
+ */
+export function infoNCE(anchors: tf.Tensor, positives: tf.Tensor, opts: InfoNCEOptions = {}): tf.Scalar {
+  const tau = opts.tau ?? 0.05;
+  if (!(tau > 0)) throw new InputError(`invalid tau; need τ > 0, got ${tau}`);
+  if (anchors.rank !== 2 || positives.rank !== 2 || anchors.shape[0] !== positives.shape[0] || anchors.shape[1] !== positives.shape[1]) {
+    throw new InputError(`anchors [${anchors.shape.join(", ")}] and positives [${positives.shape.join(", ")}] must both be [n, d]`);
+  }
+  const n = anchors.shape[0];
+  const norm = (x: tf.Tensor) => ((opts.normalize ?? true) ? tf.div(x, tf.sqrt(tf.add(tf.sum(tf.mul(x, x), -1, true), 1e-12))) : x);
+  let cand = norm(positives);
+  if (opts.negatives) {
+    if (opts.negatives.rank !== 2 || opts.negatives.shape[1] !== anchors.shape[1]) {
+      throw new InputError(`negatives must be [m, ${anchors.shape[1]}]; got [${opts.negatives.shape.join(", ")}]`);
+    }
+    cand = tf.concat([cand, norm(opts.negatives)], 0);
+  }
+  const sims = tf.div(tf.matMul(norm(anchors) as tf.Tensor2D, cand as tf.Tensor2D, false, true), tau); // [n, n+m]
+  const eye = tf.oneHot(tf.range(0, n, 1, "int32"), cand.shape[0]).toFloat();
+  return tf.neg(tf.mean(tf.sum(tf.mul(eye, tf.logSoftmax(sims)), -1))) as tf.Scalar;
+}

@@ -1,0 +1,277 @@
+/**
+ * Optimisation: AdamW with a warm-up + cosine learning-rate schedule, gradient clipping by global
+ * norm, and {@link trainStep}, which computes the loss and gradients for a list of variables and
+ * applies one update without leaking tensors.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { InputError, type NdArray } from "../array";
+
+/** A learning rate as a function of the 0-based update index. */
+export type Schedule = (step: number) => number;
+
+/** Options of {@link cosineSchedule}. */
+export interface CosineScheduleOptions {
+  /** Peak learning rate, reached at the end of warm-up. */
+  lr: number;
+  /** Linear warm-up steps: step s < warmup gets `lr·(s+1)/warmup`. Default 0. */
+  warmupSteps?: number;
+  /** Total updates; after warm-up the rate follows a half cosine down to `minLr` at this step. */
+  totalSteps: number;
+  /** Final learning rate. Default 0. */
+  minLr?: number;
+}
+
+/** Linear warm-up, then cosine decay to `minLr` (nanoGPT's schedule). Steps past `totalSteps` stay at `minLr`. */
+export function cosineSchedule(opts: CosineScheduleOptions): Schedule {
+  const { lr, totalSteps } = opts;
+  const warm = opts.warmupSteps ?? 0;
+  const minLr = opts.minLr ?? 0;
+  if (!(lr > 0)) throw new InputError(`invalid lr; need lr > 0, got ${lr}`);
+  if (!(Number.isInteger(totalSteps) && totalSteps > warm)) throw new InputError(`invalid totalSteps; need an integer > warmupSteps = ${warm}, got ${totalSteps}`);
+  return (s) => {
+    if (s < warm) return (lr * (s + 1)) / warm;
+    if (s >= totalSteps) return minLr;
+    const p = (s - warm) / (totalSteps - warm);
+    return minLr + 0.5 * (lr - minLr) * (1 + Math.cos(Math.PI * p));
+  };
+}
+
+/** Options of {@link AdamW}. */
+export interface AdamWOptions {
+  /** Learning rate or schedule. */
+  lr: number | Schedule;
+  /** Default 0.9. */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** Default 1e-8. */
+  eps?: number;
+  /**
+   * Decoupled weight decay λ (AdamW): `p ← p - lr·λ·p` before the Adam step. Default 0 (= Adam).
+   * Applied only to variables of rank ≥ 2 (weight matrices), not to biases and layer-norm
+   * parameters, as in nanoGPT.
+   */
+  weightDecay?: number;
+  /**
+   * Run the update as one JS loop per variable on the CPU side (`true`) instead of ~12 TF.js
+   * kernels per variable (`false`). The JS loop avoids hundreds of small kernel calls and the
+   * slow wasm `sqrt`; it costs a download and an upload per variable, which is cheap on the
+   * wasm and cpu backends but not on a GPU. Default: `true` unless the backend is `tensorflow`.
+   */
+  fused?: boolean;
+}
+
+/**
+ * Adam / AdamW with PyTorch's update rule:
+ * `m ← β1·m + (1-β1)·g`, `v ← β2·v + (1-β2)·g²`,
+ * `p ← p - lr·(m/(1-β1ᵗ)) / (√(v/(1-β2ᵗ)) + eps)`.
+ * Moment buffers are created on the first update of each variable and reused afterwards.
+ */
+export class AdamW {
+  /** Number of updates applied so far. */
+  step = 0;
+  private readonly opts: Required<Omit<AdamWOptions, "lr" | "fused">> & { lr: number | Schedule; fused?: boolean };
+  private readonly state = new Map<tf.Variable, { m: tf.Variable; v: tf.Variable }>();
+  private readonly jsState = new Map<tf.Variable, { m: Float32Array; v: Float32Array }>();
+
+  constructor(opts: AdamWOptions) {
+    this.opts = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, ...opts };
+  }
+
+  /** The learning rate the next update will use. */
+  currentLr(): number {
+    return typeof this.opts.lr === "number" ? this.opts.lr : this.opts.lr(this.step);
+  }
+
+  /**
+   * Apply one update: `grads[i]` is the gradient of `vars[i]`, as a tensor or as a flat
+   * Float32Array in row-major order (what data-parallel workers exchange). Does not dispose the
+   * gradients.
+   */
+  apply(vars: readonly tf.Variable[], grads: readonly (tf.Tensor | Float32Array)[]): void {
+    if (vars.length !== grads.length) throw new InputError(`got ${grads.length} gradients for ${vars.length} variables`);
+    const { beta1, beta2, eps, weightDecay } = this.opts;
+    const lr = this.currentLr();
+    const t = this.step + 1;
+    const bc1 = 1 - beta1 ** t;
+    const bc2 = 1 - beta2 ** t;
+    if (this.opts.fused ?? tf.getBackend() !== "tensorflow") {
+      this.applyJs(vars, grads, lr, bc1, bc2);
+      this.step++;
+      return;
+    }
+    tf.tidy(() => {
+      vars.forEach((p, i) => {
+        const gi = grads[i];
+        const g = gi instanceof Float32Array ? tf.tensor(gi, p.shape, "float32") : gi;
+        let s = this.state.get(p);
+        if (!s) {
+          s = { m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) };
+          this.state.set(p, s);
+        }
+        s.m.assign(tf.add(tf.mul(beta1, s.m), tf.mul(1 - beta1, g)));
+        s.v.assign(tf.add(tf.mul(beta2, s.v), tf.mul(1 - beta2, tf.mul(g, g))));
+        const denom = tf.add(tf.sqrt(tf.div(s.v, bc2)), eps);
+        let next = tf.sub(p, tf.mul(lr / bc1, tf.div(s.m, denom)));
+        if (weightDecay > 0 && p.rank >= 2) next = tf.sub(next, tf.mul(lr * weightDecay, p));
+        p.assign(next);
+      });
+    });
+    this.step++;
+  }
+
+  private applyJs(vars: readonly tf.Variable[], grads: readonly (tf.Tensor | Float32Array)[], lr: number, bc1: number, bc2: number): void {
+    const { beta1, beta2, eps, weightDecay } = this.opts;
+    vars.forEach((p, i) => {
+      let s = this.jsState.get(p);
+      if (!s) {
+        s = { m: new Float32Array(p.size), v: new Float32Array(p.size) };
+        this.jsState.set(p, s);
+      }
+      const { m, v } = s;
+      const gi = grads[i];
+      const g = gi instanceof Float32Array ? gi : gi.dataSync();
+      if (g.length !== p.size) throw new InputError(`gradient ${i} has ${g.length} values; variable ${p.name} has ${p.size}`);
+      // A copy: on the cpu backend dataSync returns the tensor's own storage.
+      const w = Float32Array.from(p.dataSync() as Float32Array);
+      const decay = weightDecay > 0 && p.rank >= 2 ? lr * weightDecay : 0;
+      const step = lr / bc1;
+      const c1 = 1 - beta1;
+      const c2 = 1 - beta2;
+      for (let j = 0; j < w.length; j++) {
+        const gj = g[j];
+        // Store m and v as float32 (like the tensor path), but keep the rounded values in
+        // locals so the JIT does not re-read the arrays.
+        const mj = Math.fround(beta1 * m[j] + c1 * gj);
+        const vj = Math.fround(beta2 * v[j] + c2 * gj * gj);
+        m[j] = mj;
+        v[j] = vj;
+        const wj = w[j];
+        w[j] = wj - (step * mj) / (Math.sqrt(vj / bc2) + eps) - decay * wj;
+      }
+      tf.tidy(() => p.assign(tf.tensor(w, p.shape, "float32")));
+    });
+  }
+
+  /**
+   * The moment buffers (for checkpoints), as float32 arrays named `<name>.m` and `<name>.v` for
+   * each `[name, variable]` pair; variables not updated yet are skipped. Copies, safe to keep.
+   * @example opt.getState(ps.names().map((n) => [n, ps.get(n)]))
+   */
+  getState(named: Iterable<readonly [string, tf.Variable]>): Record<string, NdArray> {
+    const out: Record<string, NdArray> = {};
+    for (const [name, p] of named) {
+      let m: Float32Array;
+      let v: Float32Array;
+      const js = this.jsState.get(p);
+      const ts = this.state.get(p);
+      if (js) {
+        m = js.m.slice();
+        v = js.v.slice();
+      } else if (ts) {
+        m = Float32Array.from(ts.m.dataSync() as Float32Array);
+        v = Float32Array.from(ts.v.dataSync() as Float32Array);
+      } else continue;
+      out[`${name}.m`] = { data: m, shape: p.shape.slice(), dtype: "float32" };
+      out[`${name}.v`] = { data: v, shape: p.shape.slice(), dtype: "float32" };
+    }
+    return out;
+  }
+
+  /**
+   * Restore moment buffers saved by {@link getState} and set the update count to `step` (so the
+   * bias correction and the schedule continue exactly). Names missing from `arrays` are skipped.
+   * @throws if an array's size does not match its variable.
+   */
+  setState(named: Iterable<readonly [string, tf.Variable]>, arrays: Record<string, NdArray>, step: number): void {
+    if (!(Number.isInteger(step) && step >= 0)) throw new InputError(`invalid step; need an integer ≥ 0, got ${step}`);
+    const fused = this.opts.fused ?? tf.getBackend() !== "tensorflow";
+    const f32 = (a: NdArray) => (a.data instanceof Float32Array ? a.data.slice() : Float32Array.from(a.data as ArrayLike<number>, Number));
+    for (const [name, p] of named) {
+      const m = arrays[`${name}.m`];
+      const v = arrays[`${name}.v`];
+      if (!m || !v) continue;
+      if (m.data.length !== p.size || v.data.length !== p.size) {
+        throw new InputError(`optimiser state for "${name}" has ${m.data.length}/${v.data.length} values; the parameter has ${p.size}`);
+      }
+      const old = this.state.get(p);
+      if (old) {
+        old.m.dispose();
+        old.v.dispose();
+        this.state.delete(p);
+      }
+      this.jsState.delete(p);
+      if (fused) this.jsState.set(p, { m: f32(m), v: f32(v) });
+      else {
+        const mk = (a: NdArray) => tf.variable(tf.tensor(f32(a), p.shape, "float32"), false);
+        this.state.set(p, { m: mk(m), v: mk(v) });
+      }
+    }
+    this.step = step;
+  }
+
+  /** Free the moment buffers. */
+  dispose(): void {
+    this.jsState.clear();
+    for (const s of this.state.values()) {
+      s.m.dispose();
+      s.v.dispose();
+    }
+    this.state.clear();
+  }
+}
+
+/**
+ * Scale gradients so that their global L2 norm is at most `maxNorm` (PyTorch's
+ * `clip_grad_norm_`). Returns new tensors (the caller disposes both sets) and the norm before clipping.
+ */
+export function clipByGlobalNorm(grads: readonly tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: number } {
+  const norm = tf.tidy(() => Math.sqrt(tf.addN(grads.map((g) => tf.sum(tf.mul(g, g)))).dataSync()[0]));
+  const scale = Math.min(1, maxNorm / (norm + 1e-6));
+  return { grads: grads.map((g) => tf.mul(g, scale)), norm };
+}
+
+/** Options of {@link trainStep}. */
+export interface TrainStepOptions {
+  /** Clip gradients to this global norm first. Default: no clipping. */
+  clipNorm?: number;
+}
+
+/** Result of one {@link trainStep}. */
+export interface TrainStepResult {
+  /** The loss before the update. */
+  loss: number;
+  /** Global gradient norm before clipping (only computed with `clipNorm`). */
+  gradNorm?: number;
+}
+
+/**
+ * One optimisation step: evaluate `lossFn` (which builds a scalar from the current variables),
+ * take gradients with respect to the trainable ones of `allVars` only (everything else stays
+ * frozen), optionally clip, and
+ * apply `opt`. All intermediate tensors are freed, so `tf.memory().numTensors` is flat across steps
+ * (after the first step, which creates the optimiser's moment buffers).
+ */
+export function trainStep(lossFn: () => tf.Scalar, allVars: readonly tf.Variable[], opt: AdamW, opts: TrainStepOptions = {}): TrainStepResult {
+  if (allVars.length === 0) throw new InputError("trainStep got no variables to train");
+  // Variables frozen with ParamStore.setTrainable get no gradient from TF.js: leave them out.
+  const vars = allVars.filter((v) => v.trainable);
+  if (vars.length === 0) throw new InputError(`trainStep got ${allVars.length} variables, all frozen (trainable = false)`);
+  const { value, grads } = tf.variableGrads(lossFn, vars as tf.Variable[]);
+  // A variable the loss does not depend on gets no entry; give it a zero gradient.
+  let gs = vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
+  let gradNorm: number | undefined;
+  if (opts.clipNorm !== undefined) {
+    const c = clipByGlobalNorm(gs, opts.clipNorm);
+    tf.dispose(gs);
+    gs = c.grads;
+    gradNorm = c.norm;
+  }
+  opt.apply(vars, gs);
+  const loss = value.dataSync()[0];
+  tf.dispose(gs);
+  value.dispose();
+  return gradNorm === undefined ? { loss } : { loss, gradNorm };
+}
