@@ -1,2 +1,66 @@
-/** The `world` area. Named exports only. @module */
-export {};
+/**
+ * The `world` area: a seeded omnimodal world for the model organism (items with a structured
+ * meaning, rendered as text, image, audio, document and video), its splits, text triples,
+ * tokenizer and real-asset cache. Named exports only.
+ *
+ * @module
+ */
+export { ATTRIBUTES, MODALITIES } from "./types";
+export type {
+  AssetBundle,
+  AssetMode,
+  Attribute,
+  DocumentData,
+  GlyphAtlas,
+  ImageData,
+  Item,
+  LogMel,
+  LogMelOptions,
+  Meaning,
+  Modality,
+  ObjectSpec,
+  Script,
+  Split,
+  Sprite,
+  Summary,
+  SummaryFormat,
+  TextPair,
+  VideoData,
+  Waveform,
+  World,
+  WorldConfig,
+} from "./types";
+export { COLOUR_RGB, POSITIONS, PROCEDURAL_OBJECTS, REAL_OBJECTS, RELATIONS, diagonalHeldOut, validateConfig, worldConfig } from "./config";
+export type { WorldOverrides } from "./config";
+export {
+  caption,
+  captionsOf,
+  generateWorld,
+  isHeldOut,
+  itemsOf,
+  mentionsHeldOut,
+  nCaptions,
+  parseCaption,
+  sceneKey,
+  summarize,
+  summaryOf,
+  summaryPrompt,
+  worldTexts,
+} from "./generate";
+export { documentText, fontOf, renderAudio, renderDocument, renderImage, renderVideo } from "./render";
+export type { DocumentOptions } from "./render";
+export { encodeWav, fft, hzToMel, logMel, melCentres, melFilterbank, melToHz } from "./audio";
+export { SPECIAL_TOKENS, Tokenizer, splitWords } from "./tokenizer";
+export type { EncodeOptions, TokenizerJson } from "./tokenizer";
+export { cipherFont, pixelFont } from "./font";
+export { hasAssets, loadAssets, readRegistry, sha256File, verifySha256, worldDataDir } from "./assets";
+export type { AssetCacheJson, Registry, RegistryFile, RegistrySource } from "./assets";
+export { encodePng, imageGrid } from "./png";
+export type { Tile } from "./png";
+export { melTile, showAudio, showImages } from "./show";
+export type { ShowImagesOptions } from "./show";
+export { worldExercises } from "./exercises";
+export { documentBatch, imageBatch, logMelBatch, videoBatch, worldInfo } from "./batch";
+export type { Batch, WorldInfo } from "./batch";
+export { chanceLevels } from "./chance";
+export type { ChanceLevels } from "./chance";

@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""Execute one notebook through the real Jupyter kernel protocol (nbclient) with the tslab kernel.
+
+    /usr/bin/python3 scripts/run_nb.py IN.ipynb OUT.ipynb [--timeout SECONDS] [--kernel tslab]
+
+Run it from the project root: the kernel's working directory is the directory this script is
+started from, so notebooks in notebooks/ import the kit by package name from the root.
+scripts/notebooks.mjs sets PATH (node_modules/.bin, where the tslab binary lives) and
+JUPYTER_PATH (.jupyter/share/jupyter, where the kernel is registered).
+
+Every cell runs even after an error, and the executed notebook is always written. Exit status:
+0 when every cell succeeded, 1 when a cell failed (a JSON report of the failures is printed as
+the last line of stdout, prefixed with "LCO-RESULT "), 2 on bad usage or a kernel that would not
+start.
+
+Why the 0.3 s sleep: tslab silently aborts every execute request that arrives within 200 ms of
+an error, so without a pause the cells after a failing one would come back empty.
+"""
+import argparse
+import json
+import re
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+
+def error_text(cell):
+    """The error of a failed cell. tslab writes it to stderr streams; the `error` output it also
+    sends has an empty evalue. Collect both."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            parts.append(out.get("text", ""))
+        elif out.get("output_type") == "error":
+            msg = f"{out.get('ename', '')}: {out.get('evalue', '')}".strip(": ")
+            tb = "\n".join(out.get("traceback", []))
+            parts.append("\n".join(x for x in (msg, tb) if x))
+    text = "\n".join(p.strip("\n") for p in parts if p.strip()) or "(no error text)"
+    # Stack frames inside the kernel machinery say nothing about the notebook: drop them.
+    text = "\n".join(l for l in text.splitlines() if not INTERNAL_FRAME.search(l))
+    if "Unexpected pending rebuildTimer" in text:
+        text += ("\n(tslab's compiler saw files it had read change during the run: was dist/ rebuilt "
+                 "while the notebook ran? Run it again once the build is done.)")
+    return text
+
+
+INTERNAL_FRAME = re.compile(r"^\s+at .*(node:vm|node:internal|node_modules/tslab/|sigintHandlersWrap|evalmachine\.<anonymous>:\d+:\d+\)?$)")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("input")
+    ap.add_argument("output")
+    ap.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds (default 600)")
+    ap.add_argument("--kernel", default="tslab")
+    args = ap.parse_args()
+
+    nb = nbformat.read(args.input, as_version=4)
+    failed = []
+
+    def on_cell_error(cell, cell_index, **kwargs):
+        failed.append(cell_index)
+        time.sleep(0.3)  # get past tslab's 200 ms abort window (see module docstring)
+
+    client = NotebookClient(
+        nb,
+        timeout=args.timeout,
+        kernel_name=args.kernel,
+        allow_errors=True,
+        resources={"metadata": {"path": "."}},
+        on_cell_error=on_cell_error,
+    )
+    fatal = None
+    t0 = time.time()
+    try:
+        client.execute()
+    except CellTimeoutError as e:
+        fatal = f"cell timed out after {args.timeout} s: {str(e).splitlines()[0] if str(e) else ''}"
+    except DeadKernelError as e:
+        fatal = f"the kernel died: {e}"
+    except Exception as e:  # kernel would not start, etc.
+        fatal = f"{type(e).__name__}: {e}"
+    elapsed = time.time() - t0
+    nbformat.write(nb, args.output)
+
+    failures = []
+    for i in sorted(set(failed)):
+        cell = nb.cells[i]
+        src = cell.source.strip().splitlines()
+        failures.append({"cell": i, "first_line": src[0] if src else "", "error": error_text(cell)})
+    if fatal:
+        # The cell that was running when it happened is the first code cell without outputs
+        # and execution count after the last executed one; report the fatal error on it.
+        idx = None
+        for i, c in enumerate(nb.cells):
+            if c.cell_type == "code" and c.get("execution_count") is None and i not in failed and not c.get("outputs"):
+                idx = i
+                break
+        src = nb.cells[idx].source.strip().splitlines() if idx is not None else []
+        failures.append({"cell": idx, "first_line": src[0] if src else "", "error": fatal})
+    print("LCO-RESULT " + json.dumps({"ok": not failures, "seconds": round(elapsed, 2), "failures": failures}))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+/**
+ * The bridge to the tslab Jupyter kernel. Display calls work only inside a running kernel;
+ * elsewhere (tests, the CLI) {@link inKernel} is false and callers fall back to plain text.
+ *
+ * @module
+ */
+
+/** tslab's internal display hook (`tslab/dist/jupyter`, pinned tslab 1.0.22). */
+interface JupyterModule {
+  lastWriteDisplayData:
+    | ((data: { data: Record<string, string>; metadata: Record<string, unknown>; transient: Record<string, string> }, update: boolean) => void)
+    | null;
+}
+
+function jupyterModule(): JupyterModule | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("tslab/dist/jupyter") as JupyterModule;
+  } catch {
+    return null; // tslab not installed: certainly not in a kernel
+  }
+}
+
+/** True when running inside a tslab kernel (display calls will reach the notebook). */
+export function inKernel(): boolean {
+  return jupyterModule()?.lastWriteDisplayData != null;
+}
+
+/** Options for {@link displayData}. */
+export interface DisplayDataOptions {
+  /** Display id: outputs sharing one id are replaced in place by later `update` calls. */
+  displayId?: string;
+  /** Replace the output with this `displayId` instead of adding a new one. Default false. */
+  update?: boolean;
+}
+
+/**
+ * Send one `display_data` message carrying several MIME types at once (e.g. `text/html` plus
+ * `image/png`); the frontend shows the richest one it can. `tslab.display` sends one MIME type
+ * per call, which is why we use its hook directly. Binary values must be base64 strings.
+ * @returns false (and does nothing) outside a kernel.
+ */
+export function displayData(data: Record<string, string>, opts: DisplayDataOptions = {}): boolean {
+  const hook = jupyterModule()?.lastWriteDisplayData;
+  if (!hook) return false;
+  hook({ data, metadata: {}, transient: opts.displayId ? { display_id: opts.displayId } : {} }, opts.update ?? false);
+  return true;
+}
+
+let counter = 0;
+
+/** A fresh display/element id, unique within this process. */
+export function newDisplayId(prefix = "lco"): string {
+  return `${prefix}-${process.pid}-${++counter}`;
+}
