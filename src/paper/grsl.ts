@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { confidenceBand, ols } from "../stats";
+import { confidenceBand, ols, permutationTest } from "../stats";
+import { InputError } from "../array";
 import type { BandPoint, OlsFit } from "../stats";
 import { loadGrslComponents, loadGrslPoints, PROJECT_ROOT } from "./data";
 import type { GrslComponentRow, GrslPointRow, Provenance } from "./data";
@@ -175,29 +176,10 @@ export interface GrslFit {
   exactByConstruction: boolean;
 }
 
-/** Pearson's r without checks (internal; the inputs come from a validated fit). */
-function pearsonR(x: readonly number[], y: readonly number[]): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i] / n;
-    my += y[i] / n;
-  }
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
-
 /**
  * Exact two-sided permutation p-value of Pearson's r: the share of all n! pairings of y with x
- * whose |r| is at least the observed |r| (the observed pairing included).
+ * whose |r| is at least the observed |r| (the observed pairing included). A thin wrapper over
+ * `stats.permutationTest`, which enumerates every ordering when n! is small.
  *
  * Why exact rather than random shuffles: with n = 5 there are only 120 pairings, so we can list
  * them all, and the answer has no Monte-Carlo noise. It also shows the floor directly: the
@@ -210,37 +192,11 @@ function pearsonR(x: readonly number[], y: readonly number[]): number {
  */
 export function exactPermutationPValue(x: readonly number[], y: readonly number[]): { p: number; permutations: number } {
   const n = x.length;
-  if (y.length !== n) throw new Error(`x and y must have the same length; got ${n} and ${y.length}`);
-  if (n < 2 || n > 9) throw new Error(`exact permutation test needs 2 ≤ n ≤ 9; got n = ${n}`);
-  const observed = Math.abs(pearsonR(x, y));
-  // A small tolerance so that pairings tied with the observed |r| (e.g. |r| = 1 computed as
-  // 0.9999999999999998) count as "at least as extreme".
-  const tol = 1e-12;
-  const idx = Array.from({ length: n }, (_, i) => i);
-  let count = 0;
-  let total = 0;
-  // Heap's algorithm enumerates all n! orderings by swaps.
-  const c = new Array(n).fill(0);
-  const visit = () => {
-    total++;
-    const yp = idx.map((i) => y[i]);
-    if (Math.abs(pearsonR(x, yp)) >= observed - tol) count++;
-  };
-  visit();
-  let i = 0;
-  while (i < n) {
-    if (c[i] < i) {
-      const j = i % 2 === 0 ? 0 : c[i];
-      [idx[j], idx[i]] = [idx[i], idx[j]];
-      visit();
-      c[i]++;
-      i = 0;
-    } else {
-      c[i] = 0;
-      i++;
-    }
-  }
-  return { p: count / total, permutations: total };
+  if (y.length !== n) throw new InputError(`x and y must have the same length; got ${n} and ${y.length}`);
+  if (n < 2 || n > 9) throw new InputError(`exact permutation test needs 2 ≤ n ≤ 9; got n = ${n}`);
+  // nPerm = 9! makes permutationTest enumerate every ordering for all n ≤ 9 (the seed is unused then).
+  const t = permutationTest(x, y, { seed: 0, statistic: "pearson", alternative: "two-sided", nPerm: 362_880 });
+  return { p: t.pValue, permutations: t.nPerm };
 }
 
 /**
