@@ -8,6 +8,7 @@ import { alignCommand } from "./align";
 import { anisotropyCommand } from "./anisotropy";
 import { retrievalCommand } from "./retrieval";
 import { benchTrainCommand } from "./bench";
+import { embedCommand, organismTrainCommand } from "./organism";
 
 /** The command table `main()` dispatches over (order = `lco --help` order). */
-export const COMMANDS: Command[] = [anisotropyCommand, alignCommand, retrievalCommand, benchTrainCommand];
+export const COMMANDS: Command[] = [anisotropyCommand, alignCommand, retrievalCommand, benchTrainCommand, organismTrainCommand, embedCommand];

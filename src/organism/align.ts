@@ -1,0 +1,340 @@
+/**
+ * The first measurement: does generative pretraining align modalities? For a trained organism and
+ * a split, embed every item as text (its canonical caption) and as image / audio with the paper's
+ * protocol, then per layer: anisotropy of each modality, mutual-kNN (k = 10) and CKA between a
+ * modality and its captions, and retrieval (modality → caption). At the last layer also
+ * class-level and within-class R@1 and attribute top-1, each next to its chance level, plus the
+ * shuffled-pairs control. Ties count against the model (the retrieval functions' rule).
+ *
+ * Layer 0 is the input embedding of the prompt's last token, identical for every item of a
+ * modality: its numbers are an artefact (organism-notes, pitfalls), reported but never read.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { InputError, layers, type Matrix, type NdArray } from "../array";
+import { rng, sampleIndices, splitSeed } from "../random";
+import { infoNCE } from "../nn/losses";
+import { AdamW, trainStep } from "../nn/optim";
+import { anisotropy } from "../probes/anisotropy";
+import { chanceLevel, measure, shuffledPairsControl } from "../probes/measure";
+import { classRecallAt1, retrievalScores, withinClassRecallAt1 } from "../retrieval/retrieval";
+import type { Modality } from "./config";
+import { assembleBatch, buildSequence } from "./data";
+import { embedIndices } from "./embed";
+import type { Profile } from "../config";
+import { runDir, runOrLoad } from "../runs";
+import { meanCI } from "../stats";
+import { loadOrganism } from "./checkpoint";
+import { pretrain, pretrainSpec, specData, type PretrainSpec } from "./family";
+import { createOrganism, disposeOrganism, fitInputNorm, forward, trainableVariables, type Organism } from "./model";
+import { prefixTokens, type OrganismData } from "./train";
+
+/** Per-layer curves of one modality paired with captions. */
+export interface LayerCurves {
+  anisotropy: number[];
+  anisotropyText: number[];
+  mutualKnn: number[];
+  cka: number[];
+  recallAt1: number[];
+}
+
+/** Last-layer retrieval detail with chance levels. */
+export interface RetrievalDetail {
+  recallAt1: number;
+  recallAt1Chance: number;
+  recallAt5: number;
+  recallAt5Chance: number;
+  /** Class = the summary word (the whole meaning in the one-word format). */
+  classR1: number;
+  classR1Chance: number;
+  /** Within the item's colour–object class (does the embedding carry more than the class?). */
+  withinClassR1: number;
+  withinClassR1Chance: number;
+  /** Attribute top-1: the top-1 caption shares this attribute with the query. */
+  attributeTop1: Record<string, { score: number; chance: number }>;
+}
+
+/** Alignment of one modality with its captions. */
+export interface ModalityAlignment {
+  modality: Modality;
+  n: number;
+  layers: LayerCurves;
+  /** Index of the layer the detail is computed at (default: the last). */
+  layer: number;
+  detail: RetrievalDetail;
+  /** mutual-kNN chance k/(n−1) and the shuffled-pairs control at `layer`. */
+  mutualKnnChance: number;
+  mutualKnnShuffled: number;
+  ckaShuffled: number;
+}
+
+/** Options of {@link measureAlignment}. */
+export interface AlignmentOptions {
+  /** Neighbourhood size. Default 10 (the paper's). */
+  k?: number;
+  /** Modalities to pair with text. Default image and audio (those the model has). */
+  modalities?: Exclude<Modality, "text">[];
+  /** Layer for the retrieval detail and controls. Default the last. */
+  layer?: number;
+  /** Seed of the shuffled-pairs control. Default 0. */
+  seed?: number;
+  /** Shuffled-pairs trials. Default 5. */
+  trials?: number;
+}
+
+/**
+ * Measure alignment of `model` on items `indices` of `data`.
+ * @returns one entry per modality.
+ */
+export function measureAlignment(model: Organism, data: OrganismData, indices: readonly number[], options: AlignmentOptions = {}): ModalityAlignment[] {
+  const k = options.k ?? 10;
+  const n = indices.length;
+  if (n <= k) throw new InputError(`alignment needs more than k = ${k} items; got ${n}`);
+  const mods = options.modalities ?? (["image", "audio"] as const).filter((m) => model.inputs[m]);
+  const T = layers(embedIndices(model, data, indices, "text"), "text");
+  const L = T.length;
+  const layer = options.layer ?? L - 1;
+  const items = indices.map((i) => data.items[i]);
+  const cls = items.map((it) => it.summaryWord);
+  const colourObject = items.map((it) => `${it.attributes.colour}|${it.attributes.object ?? it.attributes.shape}`);
+  const attrNames = Object.keys(items[0].attributes);
+  return mods.map((m) => {
+    const E: NdArray = embedIndices(model, data, indices, m);
+    const M = layers(E, m);
+    const curves: LayerCurves = { anisotropy: [], anisotropyText: [], mutualKnn: [], cka: [], recallAt1: [] };
+    for (let l = 0; l < L; l++) {
+      curves.anisotropy.push(anisotropy(M[l]));
+      curves.anisotropyText.push(anisotropy(T[l]));
+      curves.mutualKnn.push(measure("mutual_knn", M[l], T[l], { k }));
+      curves.cka.push(measure("cka", M[l], T[l]));
+      curves.recallAt1.push(retrievalScores(M[l], T[l]).queryToCandidate.scores["recall@1"]);
+    }
+    const q: Matrix = M[layer], c: Matrix = T[layer];
+    const r = retrievalScores(q, c, { ks: [1, 5] }).queryToCandidate;
+    const classR = classRecallAt1(q, c, cls, cls);
+    const within = withinClassRecallAt1(q, c, colourObject);
+    const attributeTop1: RetrievalDetail["attributeTop1"] = {};
+    for (const a of attrNames) {
+      const lab = items.map((it) => it.attributes[a]);
+      const s = classRecallAt1(q, c, lab, lab);
+      attributeTop1[a] = { score: s.score, chance: s.chance };
+    }
+    const seed = options.seed ?? 0;
+    const trials = options.trials ?? 5;
+    return {
+      modality: m,
+      n,
+      layers: curves,
+      layer,
+      detail: {
+        recallAt1: r.scores["recall@1"],
+        recallAt1Chance: r.chance["recall@1"],
+        recallAt5: r.scores["recall@5"],
+        recallAt5Chance: r.chance["recall@5"],
+        classR1: classR.score,
+        classR1Chance: classR.chance,
+        withinClassR1: within.score,
+        withinClassR1Chance: within.chance,
+        attributeTop1,
+      },
+      mutualKnnChance: chanceLevel("mutual_knn", n, k) ?? NaN,
+      mutualKnnShuffled: shuffledPairsControl("mutual_knn", q, c, { k, seed, trials }).mean,
+      ckaShuffled: shuffledPairsControl("cka", q, c, { seed, trials }).mean,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CLIP-style positive control
+
+/** Options of {@link clipControl}. */
+export interface ClipControlOptions {
+  /** Modality paired with captions. Default `"image"`. */
+  modality?: Exclude<Modality, "text">;
+  /** Contrastive steps. Default 150. */
+  steps?: number;
+  /** Pairs per step (in-batch negatives). Default 32. */
+  batchSize?: number;
+  /** InfoNCE temperature. Default 0.05 (the paper's). */
+  tau?: number;
+  /** Adam learning rate. Default 1e-3. */
+  lr?: number;
+  /** Seed of the pair sampling. Default 0. */
+  seed?: number;
+}
+
+/**
+ * Last-layer state at the prompt's last token, differentiably (for contrastive training):
+ * `[indices.length, d]`. The same read-out as {@link embedIndices} at the last layer.
+ */
+export function promptEndStates(model: Organism, data: OrganismData, indices: readonly number[], modality: Modality): tf.Tensor2D {
+  const tok = data.tokenizer;
+  const seqs = indices.map((i) => buildSequence(tok, data.items[i], i, modality, "instruct", model.config.answerFormat, 0, false));
+  const batch = assembleBatch(seqs, prefixTokens(data.cache), tok, model.config.decoder.maxLen);
+  const { hidden } = forward(model, batch, data.cache, { hidden: true });
+  const h = hidden![hidden!.length - 1];
+  const d = model.config.decoder.dModel;
+  const pick = Array.from(batch.promptEnd, (p, r) => r * batch.T + p);
+  return tf.gather(h.reshape([batch.B * batch.T, d]), tf.tensor1d(pick, "int32")) as tf.Tensor2D;
+}
+
+/**
+ * The CLIP-style paired contrastive positive control: fine-tune the whole organism (in place) with
+ * the symmetric InfoNCE loss between `modality` and caption embeddings of *paired* training
+ * items. It shows how much alignment the architecture and the read-out can express when pairs are
+ * given, the ceiling that generative pretraining is compared with.
+ * @returns the loss per step.
+ */
+export function clipControl(model: Organism, data: OrganismData, options: ClipControlOptions = {}): number[] {
+  const modality = options.modality ?? "image";
+  const steps = options.steps ?? 150;
+  const bs = Math.min(options.batchSize ?? 32, data.splits.train.length);
+  const tau = options.tau ?? 0.05;
+  const opt = new AdamW({ lr: options.lr ?? 1e-3 });
+  const vars = trainableVariables(model);
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const r = rng(splitSeed(options.seed ?? 0, `clip/${s}`));
+    const idx = sampleIndices(data.splits.train.length, bs, r).map((j) => data.splits.train[j]);
+    const { loss } = trainStep(
+      () => {
+        const a = promptEndStates(model, data, idx, modality);
+        const b = promptEndStates(model, data, idx, "text");
+        return tf.mul(tf.add(infoNCE(a, b, { tau }), infoNCE(b, a, { tau })), 0.5) as tf.Scalar;
+      },
+      vars,
+      opt,
+      { clipNorm: 1 },
+    );
+    losses.push(loss);
+  }
+  opt.dispose();
+  return losses;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The experiment: pretrained vs controls, IID vs OOD, over seeds
+
+/** One measured condition. */
+export interface AlignmentRow {
+  seed: number;
+  condition: "pretrained" | "random init" | "CLIP control";
+  split: "iid" | "ood";
+  alignment: ModalityAlignment[];
+}
+
+/** Options of {@link alignmentExperiment}. */
+export interface AlignmentExperimentOptions {
+  /** Seeds (each needs a pretraining run; trained if missing). Default [0, 1, 2]. */
+  seeds?: number[];
+  /** Runs folder. Default `"runs"`. */
+  root?: string;
+  /** Overrides of the pretraining spec (e.g. `numSteps`). */
+  spec?: Partial<PretrainSpec>;
+  /** CLIP control steps. Default 150. */
+  clipSteps?: number;
+  /** Receives progress lines. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Measure alignment for every seed of one family member: the pretrained model, the same
+ * architecture at random initialisation, and the CLIP-style positive control, each on IID and
+ * OOD items (the shuffled-pairs control is inside every measurement). Cached with `runOrLoad`.
+ */
+export async function alignmentExperiment(profile: Profile, size: string, options: AlignmentExperimentOptions = {}): Promise<AlignmentRow[]> {
+  const seeds = options.seeds ?? [0, 1, 2];
+  const root = options.root ?? "runs";
+  const rows: AlignmentRow[] = [];
+  for (const seed of seeds) {
+    const spec = pretrainSpec(profile, size, options.spec);
+    const pre = await pretrain(spec, seed, { root, log: options.log });
+    const cfg = { spec, clipSteps: options.clipSteps ?? 150, measure: "alignment v1" };
+    const dir = runDir(root, "organism-align", cfg, seed, { defaults: { spec: pretrainSpec(profile, "S"), clipSteps: 150, measure: "alignment v1" } });
+    const out = await runOrLoad<AlignmentRow[], typeof cfg>({
+      dir,
+      cfg,
+      seed,
+      profile,
+      log: options.log,
+      compute: () => {
+        const data = specData(spec);
+        const splits = { iid: data.splits.iid, ood: data.splits.ood } as const;
+        const res: AlignmentRow[] = [];
+        const measureAll = (model: Organism, condition: AlignmentRow["condition"]) => {
+          for (const split of ["iid", "ood"] as const) {
+            options.log?.(`seed ${seed}: ${condition}, ${split}`);
+            res.push({ seed, condition, split, alignment: measureAlignment(model, data, splits[split], { seed }) });
+          }
+        };
+        const { model } = loadOrganism(pre.dir);
+        measureAll(model, "pretrained");
+        options.log?.(`seed ${seed}: CLIP control, ${cfg.clipSteps} steps`);
+        clipControl(model, data, { steps: cfg.clipSteps, seed });
+        measureAll(model, "CLIP control");
+        disposeOrganism(model);
+        const init = createOrganism(model.config, model.inputs, seed);
+        fitInputNorm(init, data.cache, data.splits.train);
+        measureAll(init, "random init");
+        disposeOrganism(init);
+        return res;
+      },
+    });
+    rows.push(...out);
+  }
+  return rows;
+}
+
+/** Key last-layer numbers of every row, flat (for tables). */
+export function alignmentTable(rows: readonly AlignmentRow[]): Record<string, string | number>[] {
+  return rows.flatMap((r) =>
+    r.alignment.map((a) => ({
+      seed: r.seed,
+      condition: r.condition,
+      split: r.split,
+      modality: a.modality,
+      n: a.n,
+      layer: a.layer,
+      "aniso mod": a.layers.anisotropy[a.layer],
+      "aniso text": a.layers.anisotropyText[a.layer],
+      mutual_knn: a.layers.mutualKnn[a.layer],
+      "mknn shuffled": a.mutualKnnShuffled,
+      "mknn chance": a.mutualKnnChance,
+      cka: a.layers.cka[a.layer],
+      "cka shuffled": a.ckaShuffled,
+      "R@1": a.detail.recallAt1,
+      "R@1 chance": a.detail.recallAt1Chance,
+      "class R@1": a.detail.classR1,
+      "class chance": a.detail.classR1Chance,
+      "within-class R@1": a.detail.withinClassR1,
+      "within chance": a.detail.withinClassR1Chance,
+      ...Object.fromEntries(Object.entries(a.detail.attributeTop1).map(([k, v]) => [`${k} top1`, v.score])),
+      ...Object.fromEntries(Object.entries(a.detail.attributeTop1).map(([k, v]) => [`${k} chance`, v.chance])),
+    })),
+  );
+}
+
+/** Mean and 95 % CI over seeds of every numeric column of {@link alignmentTable}, per condition × split × modality. */
+export function alignmentSummary(rows: readonly AlignmentRow[]): Record<string, string | number>[] {
+  const flat = alignmentTable(rows);
+  const groups = new Map<string, Record<string, string | number>[]>();
+  for (const r of flat) {
+    const key = `${r.condition}|${r.split}|${r.modality}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const out: Record<string, string | number>[] = [];
+  for (const [key, rs] of groups) {
+    const [condition, split, modality] = key.split("|");
+    const row: Record<string, string | number> = { condition, split, modality, seeds: rs.length };
+    for (const col of Object.keys(rs[0])) {
+      if (["seed", "condition", "split", "modality", "n", "layer"].includes(col)) continue;
+      const vals = rs.map((r) => r[col] as number).filter((v) => Number.isFinite(v));
+      if (vals.length === 0) continue;
+      const ci = meanCI(vals);
+      row[col] = vals.length > 1 ? `${ci.mean.toFixed(3)} ± ${ci.halfWidth.toFixed(3)}` : ci.mean.toFixed(3);
+    }
+    out.push(row);
+  }
+  return out;
+}

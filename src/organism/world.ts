@@ -1,0 +1,147 @@
+/**
+ * Adapter from the kit's world (`src/world`) to what the organism reads: items with their
+ * rendered inputs, a tokenizer with the special ids, and the splits.
+ *
+ * - image: `renderImage` `[S, S, 3]` in [0, 1];
+ * - audio: `renderAudio` → `logMel` `[frames, nMels]`, standardised with the mean and standard
+ *   deviation over all items (so encoder inputs are O(1) like the pixels);
+ * - document: `renderDocument` `[H, W]` (ink 1), the caption index the renderer chose is recorded
+ *   so the reading task targets the text actually drawn.
+ *
+ * @module
+ */
+import { InputError } from "../array";
+import type { Profile } from "../config";
+import { generateWorld, loadAssets, logMel, renderAudio, renderDocument, renderImage, Tokenizer, worldConfig, worldTexts } from "../world";
+import type { Item, World, WorldConfig, WorldOverrides } from "../world";
+import { readRunConfig } from "./checkpoint";
+import type { AnswerFormat, Modality, OrganismConfig } from "./config";
+import { buildFeatureCache, type OrganismItem, type OrganismTokenizer } from "./data";
+import type { OrganismData } from "./train";
+
+/** A world tokenizer seen through the organism's {@link OrganismTokenizer} interface. */
+export function organismTokenizer(tok: Tokenizer): OrganismTokenizer & { readonly inner: Tokenizer } {
+  const sp = tok.special;
+  return {
+    inner: tok,
+    vocabSize: tok.vocabSize,
+    bos: sp.bos,
+    eos: sp.eos,
+    pad: sp.pad,
+    encode: (text: string) => tok.encode(text),
+    decode: (ids: readonly number[]) => tok.decode(ids),
+  };
+}
+
+/** Map the organism's answer format to the world's summary format. */
+export function worldSummaryFormat(format: AnswerFormat): "word" | "fewWords" {
+  return format === "one-word" ? "word" : "fewWords";
+}
+
+/** Options of {@link organismDataFromWorld}. */
+export interface WorldDataOptions {
+  /** Which non-text modalities to render. Default image, audio, document. */
+  modalities?: readonly Exclude<Modality, "text">[];
+}
+
+/** Convert one world item (rendering every requested modality). */
+function toOrganismItem(world: World, item: Item, modalities: readonly Exclude<Modality, "text">[]): OrganismItem {
+  const m = item.meaning;
+  if (m.objects.length !== 1) throw new InputError(`the organism adapter supports one-object worlds; item ${item.id} has ${m.objects.length} objects`);
+  const o = m.objects[0];
+  const inputs: OrganismItem["inputs"] = {};
+  let documentCaption: number | undefined;
+  for (const mod of modalities) {
+    if (mod === "image") {
+      const im = renderImage(world, item);
+      inputs.image = { data: im.data, shape: [im.height, im.width, 3] };
+    } else if (mod === "audio") {
+      const mel = logMel(renderAudio(world, item), world.config.audio);
+      inputs.audio = { data: mel.data, shape: [mel.frames, mel.nMels] };
+    } else {
+      const doc = renderDocument(world, item);
+      inputs.document = { data: doc.data, shape: [doc.height, doc.width] };
+      documentCaption = item.captions.indexOf(doc.text);
+      if (documentCaption < 0) documentCaption = undefined;
+    }
+  }
+  return {
+    id: `${item.id}:${item.scene}`,
+    captions: [...item.captions],
+    summaryWord: item.summary.word,
+    fewWords: item.summary.fewWords,
+    attributes: { size: o.size, colour: o.colour, object: o.object, position: m.position ?? "" },
+    inputs,
+    documentCaption,
+  };
+}
+
+/** Standardise every item's log-mel in place with one global mean and standard deviation. */
+function standardiseAudio(items: OrganismItem[]): { mean: number; std: number } {
+  let s = 0, s2 = 0, n = 0;
+  for (const it of items) {
+    const a = it.inputs.audio;
+    if (!a) continue;
+    for (const v of a.data) { s += v; s2 += v * v; n++; }
+  }
+  if (n === 0) return { mean: 0, std: 1 };
+  const mean = s / n;
+  const std = Math.sqrt(Math.max(s2 / n - mean * mean, 1e-12));
+  for (const it of items) {
+    const a = it.inputs.audio;
+    if (!a) continue;
+    const d = new Float32Array(a.data.length);
+    for (let i = 0; i < d.length; i++) d[i] = (a.data[i] - mean) / std;
+    it.inputs.audio = { data: d, shape: a.shape };
+  }
+  return { mean, std };
+}
+
+/**
+ * Build the organism's data from a world: render every item, fit the tokenizer on the world's
+ * texts (captions, summaries, every prompt), featurize with `cfg`'s patch sizes, keep the splits.
+ */
+export function organismDataFromWorld(world: World, cfg: OrganismConfig, options: WorldDataOptions = {}): OrganismData {
+  const modalities = options.modalities ?? (["image", "audio", "document"] as const);
+  const items = world.items.map((it) => toOrganismItem(world, it, modalities));
+  const audioNorm = standardiseAudio(items);
+  const tokenizer = organismTokenizer(Tokenizer.fit(worldTexts(world)));
+  return {
+    items,
+    tokenizer,
+    cache: buildFeatureCache(items, cfg),
+    splits: { train: [...world.splits.train], iid: [...world.splits.iid], ood: [...world.splits.ood] },
+    meta: {
+      world: { seed: world.seed, mode: world.mode, profile: world.config.profile, config: world.config },
+      audioNorm,
+      tokenizer: tokenizer.inner.toJSON(),
+    },
+  };
+}
+
+/**
+ * A world for the organism at a profile: one object per scene, the summary format matching
+ * `cfg.answerFormat`, procedural assets unless `overrides.mode` says otherwise.
+ */
+export function organismWorld(profile: Profile, cfg: OrganismConfig, seed: number, overrides: WorldOverrides = {}): World {
+  return generateWorld(worldConfig(profile, { nObjects: 1, summaryFormat: worldSummaryFormat(cfg.answerFormat), ...overrides }), seed);
+}
+
+/**
+ * Rebuild the data a run was trained on from its `organism.json` (the world config and seed are
+ * recorded there), and check that the tokenizer comes out identical to the saved one.
+ * @throws InputError when the run has no world provenance or the vocabulary differs.
+ */
+export function dataForRun(runDir: string): OrganismData {
+  const rc = readRunConfig(runDir);
+  const w = (rc.meta?.world ?? null) as { seed: number; config: WorldConfig } | null;
+  if (!w) throw new InputError(`${runDir}/organism.json records no world; cannot rebuild its data`);
+  const world = generateWorld(w.config, w.seed, w.config.mode === "real" ? loadAssets() : null);
+  const data = organismDataFromWorld(world, rc.config);
+  const saved = (rc.meta?.tokenizer as { vocab?: string[] } | undefined)?.vocab;
+  const now = (data.tokenizer as ReturnType<typeof organismTokenizer>).inner.vocab;
+  if (saved && (saved.length !== now.length || saved.some((t, i) => t !== now[i]))) {
+    throw new InputError(`the rebuilt tokenizer differs from the one saved in ${runDir} (vocabulary ${now.length} vs ${saved.length})`);
+  }
+  return data;
+}
