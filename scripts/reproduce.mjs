@@ -11,6 +11,9 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync, renameSync, existsSync } from "node:fs";
 import * as path from "node:path";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -89,12 +92,13 @@ const stages = {
     );
   },
 
-  organism() {
+  async organism() {
     if (!existsSync("dist/cli/organism.js")) {
       summary.push("## Model organism", "", "skipped: this build has no organism commands.", "");
       return;
     }
-    // The model-organism family: every size × seed, with checkpoints; resumes or loads finished runs.
+    // 1. Generative pretraining of the whole family (every size × seed, in parallel worker
+    //    processes, one per core), with checkpoints; resumes or loads finished runs.
     const out = run("node", ["bin/lco.js", "organism", "train", "--family", "--profile", profile, "--workers", "auto", "--json"], { capture: true });
     const family = lastJson(out);
     writeAtomic(path.join(outDir, "organism-family.json"), JSON.stringify(family, null, 2) + "\n");
@@ -104,6 +108,22 @@ const stages = {
       summary.push(`| ${r.size} | ${r.seed} | ${Number(g.iid).toFixed(3)} | ${Number(g.ood).toFixed(3)} |`);
     }
     summary.push("");
+
+    // 2. The first measurement: does generative pretraining align modalities? Every size, every
+    //    seed, against random-init, shuffled-pairs and CLIP-style controls, IID and OOD.
+    const lco = require("../dist/index.js");
+    await lco.initBackend({ verbose: true });
+    const sizes = [...new Set((family.runs ?? []).map((r) => r.size))];
+    for (const size of sizes) {
+      console.log(`\n$ lco.organism.alignmentExperiment("${profile}", "${size}")`);
+      const rows = await lco.organism.alignmentExperiment(profile, size, { log: (line) => console.error(`  ${line}`) });
+      const table = lco.organism.alignmentSummary(rows);
+      writeAtomic(path.join(outDir, `organism-alignment-${size}.json`), JSON.stringify({ rows, summary: table }, null, 2) + "\n");
+      const cols = ["condition", "split", "modality", "seeds", "mutual_knn", "mknn chance", "cka", "cka shuffled", "R@1", "R@1 chance", "within-class R@1", "within chance"];
+      summary.push(`## Model organism: alignment, size ${size} (last layer; mean ± 95 % CI over seeds)`, "", `| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`);
+      for (const r of table) summary.push(`| ${cols.map((c) => r[c] ?? "").join(" | ")} |`);
+      summary.push("");
+    }
   },
 };
 
@@ -114,7 +134,7 @@ for (const name of names) {
     process.exit(2);
   }
   console.log(`\n=== ${name} (${profile})`);
-  stages[name]();
+  await stages[name]();
 }
 summary.push(`finished ${new Date().toISOString()}`, "");
 writeAtomic(path.join(outDir, "SUMMARY.md"), summary.join("\n"));
