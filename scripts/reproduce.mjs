@@ -50,6 +50,30 @@ function run(cmd, cmdArgs, { capture = false } = {}) {
   return r.stdout ?? "";
 }
 
+/**
+ * Write run-dependent figures (they read results under runs/, which are not committed, so they
+ * are not in the figure registry): Plotly JSON, a standalone HTML page, and a PNG when Chromium
+ * is available.
+ */
+async function writeFigures(lco, figures) {
+  const dir = path.join(outDir, "figures");
+  mkdirSync(dir, { recursive: true });
+  const noChromium = lco.figures.chromiumUnavailableReason();
+  const plotlySrc = path.relative(dir, path.resolve("node_modules/plotly.js-dist/plotly.js"));
+  for (const [id, fig] of figures) {
+    writeAtomic(path.join(dir, `${id}.plotly.json`), lco.figures.canonicalJson(fig) + "\n");
+    writeAtomic(path.join(dir, `${id}.html`), lco.figures.standaloneHtml(fig, { title: id, plotlySrc, fallbackImage: noChromium ? undefined : `${id}.png` }));
+    if (!noChromium) {
+      const png = await lco.figures.sharedRenderer().render(fig, { format: "png" });
+      const tmp = path.join(dir, `.${id}.png.tmp`);
+      writeFileSync(tmp, png);
+      renameSync(tmp, path.join(dir, `${id}.png`));
+    }
+  }
+  await lco.figures.closeSharedRenderer();
+  summary.push(`Figures: ${figures.length} in \`${path.relative(process.cwd(), dir)}/\`${noChromium ? ` (PNG skipped: ${noChromium})` : ""}.`, "");
+}
+
 /** The JSON object on the last non-empty stdout line (the CLI's `--json` contract). */
 const lastJson = (stdout) => JSON.parse(stdout.trim().split("\n").filter(Boolean).pop());
 
@@ -113,6 +137,10 @@ const stages = {
     //    seed, against random-init, shuffled-pairs and CLIP-style controls, IID and OOD.
     const lco = require("../dist/index.js");
     await lco.initBackend({ verbose: true });
+    const figures = [];
+    const runs = lco.organism.readFamilySummary(lco.organism.familySummaryPath(profile));
+    figures.push(["organism-loss-curves", lco.organism.lossCurveFigure(runs)]);
+    figures.push(["organism-generative-score", lco.organism.generativeScoreFigure(runs)]);
     const sizes = [...new Set((family.runs ?? []).map((r) => r.size))];
     for (const size of sizes) {
       console.log(`\n$ lco.organism.alignmentExperiment("${profile}", "${size}")`);
@@ -123,7 +151,13 @@ const stages = {
       summary.push(`## Model organism: alignment, size ${size} (last layer; mean ± 95 % CI over seeds)`, "", `| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`);
       for (const r of table) summary.push(`| ${cols.map((c) => r[c] ?? "").join(" | ")} |`);
       summary.push("");
+      for (const modality of ["image", "audio"]) {
+        for (const metric of ["mutualKnn", "cka", "recallAt1", "anisotropy"]) {
+          figures.push([`organism-${size}-${modality}-${metric}`, lco.organism.alignmentLayerFigure(rows, metric, modality)]);
+        }
+      }
     }
+    await writeFigures(lco, figures);
   },
 };
 

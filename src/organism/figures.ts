@@ -117,15 +117,19 @@ export function alignmentLayerFigure(rows: readonly AlignmentRow[], metric: keyo
       if (curves.length === 0) continue;
       const L = curves[0].length;
       const round = (v: number) => Math.round(v * 1000) / 1000;
-      const mean = Array.from({ length: L }, (_, l) => round(curves.reduce((s, c) => s + c[l], 0) / curves.length));
-      const lo = Array.from({ length: L }, (_, l) => round(mean[l] - Math.min(...curves.map((c) => c[l]))));
-      const hi = Array.from({ length: L }, (_, l) => round(Math.max(...curves.map((c) => c[l])) - mean[l]));
+      // Layer 0 is left out: the prompt-end state at the input layer is the same token embedding
+      // for every item, so every kNN list is a pure tie and its "agreement" is an artefact of the
+      // tie policy (organism-notes: report layer 0 separately, never as a finding).
+      const layersShown = Array.from({ length: L - 1 }, (_, i) => i + 1);
+      const mean = layersShown.map((l) => round(curves.reduce((s, c) => s + c[l], 0) / curves.length));
+      const lo = layersShown.map((l, i) => round(mean[i] - Math.min(...curves.map((c) => c[l]))));
+      const hi = layersShown.map((l, i) => round(Math.max(...curves.map((c) => c[l])) - mean[i]));
       data.push({
         type: "scatter",
         mode: "lines+markers",
         name: `${condition} · ${split.toUpperCase()}`,
         line: { color: colour[condition], dash: split === "iid" ? "solid" : "dash" },
-        x: Array.from({ length: L }, (_, l) => l),
+        x: layersShown,
         y: mean,
         error_y: { type: "data", symmetric: false, array: hi, arrayminus: lo, visible: curves.length > 1 },
       });
@@ -134,13 +138,13 @@ export function alignmentLayerFigure(rows: readonly AlignmentRow[], metric: keyo
   const chance = rows[0]?.alignment.find((a) => a.modality === modality);
   if (chance && metric === "mutualKnn") {
     const L = chance.layers.mutualKnn.length;
-    data.push({ type: "scatter", mode: "lines", name: "chance k/(n−1) (IID)", line: { color: "black", dash: "dot", width: 1 }, x: [0, L - 1], y: [chance.mutualKnnChance, chance.mutualKnnChance] });
+    data.push({ type: "scatter", mode: "lines", name: "chance k/(n−1) (IID)", line: { color: "black", dash: "dot", width: 1 }, x: [1, L - 1], y: [chance.mutualKnnChance, chance.mutualKnnChance] });
   }
   return {
     data,
     layout: {
       title: { text: `${modality}–caption ${metric} per layer (mean over seeds; bars: min–max)` },
-      xaxis: { title: { text: "layer (0 = input embeddings; identical for every item, not a finding)" }, dtick: 1 },
+      xaxis: { title: { text: "decoder layer (layer 0, the input embedding, is identical for every item and left out)" }, dtick: 1 },
       yaxis: { title: { text: metric } },
       width: 760,
       height: 420,
