@@ -16,6 +16,9 @@
  *  4. an `Identity` that shares memory instead of copying (autodiff clones every saved tensor);
  *  5. a hand-written WebAssembly SIMD kernel for batched matMuls of small matrices (attention),
  *     which the stock kernel runs as a scalar loop.
+ * On wasm we also start the backend's threaded SIMD build when more than one core is available
+ * (`nn/wasm-threads.ts` makes its worker threads start in Node), so that XNNPACK's matMuls use
+ * all cores; `backendInfo().wasm.threads` reports how many it got (1 = fallback).
  * Fixes 2–5 only change speed; {@link setWasmPatches} switches them (the benchmark times
  * "stock" kernels this way). `patchWasm: false` turns them off; `UnsortedSegmentSum` always stays.
  *
@@ -23,6 +26,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { bmmSimd, bmmSupported } from "./nn/wasm-bmm";
+import { ThreadpoolSwitch, type ThreadedWasmModule, availableCores, installPthreadShim, withLogicalCores } from "./nn/wasm-threads";
 
 /** Backend names the kit knows. */
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -37,8 +41,13 @@ export interface BackendInfo {
   reason: string;
   /** Kernel patches applied (e.g. `["UnsortedSegmentSum", "BatchMatMul:transpose-first"]`). */
   patches: string[];
-  /** wasm only: SIMD and thread count as reported by the wasm backend flags. */
-  wasm?: { simd: boolean; threads: number };
+  /**
+   * wasm only: SIMD support, and the number of threads XNNPACK runs its kernels on (the backend's
+   * `getThreadsCount()`; 1 = the single-threaded build). `threadsRequested` is what was asked for;
+   * `threadsError` says why the threaded build was not used when threads were requested but
+   * `threads` is 1 (the kit then runs single-threaded).
+   */
+  wasm?: { simd: boolean; threads: number; threadsRequested?: number; threadsError?: string; threadPolicy?: WasmThreadPolicy };
   /** Backends tried before this one and why they were skipped. */
   skipped: { name: BackendName; error: string }[];
 }
@@ -60,6 +69,76 @@ export interface InitBackendOptions {
    * `UnsortedSegmentSum` is registered either way when wasm is chosen.
    */
   patchWasm?: boolean;
+  /**
+   * wasm only: threads for the backend's own kernels (XNNPACK matMuls, convolutions, …), through
+   * the threaded SIMD build and the Node shims of `nn/wasm-threads.ts`. Default:
+   * `LCO_WASM_THREADS`, else {@link defaultWasmThreads} (the available cores, at most 4). `1`
+   * selects the single-threaded build. Only the first wasm initialisation in a process decides;
+   * if the threaded build cannot start, the single-threaded one is used and
+   * `backendInfo().wasm.threadsError` says why.
+   */
+  threads?: number;
+}
+
+/**
+ * Default thread count of the wasm backend: the cores available to this process, at most 4 (the
+ * matMuls of the kit's models are too small to gain from more).
+ */
+export function defaultWasmThreads(): number {
+  return Math.max(1, Math.min(4, availableCores()));
+}
+
+/**
+ * How a threaded wasm backend uses its threads (see `ThreadpoolSwitch` in `nn/wasm-threads.ts`):
+ * - `"matmul"` (default): only matMuls of at least {@link THREADED_MATMUL_MIN_MACS} multiply-adds
+ *   run on the thread pool; every other kernel runs on the calling thread;
+ * - `"all"`: every XNNPACK kernel gets the pool (the backend's own behaviour);
+ * - `"none"`: no kernel does (same work as the single-threaded build).
+ * Results are the same under all three; only speed differs.
+ */
+export type WasmThreadPolicy = "matmul" | "all" | "none";
+
+/** Smallest matMul, in multiply-adds `batch·M·K·N`, that the `"matmul"` policy runs on threads (≈ 0.15 ms on one core). */
+export const THREADED_MATMUL_MIN_MACS = 1 << 22;
+
+let threadSwitch: ThreadpoolSwitch | null = null;
+let threadPolicy: WasmThreadPolicy = "matmul";
+
+/**
+ * Choose how the wasm backend's threads are used; no effect (but remembered) on a single-threaded
+ * backend. Can be changed at any time between kernel calls.
+ * @returns the previous policy.
+ */
+export function setWasmThreadPolicy(policy: WasmThreadPolicy): WasmThreadPolicy {
+  if (!["matmul", "all", "none"].includes(policy)) throw new Error(`invalid wasm thread policy; expected matmul, all or none, got "${policy}"`);
+  const prev = threadPolicy;
+  threadPolicy = policy;
+  threadSwitch?.set(policy === "all");
+  if (active?.wasm) active.wasm.threadPolicy = policy;
+  return prev;
+}
+
+/** The current {@link WasmThreadPolicy}. */
+export function wasmThreadPolicy(): WasmThreadPolicy {
+  return threadPolicy;
+}
+
+/** Threads a kernel of `macs` multiply-adds runs on under the current policy (1 without a switchable pool). */
+function withMatMulThreads<T>(macs: number, fn: () => T): T {
+  if (!threadSwitch || threadPolicy !== "matmul" || macs < THREADED_MATMUL_MIN_MACS) return fn();
+  threadSwitch.set(true);
+  try {
+    return fn();
+  } finally {
+    threadSwitch.set(false);
+  }
+}
+
+function parseThreads(v: string | undefined): number | undefined {
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`invalid LCO_WASM_THREADS; expected an integer in [1, 8], got "${v}"`);
+  return n;
 }
 
 function parseBackendName(v: string | undefined): BackendName | undefined {
@@ -84,11 +163,35 @@ async function tryTensorflow(): Promise<void> {
   throw new Error(errors.join("; "));
 }
 
-async function tryWasm(patch: boolean): Promise<void> {
+/** Threads the wasm backend was initialised with (and why threads failed), set by {@link tryWasm}. */
+let wasmThreadState: { requested: number; error?: string } | null = null;
+
+async function tryWasm(patch: boolean, threads: number): Promise<void> {
   // Imported lazily: importing the wasm backend makes it the top-priority backend.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require("@tensorflow/tfjs-backend-wasm");
+  const wasmModule = require("@tensorflow/tfjs-backend-wasm") as { setThreadsCount(n: number): void };
   patchWasmKernels({ matMul: patch, transpose: patch, identity: patch, batched: patch });
+  if (wasmThreadState === null) {
+    // First initialisation in this process: this is where the build (threaded or not) is chosen.
+    wasmThreadState = { requested: threads };
+    if (threads > 1) {
+      try {
+        installPthreadShim();
+        tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", true);
+        wasmModule.setThreadsCount(threads);
+        if (await withLogicalCores(threads, () => tf.setBackend("wasm"))) {
+          threadSwitch = ThreadpoolSwitch.find((tf.backend() as unknown as { wasm: ThreadedWasmModule }).wasm);
+          setWasmThreadPolicy(threadSwitch ? threadPolicy : "all");
+          return;
+        }
+        wasmThreadState.error = "setBackend('wasm') with the threaded build returned false";
+      } catch (e) {
+        wasmThreadState.error = (e as Error).message.split("\n")[0];
+      }
+      // Fall back to the single-threaded SIMD build (the flag is read again by the next init).
+      tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+    }
+  }
   if (!(await tf.setBackend("wasm"))) throw new Error("setBackend('wasm') returned false");
 }
 
@@ -107,7 +210,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   for (const name of candidates) {
     try {
       if (name === "tensorflow") await tryTensorflow();
-      else if (name === "wasm") await tryWasm(patch);
+      else if (name === "wasm") await tryWasm(patch, options.threads ?? parseThreads(process.env.LCO_WASM_THREADS) ?? defaultWasmThreads());
       else if (!(await tf.setBackend("cpu"))) throw new Error("setBackend('cpu') returned false");
       await tf.ready();
       const info: BackendInfo = {
@@ -118,9 +221,14 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         skipped,
       };
       if (name === "wasm") {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { getThreadsCount } = require("@tensorflow/tfjs-backend-wasm") as { getThreadsCount(): number };
         info.wasm = {
-          simd: Boolean(tf.env().getAsync ? await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT") : false),
-          threads: (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) ? 2 : 1,
+          simd: Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")),
+          threads: Math.max(1, getThreadsCount()),
+          threadsRequested: wasmThreadState?.requested,
+          ...(wasmThreadState?.error ? { threadsError: wasmThreadState.error } : {}),
+          threadPolicy,
         };
       }
       active = info;
@@ -345,7 +453,10 @@ function patchedMatMul(stock: tf.KernelConfig, transposeFirst: boolean, batched:
       batchOf(a) > 1 &&
       a.shape.slice(0, -2).every((d, i) => d === bIn.shape[i]) &&
       bmmSupported(n);
-    if (!useSimd && (!transposeFirst || (!transposeA && !transposeB))) return stock.kernelFunc({ inputs, backend, attrs });
+    const m = transposeA ? a.shape[r - 1] : a.shape[r - 2];
+    const k = transposeA ? a.shape[r - 2] : a.shape[r - 1];
+    const macs = Math.max(batchOf(a), batchOf(bIn)) * m * k * n;
+    if (!useSimd && (!transposeFirst || (!transposeA && !transposeB))) return withMatMulThreads(macs, () => stock.kernelFunc({ inputs, backend, attrs }));
     const transpose = tf.getKernel("Transpose", "wasm")!;
     const temps: tf.TensorInfo[] = [];
     const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
@@ -359,16 +470,19 @@ function patchedMatMul(stock: tf.KernelConfig, transposeFirst: boolean, batched:
     const b2 = transposeB ? swapLast(bIn) : bIn;
     let out: tf.TensorInfo;
     if (useSimd) {
-      const [m, k] = a2.shape.slice(-2);
       out = b.makeOutput([...a2.shape.slice(0, -2), m, n], "float32");
       // Heap views after makeOutput: an allocation may grow (and so detach) the wasm heap.
       bmmSimd(b.typedArrayFromHeap(a2) as Float32Array, b.typedArrayFromHeap(b2) as Float32Array, b.typedArrayFromHeap(out) as Float32Array, batchOf(a2), m, k, n);
     } else {
-      out = stock.kernelFunc({
-        inputs: { a: a2, b: b2 },
-        backend,
-        attrs: { ...(attrs as object), transposeA: false, transposeB: false },
-      }) as tf.TensorInfo;
+      out = withMatMulThreads(
+        macs,
+        () =>
+          stock.kernelFunc({
+            inputs: { a: a2, b: b2 },
+            backend,
+            attrs: { ...(attrs as object), transposeA: false, transposeB: false },
+          }) as tf.TensorInfo,
+      );
     }
     for (const t of temps) b.disposeData(t.dataId);
     return out;

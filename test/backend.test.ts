@@ -180,7 +180,9 @@ describe("backend choice", () => {
     assert.equal(info.name, "wasm");
     assert.equal(tf.getBackend(), "wasm");
     assert.deepEqual(info.patches, ["UnsortedSegmentSum", "BatchMatMul:transpose-first", "BatchMatMul:simd-batched", "Transpose:blocked-js", "Identity:shared"]);
-    assert.match(describeBackend(info), /^backend wasm \(tfjs 4\.22\.0, (no )?simd, 1 thread\(s\); forced by option; patches: UnsortedSegmentSum, /);
+    // Threads: one per core up to 4 with the threaded build (test/backend-threads.test.ts), 1 without.
+    assert.match(describeBackend(info), new RegExp(`^backend wasm \\(tfjs 4\\.22\\.0, (no )?simd, ${info.wasm!.threads} thread\\(s\\); forced by option; patches: UnsortedSegmentSum, `));
+    assert.ok(info.wasm!.threads >= 1 && info.wasm!.threads <= 4, `threads ${info.wasm!.threads}`);
   });
 
   it("LCO_BACKEND forces a backend, and an invalid name fails naming it", async () => {

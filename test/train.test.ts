@@ -2,7 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend, setWasmPatches, wasmPatches } from "../src/backend";
+import { backendInfo, initBackend, setWasmPatches, wasmPatches, wasmThreadPolicy } from "../src/backend";
 import { benchTrainCommand } from "../src/cli/bench";
 import { UsageError } from "../src/cli/command";
 import {
@@ -162,6 +162,8 @@ describe("lco bench train", () => {
     assert.equal(r.backend, "wasm");
     assert.equal(r.workers, 2);
     assert.equal(r.threads, 2);
+    assert.equal(r.parallelism, "forced");
+    assert.equal(r.threadPolicy, "none", "workers run single-threaded backends");
     assert.equal(r.steps, 3);
     assert.equal(r.numTensorsGrowth, 0);
     assert.equal(r.nParams, buildParamsCount());
@@ -194,6 +196,28 @@ describe("lco bench train", () => {
     await assert.rejects(benchTrainCommand.run(["--model", "huge"], c.io), /invalid --model; expected one of reference, tiny, got "huge"/);
     await assert.rejects(benchTrainCommand.run(["--steps", "0"], c.io), /--steps/);
     await assert.rejects(benchTrainCommand.run(["--model", "tiny", "--path", "stock", "--workers", "2"], c.io), /needs --path fast/);
+  });
+});
+
+describe("automatic choice of threads or workers", () => {
+  it("with the threaded wasm build, the fast path runs serially on the thread pool and compares with one thread", async () => {
+    const threads = backendInfo()!.wasm!.threads;
+    const out: string[] = [];
+    const code = await benchTrainCommand.run(["--model", "tiny", "--steps", "2", "--warmup", "1", "--compare", "--cpu-steps", "1", "--json"], { out: (l) => out.push(l), err: () => {} });
+    assert.equal(code, 0);
+    const r = JSON.parse(out[out.length - 1]);
+    if (threads > 1) {
+      assert.equal(r.parallelism, "wasm threads");
+      assert.equal(r.workers, 1);
+      assert.equal(r.threads, threads);
+      assert.equal(r.threadPolicy, "matmul");
+      assert.ok(r.compare.fastSerial.msPerStep > 0, "the one-thread fast path is timed alongside");
+    } else {
+      assert.equal(r.parallelism, "idle cores");
+      assert.equal(r.threadPolicy, "none");
+    }
+    assert.equal(r.numTensorsGrowth, 0);
+    assert.equal(wasmThreadPolicy(), "matmul", "policy restored");
   });
 });
 

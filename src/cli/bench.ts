@@ -19,15 +19,19 @@ Time training steps of a fixed transformer on random tokens (Adam, softmax cross
   --steps     timed steps (default 20), after --warmup untimed steps (default 3)
   --path      stock: reference layers on stock wasm kernels (+ the UnsortedSegmentSum fix);
               patched: reference layers + wasm kernel patches;
-              fast (default): patched kernels + fast layers + data-parallel workers
-  --workers   worker threads for --path fast (default: one per idle core, i.e. cores minus the
-              load average, at least 1; 1 = serial in this thread)
+              fast (default): patched kernels + fast layers, on all cores: large matMuls on
+              the threaded wasm build's thread pool, or (without wasm threads) data-parallel
+              workers
+  --workers   worker threads for --path fast (default: 1 when wasm threads run, else one per
+              idle core, i.e. cores minus the load average, at least 1; 1 = serial in this
+              thread). LCO_WASM_THREADS=1 turns the wasm threads off
   --backend   force a backend (default: LCO_BACKEND, else the first that loads)
-  --compare   also time stock and patched (and, with workers, the fast path on one thread:
+  --compare   also time stock and patched (and, with workers or threads, the fast path on one thread:
               fastSerial), interleaved step by step with the main path, and the pure-JS cpu
               backend (--cpu-steps timed steps, default 2); print time ratios other/main
   --json      print one JSON object as the last line:
-              {"model","path","impl","backend","patches","workers","threads","msPerStep" (median),
+              {"model","path","impl","backend","patches","workers","threads","threadPolicy",
+               "parallelism","msPerStep" (median),
                "minMsPerStep","tokensPerSecond","numTensorsGrowth","loss":{"first","last","chance"},
                "compare":{"stock","patched","cpu","ratios":{"stockOverPath",…}}, …}
 The machine's other load affects the numbers: compare paths within one run, and read medians.`;
@@ -70,7 +74,7 @@ export const benchTrainCommand: Command = {
       printJson(io, r as unknown as Record<string, unknown>);
       return 0;
     }
-    io.out(`model ${r.model} (${r.nParams} parameters), path ${r.path} (${r.impl} layers), backend ${r.backend}, ${r.workers} worker(s)`);
+    io.out(`model ${r.model} (${r.nParams} parameters), path ${r.path} (${r.impl} layers), backend ${r.backend}, ${r.workers} worker(s), ${r.threads} thread(s) (${r.parallelism})`);
     io.out(`  ${fmt(r.msPerStep, 1)} ms/step median, ${fmt(r.minMsPerStep, 1)} min, ${Math.round(r.tokensPerSecond)} tokens/s over ${r.steps} steps`);
     io.out(`  loss ${fmt(r.loss.first)} → ${fmt(r.loss.last)} (chance ${fmt(r.loss.chance)}); numTensors growth ${r.numTensorsGrowth}`);
     if (r.compare) {

@@ -6,8 +6,12 @@
  *   (needed for any embedding gradient on wasm);
  * - `patched`: reference layers + the wasm speed patches (transpose-first matMul, SIMD batched
  *   matMul, blocked transpose, shared Identity);
- * - `fast`: patched kernels + the fast layers (`NnImpl` `"fast"`) + the fused JS Adam update +
- *   data-parallel workers.
+ * - `fast`: patched kernels + the fast layers (`NnImpl` `"fast"`) + the fused JS Adam update, on
+ *   all cores: by default through the threaded wasm build (large matMuls on the thread pool, the
+ *   `"matmul"` {@link WasmThreadPolicy}) when it started, else through data-parallel workers.
+ *
+ * `stock` and `patched` always run single-threaded (thread policy `"none"`): that is what the
+ * stock TF.js wasm backend does in Node.
  *
  * On a non-wasm backend the kernel patches do not exist, so `stock` and `patched` are the
  * reference layers and `fast` is the fast layers (+ workers).
@@ -19,7 +23,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../array";
-import { type BackendName, initBackend, setWasmPatches, wasmPatches } from "../backend";
+import { type BackendName, type WasmThreadPolicy, initBackend, setWasmPatches, setWasmThreadPolicy, wasmPatches, wasmThreadPolicy } from "../backend";
 import type { NnImpl } from "../nn";
 import { ParallelTrainer, defaultWorkers } from "./parallel";
 import { type BenchModel, type Trainer, disposeTrainer, makeTrainer, serialStep } from "./reference";
@@ -38,7 +42,11 @@ export interface BenchTrainOptions {
   warmup?: number;
   /** Path to measure. Default `"fast"`. */
   path?: TrainPath;
-  /** Worker threads for the `fast` path. Default: one per idle core ({@link defaultWorkers}); 1 = serial. */
+  /**
+   * Worker threads for the `fast` path. Default: 1 (serial in this thread, the matMuls on the wasm
+   * thread pool) when the threaded wasm backend runs; otherwise one per idle core
+   * ({@link defaultWorkers}).
+   */
   workers?: number;
   /** Backend. Default: whatever `initBackend` picks (wasm unless forced). */
   backend?: BackendName;
@@ -75,8 +83,15 @@ export interface BenchTrainResult extends PathTiming {
   patches: string[];
   /** Worker threads of the main path (1 = serial in the calling thread). */
   workers: number;
-  /** Threads doing compute (= workers; the wasm backend itself is single-threaded in Node). */
+  /**
+   * Threads doing compute: with workers, one per worker (each worker's backend is
+   * single-threaded); serially, the wasm backend's thread-pool size (1 without threads).
+   */
   threads: number;
+  /** wasm: how the main path used the backend's threads (`"none"` with workers or without a threaded build). */
+  threadPolicy?: WasmThreadPolicy;
+  /** Why this many workers / threads: `"forced"` (option), `"wasm threads"` or `"idle cores"`. */
+  parallelism: string;
   /** Training tokens per second: batchSize · seqLen / median step time. */
   tokensPerSecond: number;
   /** Change of the live tensor count from the end of the first step to the end of the last (max over workers); 0 = no leak. */
@@ -89,7 +104,7 @@ export interface BenchTrainResult extends PathTiming {
   compare?: {
     stock?: PathTiming;
     patched?: PathTiming;
-    /** The fast path on one thread (only when the main path uses workers). */
+    /** The fast path on one thread (only when the main path uses workers or wasm threads). */
     fastSerial?: PathTiming;
     cpu?: PathTiming;
     ratios: { stockOverPath?: number; patchedOverPath?: number; fastSerialOverPath?: number; cpuOverPath?: number };
@@ -114,12 +129,13 @@ interface Runner {
   nParams: number;
 }
 
-function serialRunner(model: BenchModel, seed: number, impl: NnImpl, backend: string, patch: boolean | null): Runner {
+function serialRunner(model: BenchModel, seed: number, impl: NnImpl, backend: string, patch: boolean | null, policy: WasmThreadPolicy = "none"): Runner {
   // Each serial runner owns its backend and kernel-patch state, applied before each of its steps,
   // so that runners can be interleaved in one process.
   const enter = async () => {
     if (tf.getBackend() !== backend) await tf.setBackend(backend);
     if (patch !== null) setWasmPatches({ matMul: patch, transpose: patch, identity: patch, batched: patch });
+    if (backend === "wasm") setWasmThreadPolicy(policy);
   };
   let t: Trainer | null = null;
   return {
@@ -178,7 +194,14 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   const backend = info.name;
   const isWasm = backend === "wasm";
   const saved = isWasm ? wasmPatches() : null;
-  const workers = path === "fast" ? (opts.workers ?? defaultWorkers(model.batchSize)) : (opts.workers ?? 1);
+  const savedPolicy = wasmThreadPolicy();
+  const wasmThreads = isWasm ? (info.wasm?.threads ?? 1) : 1;
+  // Automatic choice for the fast path: the wasm thread pool when it runs (measured as fast as
+  // two workers on an idle 2-core machine, with no per-step gradient exchange and one model copy),
+  // else one worker per idle core.
+  const workers = opts.workers ?? (path === "fast" ? (wasmThreads > 1 ? 1 : defaultWorkers(model.batchSize)) : 1);
+  const parallelism = opts.workers !== undefined ? "forced" : path !== "fast" ? "serial path" : wasmThreads > 1 ? "wasm threads" : "idle cores";
+  const mainPolicy: WasmThreadPolicy = path === "fast" && workers === 1 && wasmThreads > 1 ? "matmul" : "none";
   if (!(Number.isInteger(workers) && workers >= 1 && workers <= model.batchSize)) {
     throw new InputError(`invalid workers; need an integer in [1, batchSize = ${model.batchSize}], got ${workers}`);
   }
@@ -186,12 +209,12 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   const impl: NnImpl = path === "fast" ? "fast" : "reference";
   const patchFor = (p: TrainPath): boolean | null => (isWasm ? p !== "stock" : null);
 
-  const main: Runner = workers > 1 ? await parallelRunner(model, seed, workers, backend) : serialRunner(model, seed, impl, backend, patchFor(path));
+  const main: Runner = workers > 1 ? await parallelRunner(model, seed, workers, backend) : serialRunner(model, seed, impl, backend, patchFor(path), mainPolicy);
   const others: { name: "stock" | "patched" | "fastSerial"; runner: Runner }[] = [];
   if (opts.compare) {
     for (const p of ["stock", "patched"] as const) if (p !== path) others.push({ name: p, runner: serialRunner(model, seed, "reference", backend, patchFor(p)) });
-    // With workers, also time the same fast path on one thread: what the workers add.
-    if (workers > 1) others.push({ name: "fastSerial", runner: serialRunner(model, seed, "fast", backend, patchFor("fast")) });
+    // With workers or threads, also time the same fast path on one thread: what they add.
+    if (workers > 1 || mainPolicy !== "none") others.push({ name: "fastSerial", runner: serialRunner(model, seed, "fast", backend, patchFor("fast")) });
   }
   const times = new Map<string, number[]>([["main", []], ...others.map((o) => [o.name, []] as [string, number[]])]);
   const losses: number[] = [];
@@ -217,6 +240,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
     await main.close();
     for (const o of others) await o.runner.close();
     if (saved) setWasmPatches(saved);
+    if (isWasm) setWasmThreadPolicy(savedPolicy);
   }
   const mainT = timing(times.get("main")!);
   const result: BenchTrainResult = {
@@ -226,7 +250,9 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
     backend,
     patches: isWasm ? patchLabels(path) : [],
     workers,
-    threads: workers,
+    threads: workers > 1 ? workers : mainPolicy === "none" ? 1 : wasmThreads,
+    ...(isWasm ? { threadPolicy: mainPolicy } : {}),
+    parallelism,
     ...mainT,
     tokensPerSecond: (model.batchSize * model.seqLen * 1000) / mainT.msPerStep,
     numTensorsGrowth: growth,

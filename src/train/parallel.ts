@@ -1,8 +1,9 @@
 /**
  * Data-parallel training on several cores with `worker_threads`.
  *
- * TF.js's wasm backend runs on one thread in Node (its threaded build needs blob-URL workers,
- * which Node refuses), so we use the cores the way multi-GPU training does: every worker holds a
+ * One of two ways to use several cores (the other is the threaded wasm build, `nn/wasm-threads.ts`,
+ * which `lco bench train` prefers when it starts; each worker here runs a single-threaded backend).
+ * We use the cores the way multi-GPU training does: every worker holds a
  * full copy of the model (same seed → identical initial weights) and its own wasm backend, takes
  * a slice of each batch, and computes the gradient of its slice's share of the loss. The workers
  * then exchange gradients through one `SharedArrayBuffer` (no copies through messages): after a

@@ -37,7 +37,8 @@ function barrier(world: number): void {
 
 async function onInit(m: WorkerInit): Promise<void> {
   init = m;
-  await initBackend({ backend: m.backend });
+  // One thread per worker: the workers themselves are the parallelism here.
+  await initBackend({ backend: m.backend, threads: 1 });
   if (m.backend === "wasm") setWasmPatches({ matMul: true, transpose: true, identity: true, batched: true, ...m.patches });
   trainer = makeTrainer(m.model, m.seed, m.impl);
   const n = trainer.ps.nParams();
