@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- train`: training-step speed of the reference transformer (issue 5).
- * Times the fast path (fast layers + wasm patches + one worker per core) interleaved with the
- * stock and patched paths, plus a few steps of the pure-JS cpu backend, and prints the JSON
+ * Times the fast path (fast layers + wasm patches + wasm threads, or data-parallel workers when the
+ * threaded build cannot start) interleaved with the stock and patched paths, plus a few steps of
+ * the pure-JS cpu backend, and prints the JSON
  * result of `lco bench train --model reference --compare --json`.
  * Set BENCH_TRAIN_STEPS to change the number of timed steps (default 15).
  */
