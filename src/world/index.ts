@@ -55,6 +55,45 @@ export type { EncodeOptions, TokenizerJson } from "./tokenizer";
 export { cipherFont, pixelFont } from "./font";
 export { hasAssets, loadAssets, readRegistry, sha256File, verifySha256, worldDataDir } from "./assets";
 export type { AssetCacheJson, Registry, RegistryFile, RegistrySource } from "./assets";
+export {
+  BIBLE_BOOKS,
+  VERSES_FORMAT,
+  VERSES_RECIPE,
+  alignVersePairs,
+  loadVersePairs,
+  osisToPlain,
+  parseSwordConf,
+  parseVerseId,
+  parseVersesFile,
+  readSwordModule,
+  readZTextTestament,
+  selectVerseChapters,
+  verseId,
+  verseRetrievalBaseline,
+  verseTriples,
+  verseWords,
+  versesFileText,
+  versificationBooks,
+} from "./verses";
+export type {
+  AlignStats,
+  LoadVersesOptions,
+  SelectOptions,
+  SwordConf,
+  SwordModule,
+  VerseBaseline,
+  VersePair,
+  VerseRef,
+  VerseSplit,
+  VerseTriple,
+  VerseTripleOptions,
+  Versification,
+  VersificationBook,
+  VersesFile,
+  VersesMeta,
+  VersesRegistryEntry,
+  ZTextFiles,
+} from "./verses";
 export { encodePng, imageGrid } from "./png";
 export type { Tile } from "./png";
 export { melTile, showAudio, showImages } from "./show";
