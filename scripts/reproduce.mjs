@@ -6,6 +6,11 @@
 //   npm run reproduce                      # full profile (minutes on a 2-core CPU)
 //   npm run reproduce -- --profile smoke   # the same stages at smoke size (seconds)
 //   npm run reproduce -- --only figures    # one stage: setup | figures | cli | organism
+//   npm run reproduce -- --only organism --publish
+//                                          # also copy the organism results (family, alignment,
+//                                          # provenance) to data/organism/<profile>/, the inputs
+//                                          # of the registered organism figures; then
+//                                          # `npm run figures -- --force` and commit both
 //
 // Results land in out/reproduce/ (gitignored): one JSON per stage plus SUMMARY.md.
 import { spawnSync } from "node:child_process";
@@ -26,6 +31,7 @@ if (!["smoke", "full", "large"].includes(profile)) {
   process.exit(2);
 }
 const only = flag("--only", undefined);
+const publish = args.includes("--publish");
 const outDir = path.resolve("out", "reproduce", profile);
 mkdirSync(outDir, { recursive: true });
 const env = { ...process.env, LCO_PROFILE: profile };
@@ -142,9 +148,11 @@ const stages = {
     figures.push(["organism-loss-curves", lco.organism.lossCurveFigure(runs)]);
     figures.push(["organism-generative-score", lco.organism.generativeScoreFigure(runs)]);
     const sizes = [...new Set((family.runs ?? []).map((r) => r.size))];
+    const bySize = {};
     for (const size of sizes) {
       console.log(`\n$ lco.organism.alignmentExperiment("${profile}", "${size}")`);
       const rows = await lco.organism.alignmentExperiment(profile, size, { log: (line) => console.error(`  ${line}`) });
+      bySize[size] = rows;
       const table = lco.organism.alignmentSummary(rows);
       writeAtomic(path.join(outDir, `organism-alignment-${size}.json`), JSON.stringify({ rows, summary: table }, null, 2) + "\n");
       const cols = ["condition", "split", "modality", "seeds", "mutual_knn", "mknn chance", "cka", "cka shuffled", "R@1", "R@1 chance", "within-class R@1", "within chance"];
@@ -158,6 +166,17 @@ const stages = {
       }
     }
     await writeFigures(lco, figures);
+    const timing = lco.organism.stageTiming(runs.map((r) => r.dir));
+    summary.push(
+      `Pretraining of the family (${timing.runs} runs computed in this folder): ${(timing.wallSeconds / 60).toFixed(1)} min wall clock ` +
+        `(first start ${timing.startedAt}, last end ${timing.endedAt}; includes each run's checkpoint evaluation), ` +
+        `${(timing.sumSeconds / 60).toFixed(1)} min summed over runs.`,
+      "",
+    );
+    if (publish) {
+      const files = lco.organism.publishOrganismResults(profile, runs, bySize);
+      summary.push(`Published to ${Object.values(files).join(", ")}; rebuild the registered figures with \`npm run figures -- --force\`.`, "");
+    }
   },
 };
 

@@ -238,6 +238,19 @@ export interface AlignmentExperimentOptions {
   log?: (line: string) => void;
 }
 
+/** What identifies one alignment run (hashed into its folder name). */
+function alignmentRunConfig(spec: PretrainSpec, clipSteps = 150) {
+  return { spec, clipSteps, measure: "alignment v1" };
+}
+
+/**
+ * Folder of the alignment run of one pretraining run (`<root>/organism-align/<differences>__<hash>/seed-<n>`).
+ * @param clipSteps CLIP-control steps. Default 150.
+ */
+export function alignmentDir(root: string, spec: PretrainSpec, seed: number, clipSteps = 150): string {
+  return runDir(root, "organism-align", alignmentRunConfig(spec, clipSteps), seed, { defaults: alignmentRunConfig(pretrainSpec(spec.profile, "S")) });
+}
+
 /**
  * Measure alignment for every seed of one family member: the pretrained model, the same
  * architecture at random initialisation, and the CLIP-style positive control, each on IID and
@@ -250,8 +263,8 @@ export async function alignmentExperiment(profile: Profile, size: string, option
   for (const seed of seeds) {
     const spec = pretrainSpec(profile, size, options.spec);
     const pre = await pretrain(spec, seed, { root, log: options.log });
-    const cfg = { spec, clipSteps: options.clipSteps ?? 150, measure: "alignment v1" };
-    const dir = runDir(root, "organism-align", cfg, seed, { defaults: { spec: pretrainSpec(profile, "S"), clipSteps: 150, measure: "alignment v1" } });
+    const cfg = alignmentRunConfig(spec, options.clipSteps);
+    const dir = alignmentDir(root, spec, seed, options.clipSteps);
     const out = await runOrLoad<AlignmentRow[], typeof cfg>({
       dir,
       cfg,
@@ -335,6 +348,76 @@ export function alignmentSummary(rows: readonly AlignmentRow[]): Record<string, 
       row[col] = vals.length > 1 ? `${ci.mean.toFixed(3)} ± ${ci.halfWidth.toFixed(3)}` : ci.mean.toFixed(3);
     }
     out.push(row);
+  }
+  return out;
+}
+
+/** One line of {@link alignmentComparison}. */
+// A type alias (not an interface) so that rows pass as `Record<string, unknown>` to table helpers.
+export type AlignmentComparisonRow = {
+  size: string;
+  modality: string;
+  split: string;
+  metric: string;
+  /** Mean over seeds ± 95 % CI half-width, per condition (missing conditions are absent). */
+  pretrained: string;
+  "random init": string;
+  "CLIP control": string;
+  /** The chance level of the metric (the shuffled-pairs mean for CKA, which has no closed form). */
+  chance: number;
+  /** Seeds in which the pretrained model beats the same seed's random initialisation, e.g. `"3/3"`. */
+  "pretrained > init": string;
+};
+
+/** The metrics compared by {@link alignmentComparison}: column of {@link alignmentTable} → its chance column. */
+const COMPARED: readonly [string, string][] = [
+  ["mutual_knn", "mknn chance"],
+  ["cka", "cka shuffled"],
+  ["R@1", "R@1 chance"],
+  ["within-class R@1", "within chance"],
+];
+
+/**
+ * Pretrained vs random init vs CLIP control at the last layer, for every size, modality, split and
+ * metric (mutual-kNN, CKA, R@1, within-class R@1): mean ± 95 % CI over seeds, the chance level,
+ * and in how many seeds the pretrained model beats its own random initialisation (paired by
+ * seed). The reading aid of chapter 22: a claim such as "pretraining aligns images with captions"
+ * should hold in every seed, not just on average.
+ * @param bySize alignment rows per size, e.g. `loadPublishedAlignment("full")`.
+ */
+export function alignmentComparison(bySize: Record<string, readonly AlignmentRow[]>): AlignmentComparisonRow[] {
+  const out: AlignmentComparisonRow[] = [];
+  const fmt = (vals: number[]) => {
+    if (vals.length === 0) return "";
+    const ci = meanCI(vals);
+    return vals.length > 1 ? `${ci.mean.toFixed(3)} ± ${ci.halfWidth.toFixed(3)}` : ci.mean.toFixed(3);
+  };
+  for (const [size, rows] of Object.entries(bySize)) {
+    const flat = alignmentTable(rows);
+    const keys = [...new Set(flat.map((r) => `${r.modality}|${r.split}`))];
+    for (const key of keys) {
+      const [modality, split] = key.split("|");
+      const sel = (condition: string) => flat.filter((r) => r.modality === modality && r.split === split && r.condition === condition);
+      const pre = sel("pretrained"), init = sel("random init"), clip = sel("CLIP control");
+      for (const [metric, chanceCol] of COMPARED) {
+        const val = (rs: typeof flat) => rs.map((r) => r[metric] as number).filter(Number.isFinite);
+        const initBySeed = new Map(init.map((r) => [r.seed, r[metric] as number]));
+        const paired = pre.filter((r) => initBySeed.has(r.seed as number));
+        const wins = paired.filter((r) => (r[metric] as number) > initBySeed.get(r.seed as number)!).length;
+        const chances = pre.map((r) => r[chanceCol] as number).filter(Number.isFinite);
+        out.push({
+          size,
+          modality,
+          split,
+          metric,
+          pretrained: fmt(val(pre)),
+          "random init": fmt(val(init)),
+          "CLIP control": fmt(val(clip)),
+          chance: chances.length ? Math.round((1000 * chances.reduce((s, c) => s + c, 0)) / chances.length) / 1000 : NaN,
+          "pretrained > init": `${wins}/${paired.length}`,
+        });
+      }
+    }
   }
   return out;
 }

@@ -68,7 +68,26 @@ export { organismDataFromWorld, organismWorld, organismTokenizer, worldSummaryFo
 export type { WorldDataOptions } from "./world";
 export { pretrain, pretrainFamily, pretrainSpec, pretrainDir, specConfig, specData, defaultWorkers } from "./family";
 export type { PretrainSpec, PretrainResult, PretrainOptions, FamilyOptions } from "./family";
-export { organismFigures, lossCurveFigure, generativeScoreFigure, alignmentLayerFigure, familySummaryPath, readFamilySummary } from "./figures";
+export {
+  organismFigures,
+  lossCurveFigure,
+  generativeScoreFigure,
+  alignmentLayerFigure,
+  alignmentFamilyFigure,
+  attributeAgreementFigure,
+  familySummaryPath,
+  readFamilySummary,
+} from "./figures";
 export type { FamilyRun } from "./figures";
-export { measureAlignment, clipControl, promptEndStates, alignmentExperiment, alignmentTable, alignmentSummary } from "./align";
-export type { LayerCurves, RetrievalDetail, ModalityAlignment, AlignmentOptions, ClipControlOptions, AlignmentRow, AlignmentExperimentOptions } from "./align";
+export { measureAlignment, clipControl, promptEndStates, alignmentExperiment, alignmentTable, alignmentSummary, alignmentComparison, alignmentDir } from "./align";
+export type { LayerCurves, RetrievalDetail, ModalityAlignment, AlignmentOptions, ClipControlOptions, AlignmentRow, AlignmentExperimentOptions, AlignmentComparisonRow } from "./align";
+export {
+  PUBLISHED_ROOT,
+  publishedFiles,
+  publishOrganismResults,
+  stageTiming,
+  loadPublishedFamily,
+  loadPublishedAlignment,
+  loadProvenance,
+} from "./published";
+export type { AlignmentBySize, StageTiming, Provenance, PublishOptions } from "./published";
