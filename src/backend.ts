@@ -6,26 +6,32 @@
  * `@tensorflow/tfjs-node`, when installed and loadable), then `wasm`, then the pure-JS `cpu`.
  * `LCO_BACKEND=wasm|cpu|tensorflow` forces one.
  *
- * On wasm we register a correctness fix and four speed patches (the first two are measured in
+ * On wasm we register two correctness fixes and four speed patches (the first two are measured in
  * `shared/stack-notes.md` §4.3, the others in `nn/fast.ts` and `test/backend.test.ts`):
  *  1. a JS `UnsortedSegmentSum` kernel (the gradient of `gather`, missing on wasm);
  *  2. a transpose-first `BatchMatMul` wrapper (the stock kernel runs 10–30× slower when
  *     `transposeA`/`transposeB` is set, which is exactly what backprop asks for);
- *  3. a cache-blocked JS `Transpose` for perms that swap the last two axes (the stock kernel is
- *     about 4× slower on the `[1024, 384]` transposes that the matMul fix creates);
+ *  3. a `Transpose` for perms that swap the last two axes: 4×4-tile WebAssembly SIMD on the
+ *     backend's memory when both sizes are multiples of 4, else a cache-blocked JS loop (the stock
+ *     kernel is about 4× slower than the JS loop on the `[1024, 384]` transposes of backprop);
  *  4. an `Identity` that shares memory instead of copying (autodiff clones every saved tensor);
  *  5. a hand-written WebAssembly SIMD kernel for batched matMuls of small matrices (attention),
- *     which the stock kernel runs as a scalar loop.
+ *     which the stock kernel runs as a scalar loop; it works in place on the backend's memory;
+ *  6. (correctness, always on) a guard around the stock `BatchMatMul` / `_FusedMatMul`, whose
+ *     XNNPACK operator cache is keyed by the right operand's tensor id but not its shape, so one
+ *     buffer used as the right operand with two shapes (a reshape shares the id) read and wrote
+ *     out of bounds (see `xnnCacheSafe`).
  * On wasm we also start the backend's threaded SIMD build when more than one core is available
  * (`nn/wasm-threads.ts` makes its worker threads start in Node), so that XNNPACK's matMuls use
  * all cores; `backendInfo().wasm.threads` reports how many it got (1 = fallback).
  * Fixes 2–5 only change speed; {@link setWasmPatches} switches them (the benchmark times
- * "stock" kernels this way). `patchWasm: false` turns them off; `UnsortedSegmentSum` always stays.
+ * "stock" kernels this way). `patchWasm: false` turns them off; fixes 1 and 6 always stay.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { bmmSimd, bmmSupported } from "./nn/wasm-bmm";
+import { bmmInPlace, bmmSimd, bmmSupported } from "./nn/wasm-bmm";
+import { simdKernelsFor } from "./nn/wasm-simd-kernels";
 import { ThreadpoolSwitch, type ThreadedWasmModule, availableCores, installPthreadShim, withLogicalCores } from "./nn/wasm-threads";
 
 /** Backend names the kit knows. */
@@ -266,11 +272,17 @@ interface WasmBackendLike {
   disposeData(dataId: unknown): boolean;
 }
 
+/** The wasm backend's tensor table and Emscripten module (memory), for kernels that work in place. */
+interface WasmInternals {
+  dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
+  wasm: { wasmMemory?: { buffer: ArrayBufferLike }; asm?: { memory?: { buffer: ArrayBufferLike } } };
+}
+
 /** Which optional wasm kernel patches are on (see {@link setWasmPatches}). */
 export interface WasmPatches {
   /** BatchMatMul with transposed operands runs as transpose + untransposed matMul. */
   matMul: boolean;
-  /** Transposes that swap the last two axes run as a cache-blocked JS loop. */
+  /** Transposes that swap the last two axes run as 4×4-tile SIMD (sizes multiples of 4) or a cache-blocked JS loop. */
   transpose: boolean;
   /**
    * `Identity` shares the input's memory (reference-counted, as on the cpu backend) instead of
@@ -287,6 +299,7 @@ export interface WasmPatches {
 }
 
 const patchState: WasmPatches = { matMul: false, transpose: false, identity: false, batched: false };
+let matMulWrapped = false;
 let stockBatchMatMul: tf.KernelConfig | undefined;
 let stockTranspose: tf.KernelConfig | undefined;
 let stockIdentity: tf.KernelConfig | undefined;
@@ -294,7 +307,7 @@ let stockIdentity: tf.KernelConfig | undefined;
 /** Names of the wasm patches currently applied, for {@link BackendInfo.patches}. */
 function patchNames(): string[] {
   if (!wasmPatched) return [];
-  const out = ["UnsortedSegmentSum"];
+  const out = ["UnsortedSegmentSum", "BatchMatMul:cache-guard"];
   if (patchState.matMul) out.push("BatchMatMul:transpose-first");
   if (patchState.batched) out.push("BatchMatMul:simd-batched");
   if (patchState.transpose) out.push("Transpose:blocked-js");
@@ -313,6 +326,13 @@ export function patchWasmKernels(patches: Partial<WasmPatches> = {}): void {
     stockBatchMatMul = tf.getKernel("BatchMatMul", "wasm");
     stockTranspose = tf.getKernel("Transpose", "wasm");
     stockIdentity = tf.getKernel("Identity", "wasm");
+    const stockFused = tf.getKernel("_FusedMatMul", "wasm");
+    if (stockFused) {
+      // Same operator cache as BatchMatMul (keyed by weights id, bias id and activation, not
+      // shape): always guarded; large products get the thread pool like BatchMatMul.
+      tf.unregisterKernel("_FusedMatMul", "wasm");
+      tf.registerKernel({ ...stockFused, kernelFunc: guardedFusedMatMul(stockFused) });
+    }
     wasmPatched = true;
   }
   setWasmPatches({ matMul: true, transpose: true, identity: true, batched: true, ...patches });
@@ -338,10 +358,12 @@ export function setWasmPatches(patches: Partial<WasmPatches>): WasmPatches {
     tf.registerKernel(want.identity ? { ...stockIdentity, kernelFunc: sharedIdentity } : stockIdentity);
     patchState.identity = want.identity;
   }
-  if ((want.matMul !== patchState.matMul || want.batched !== patchState.batched) && stockBatchMatMul) {
+  if ((!matMulWrapped || want.matMul !== patchState.matMul || want.batched !== patchState.batched) && stockBatchMatMul) {
+    // Always wrapped, also with both speed patches off: the wrapper carries the correctness guard
+    // against the stock kernel's operator cache (see `xnnCacheSafe`).
     tf.unregisterKernel("BatchMatMul", "wasm");
-    const wrap = want.matMul || want.batched;
-    tf.registerKernel(wrap ? { ...stockBatchMatMul, kernelFunc: patchedMatMul(stockBatchMatMul, want.matMul, want.batched) } : stockBatchMatMul);
+    tf.registerKernel({ ...stockBatchMatMul, kernelFunc: patchedMatMul(stockBatchMatMul, want.matMul, want.batched) });
+    matMulWrapped = true;
     patchState.matMul = want.matMul;
     patchState.batched = want.batched;
   }
@@ -428,8 +450,67 @@ function fastTransposeKernel(stock: tf.KernelConfig): tf.KernelFunc {
     const cols = x.shape[r - 1];
     const batch = x.shape.slice(0, r - 2).reduce((a, c) => a * c, 1);
     const out = b.makeOutput([...x.shape.slice(0, r - 2), cols, rows], x.dtype);
+    if (rows % 4 === 0 && cols % 4 === 0) {
+      // 4×4 SIMD tiles, in place on the backend's memory (about 5× faster than the JS loop).
+      const wb = backend as unknown as WasmInternals;
+      const k = simdKernelsFor(wb.wasm.wasmMemory ?? wb.wasm.asm?.memory);
+      if (k) {
+        k.transpose(wb.dataIdMap.get(x.dataId)!.memoryOffset, wb.dataIdMap.get(out.dataId)!.memoryOffset, batch, rows, cols);
+        return out;
+      }
+    }
     // Views taken after makeOutput: an allocation may grow (and so detach) the wasm heap.
     transposeLastTwo(b.typedArrayFromHeap(x), b.typedArrayFromHeap(out), batch, rows, cols);
+    return out;
+  };
+}
+
+// 2d. The stock BatchMatMul caches one XNNPACK operator per right-hand operand: every untransposed
+//     product with batch 1 on both sides goes to `xnn_matmul` (tfjs-backend-wasm
+//     `batch_mat_mul_impl.cc`), which packs `b` into an operator and caches it under the key
+//     (b's tensor id, bias id, activation) until that tensor is disposed. The key holds no shape.
+//     A reshape shares its input's tensor id (and so does our shared `Identity`), so using one
+//     buffer as `b` with two different shapes, e.g. `[B, T·d]` for a column sum and `[B·T, d]` for
+//     a weight gradient, reuses the operator packed for the first shape: wrong values, or reads and
+//     writes out of bounds that corrupt the wasm heap ("memory access out of bounds" / "Aborted()"
+//     at a later free). The guard remembers the `[K, N]` each buffer was first used with and gives
+//     the kernel a fresh copy (a new id, so a new operator) when a different shape comes along.
+const xnnShapes = new WeakMap<object, string>();
+
+/** `b` itself, or a fresh copy of it if its buffer was cached by the stock kernel under another shape. */
+function xnnCacheSafe(backend: WasmBackendLike, a: tf.TensorInfo, bIn: tf.TensorInfo, transposeA: boolean, transposeB: boolean, temps: tf.TensorInfo[]): tf.TensorInfo {
+  const batch = (t: tf.TensorInfo) => t.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+  if (transposeA || transposeB || batch(a) !== 1 || batch(bIn) !== 1) return bIn; // not the cached XNNPACK path
+  const r = bIn.shape.length;
+  const key = `${bIn.shape[r - 2]}x${bIn.shape[r - 1]}`;
+  const dataId = bIn.dataId as object;
+  const seen = xnnShapes.get(dataId);
+  if (seen === undefined) {
+    xnnShapes.set(dataId, key);
+    return bIn;
+  }
+  if (seen === key) return bIn;
+  const copy = backend.makeOutput(bIn.shape, bIn.dtype);
+  // Views after makeOutput: an allocation may grow (and so detach) the wasm heap.
+  backend.typedArrayFromHeap(copy).set(backend.typedArrayFromHeap(bIn));
+  temps.push(copy);
+  return copy;
+}
+
+/** `_FusedMatMul` (matMul + bias + activation in one kernel) through the cache guard and the thread policy. */
+function guardedFusedMatMul(stock: tf.KernelConfig): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { a, b: bIn } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    const temps: tf.TensorInfo[] = [];
+    const b2 = xnnCacheSafe(backend as unknown as WasmBackendLike, a, bIn, transposeA, transposeB, temps);
+    const r = a.shape.length;
+    const m = transposeA ? a.shape[r - 1] : a.shape[r - 2];
+    const k = transposeA ? a.shape[r - 2] : a.shape[r - 1];
+    const n = transposeB ? bIn.shape[bIn.shape.length - 2] : bIn.shape[bIn.shape.length - 1];
+    const batch = Math.max(...[a, bIn].map((t) => t.shape.slice(0, -2).reduce((x, y) => x * y, 1)));
+    const out = withMatMulThreads(batch * m * k * n, () => stock.kernelFunc({ inputs: { ...inputs, b: b2 }, backend, attrs }) as tf.TensorInfo);
+    for (const t of temps) (backend as unknown as WasmBackendLike).disposeData(t.dataId);
     return out;
   };
 }
@@ -437,6 +518,7 @@ function fastTransposeKernel(stock: tf.KernelConfig): tf.KernelFunc {
 // 2b. BatchMatMul: with `transposeFirst`, transposed operands are transposed first (through the
 //     registered Transpose kernel) so that the stock kernel runs with both flags false; with
 //     `batched`, batched products go to the SIMD kernel of nn/wasm-bmm.ts. Temporaries are freed.
+//     Every call to the stock kernel goes through the cache guard `xnnCacheSafe` (2d).
 function patchedMatMul(stock: tf.KernelConfig, transposeFirst: boolean, batched: boolean): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const b = backend as unknown as WasmBackendLike;
@@ -456,9 +538,18 @@ function patchedMatMul(stock: tf.KernelConfig, transposeFirst: boolean, batched:
     const m = transposeA ? a.shape[r - 1] : a.shape[r - 2];
     const k = transposeA ? a.shape[r - 2] : a.shape[r - 1];
     const macs = Math.max(batchOf(a), batchOf(bIn)) * m * k * n;
-    if (!useSimd && (!transposeFirst || (!transposeA && !transposeB))) return withMatMulThreads(macs, () => stock.kernelFunc({ inputs, backend, attrs }));
-    const transpose = tf.getKernel("Transpose", "wasm")!;
     const temps: tf.TensorInfo[] = [];
+    const stockCall = (a1: tf.TensorInfo, b1: tf.TensorInfo, tA: boolean, tB: boolean): tf.TensorInfo =>
+      withMatMulThreads(
+        macs,
+        () =>
+          stock.kernelFunc({
+            inputs: { a: a1, b: xnnCacheSafe(b, a1, b1, tA, tB, temps) },
+            backend,
+            attrs: { ...(attrs as object), transposeA: tA, transposeB: tB },
+          }) as tf.TensorInfo,
+      );
+    const transpose = tf.getKernel("Transpose", "wasm")!;
     const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
       const rank = t.shape.length;
       const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
@@ -466,23 +557,24 @@ function patchedMatMul(stock: tf.KernelConfig, transposeFirst: boolean, batched:
       temps.push(out);
       return out;
     };
-    const a2 = transposeA ? swapLast(a) : a;
-    const b2 = transposeB ? swapLast(bIn) : bIn;
     let out: tf.TensorInfo;
-    if (useSimd) {
-      out = b.makeOutput([...a2.shape.slice(0, -2), m, n], "float32");
-      // Heap views after makeOutput: an allocation may grow (and so detach) the wasm heap.
-      bmmSimd(b.typedArrayFromHeap(a2) as Float32Array, b.typedArrayFromHeap(b2) as Float32Array, b.typedArrayFromHeap(out) as Float32Array, batchOf(a2), m, k, n);
+    if (!useSimd && (!transposeFirst || (!transposeA && !transposeB))) {
+      out = stockCall(a, bIn, transposeA, transposeB);
     } else {
-      out = withMatMulThreads(
-        macs,
-        () =>
-          stock.kernelFunc({
-            inputs: { a: a2, b: b2 },
-            backend,
-            attrs: { ...(attrs as object), transposeA: false, transposeB: false },
-          }) as tf.TensorInfo,
-      );
+      const a2 = transposeA ? swapLast(a) : a;
+      const b2 = transposeB ? swapLast(bIn) : bIn;
+      if (useSimd) {
+        out = b.makeOutput([...a2.shape.slice(0, -2), m, n], "float32");
+        // In place on the backend's memory when possible; else through the kernel's own memory
+        // (heap views after makeOutput: an allocation may grow, and so detach, the wasm heap).
+        const wb = backend as unknown as WasmInternals;
+        const off = (t: tf.TensorInfo) => wb.dataIdMap.get(t.dataId)!.memoryOffset;
+        if (!bmmInPlace(wb.wasm.wasmMemory ?? wb.wasm.asm?.memory, off(a2), off(b2), off(out), batchOf(a2), m, k, n)) {
+          bmmSimd(b.typedArrayFromHeap(a2) as Float32Array, b.typedArrayFromHeap(b2) as Float32Array, b.typedArrayFromHeap(out) as Float32Array, batchOf(a2), m, k, n);
+        }
+      } else {
+        out = stockCall(a2, b2, false, false);
+      }
     }
     for (const t of temps) b.disposeData(t.dataId);
     return out;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { backendInfo, describeBackend, initBackend, setWasmPatches, transposeLastTwo, wasmPatches } from "../src/backend";
 import { normalArray, rng } from "../src/random";
-import { bmmModuleBytes, bmmSimd, bmmSupported } from "../src/nn/wasm-bmm";
+import { bmmInPlace, bmmModuleBytes, bmmSimd, bmmSupported } from "../src/nn/wasm-bmm";
 
 // The wasm and cpu backends coexist in one process: compute on cpu, read the values, switch back
 // to wasm, compute again, compare.
@@ -139,6 +139,66 @@ describe("the SIMD batched-matMul kernel itself", () => {
   });
 });
 
+describe("the SIMD batched-matMul kernel in place on the backend's memory", () => {
+  it("equals a float64 triple loop at offsets inside a wasm memory", () => {
+    const [batch, M, K, N] = [2, 3, 5, 8];
+    const a = data(batch * M * K, 21);
+    const b = data(batch * K * N, 22);
+    const WA = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } }).WebAssembly;
+    const mem = new WA.Memory({ initial: 1 });
+    const heap = new Float32Array(mem.buffer);
+    // a at float 3, b right after a, out after b: offsets not multiples of 16 bytes
+    const aOff = 3;
+    const bOff = aOff + a.length;
+    const oOff = bOff + b.length;
+    heap.set(a, aOff);
+    heap.set(b, bOff);
+    assert.ok(bmmInPlace(mem, aOff * 4, bOff * 4, oOff * 4, batch, M, K, N));
+    const out = heap.slice(oOff, oOff + batch * M * N);
+    const ref = new Float64Array(out.length);
+    for (let p = 0; p < batch; p++)
+      for (let i = 0; i < M; i++)
+        for (let j = 0; j < N; j++) {
+          let s = 0;
+          for (let k = 0; k < K; k++) s += a[(p * M + i) * K + k] * b[(p * K + k) * N + j];
+          ref[(p * M + i) * N + j] = s;
+        }
+    assert.ok(maxDiff(out, ref) < 1e-5, `max diff ${maxDiff(out, ref)}`);
+    assert.equal(bmmInPlace(mem, 0, 0, 0, 1, 1, 1, 6), false, "N = 6 is unsupported");
+  });
+});
+
+describe("matMul correctness guard: the stock kernel's operator cache", () => {
+  // Unguarded this corrupts the wasm heap and the run hangs: the timeout turns that into a failure.
+  it("one buffer as the right operand with two shapes (through reshape) gives the right products", { timeout: 60_000 }, async () => {
+    // The stock kernel caches the packed right operand by tensor id only; a reshape shares the id.
+    // Unguarded, the second product reuses the [2, 24] packing for a [8, 6] operand: wrong values
+    // or "memory access out of bounds".
+    const tv = data(48, 31);
+    const a2v = data(5 * 8, 32);
+    const f = () =>
+      tf.tidy(() => {
+        const t = tf.tensor3d(tv, [2, 4, 6]);
+        const r1 = tf.matMul(tf.ones([1, 2]) as tf.Tensor2D, t.reshape([2, 24]) as tf.Tensor2D);
+        const r2 = tf.matMul(tf.tensor2d(a2v, [5, 8]), t.reshape([8, 6]) as tf.Tensor2D);
+        const r3 = tf.matMul(tf.ones([1, 2]) as tf.Tensor2D, t.reshape([2, 24]) as tf.Tensor2D); // first shape again
+        // _FusedMatMul (matMul + bias) shares the cache and the guard
+        const r4 = tf.fused.matMul({ a: tf.tensor2d(a2v.slice(0, 12), [3, 4]), b: t.reshape([4, 12]) as tf.Tensor2D, bias: tf.range(0, 12).toFloat() });
+        return [Array.from(r1.dataSync()), Array.from(r2.dataSync()), Array.from(r3.dataSync()), Array.from(r4.dataSync())];
+      });
+    const cpu = await on("cpu", f);
+    for (const patch of [true, false]) {
+      const prev = setWasmPatches({ matMul: patch, transpose: patch, identity: patch, batched: patch });
+      try {
+        const wasm = f();
+        for (let i = 0; i < 4; i++) assert.ok(maxDiff(wasm[i], cpu[i]) < 1e-5, `patches ${patch}: product ${i} differs from cpu by ${maxDiff(wasm[i], cpu[i])}`);
+      } finally {
+        setWasmPatches(prev);
+      }
+    }
+  });
+});
+
 describe("wasm speed patches 3 and 4: blocked Transpose, shared Identity", () => {
   it("transposeLastTwo matches a hand-computed transpose", () => {
     const src = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]; // [2, 2, 3]
@@ -154,6 +214,11 @@ describe("wasm speed patches 3 and 4: blocked Transpose, shared Identity", () =>
       [[2, 3, 5, 40], [0, 1, 3, 2]],
       [[2, 3, 5, 4], [0, 2, 1, 3]], // not a last-two swap: the stock kernel runs
       [[2, 3, 4, 2, 5], [2, 0, 3, 1, 4]],
+      // rows and cols multiples of 4: the 4×4-tile SIMD transpose runs
+      [[8, 12], [1, 0]],
+      [[3, 4, 16], [0, 2, 1]],
+      [[2, 2, 12, 8], [0, 1, 3, 2]],
+      [[64, 36], [1, 0]],
     ];
     for (const [shape, perm] of cases) {
       const v = data(shape.reduce((a, b) => a * b), 8);
@@ -179,9 +244,9 @@ describe("backend choice", () => {
     const info = await initBackend({ backend: "wasm" });
     assert.equal(info.name, "wasm");
     assert.equal(tf.getBackend(), "wasm");
-    assert.deepEqual(info.patches, ["UnsortedSegmentSum", "BatchMatMul:transpose-first", "BatchMatMul:simd-batched", "Transpose:blocked-js", "Identity:shared"]);
+    assert.deepEqual(info.patches, ["UnsortedSegmentSum", "BatchMatMul:cache-guard", "BatchMatMul:transpose-first", "BatchMatMul:simd-batched", "Transpose:blocked-js", "Identity:shared"]);
     // Threads: one per core up to 4 with the threaded build (test/backend-threads.test.ts), 1 without.
-    assert.match(describeBackend(info), new RegExp(`^backend wasm \\(tfjs 4\\.22\\.0, (no )?simd, ${info.wasm!.threads} thread\\(s\\); forced by option; patches: UnsortedSegmentSum, `));
+    assert.match(describeBackend(info), new RegExp(`^backend wasm \\(tfjs 4\\.22\\.0, (no )?simd, ${info.wasm!.threads} thread\\(s\\); forced by option; patches: UnsortedSegmentSum, BatchMatMul:cache-guard, `));
     assert.ok(info.wasm!.threads >= 1 && info.wasm!.threads <= 4, `threads ${info.wasm!.threads}`);
   });
 
@@ -207,11 +272,11 @@ describe("backend choice", () => {
     assert.equal(backendInfo()?.name, "wasm");
   });
 
-  it("patchWasm: false turns the speed patches off but keeps UnsortedSegmentSum", async () => {
+  it("patchWasm: false turns the speed patches off but keeps the correctness fixes", async () => {
     const info = await initBackend({ backend: "wasm", patchWasm: false });
-    assert.deepEqual(info.patches, ["UnsortedSegmentSum"]);
+    assert.deepEqual(info.patches, ["UnsortedSegmentSum", "BatchMatMul:cache-guard"]);
     assert.deepEqual(wasmPatches(), { matMul: false, transpose: false, identity: false, batched: false });
     const again = await initBackend({ backend: "wasm" });
-    assert.equal(again.patches.length, 5);
+    assert.equal(again.patches.length, 6);
   });
 });

@@ -31,6 +31,7 @@ import {
   trainStep,
   type DecoderConfig,
 } from "../src/nn";
+import { setJsKernels } from "../src/nn/js-kernels";
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what = "") => {
   assert.equal(a.length, b.length, `${what}: lengths differ`);
@@ -195,6 +196,46 @@ describe("fast layers with hand-written gradients equal autodiff", () => {
     const dPos = f[1 + ps.names().indexOf("pos.w")];
     assert.deepEqual(dPos.slice(0, 5), [0, 0, 0, 0, 0]);
     assert.deepEqual(dPos.slice(25, 30), [0, 0, 0, 0, 0]);
+    tf.dispose([x, up]);
+    ps.dispose();
+  });
+});
+
+describe("regression: positional embedding between two linear layers (wasm heap corruption)", () => {
+  // The organism's encoders run linear → addPositional → …; fast addPositional hands its incoming
+  // gradient on unchanged, and that one buffer then reached the wasm matMul as the right operand
+  // with two shapes ([B, T·d] for the positional column sums, [B·T, d] for linear's weight
+  // gradient). The stock kernel's operator cache (keyed by tensor id, not shape) then read and
+  // wrote out of bounds: "Aborted()" and a hung test. Fixed in backend.ts (cache guard).
+  it("gradients equal the reference implementation, repeatedly, without leaking tensors", { timeout: 60_000 }, () => {
+    const ps = new ParamStore(9);
+    initLinear(ps, "in", 5, 12);
+    ps.create("pos.w", [7, 12], { normal: 1 });
+    initLinear(ps, "out", 12, 3);
+    const x = tf.randomNormal([3, 6, 5], 0, 1, "float32", 4);
+    const up = tf.randomNormal([3, 6, 3], 0, 1, "float32", 5);
+    const grads = (impl: "fast" | "reference") =>
+      tf.tidy(() => {
+        const f = () => tf.sum(tf.mul(linear(ps, "out", addPositional(ps, "pos", linear(ps, "in", x, { impl }), 0, impl), { impl }), up)) as tf.Scalar;
+        const { value, grads: g } = tf.variableGrads(f, ps.variables());
+        return [vals(value), ...ps.variables().map((v) => vals(g[v.name]))];
+      });
+    const r = grads("reference");
+    const n0 = tf.memory().numTensors;
+    // With the fused kernels off, the fast layers use their composite form, whose column sums are
+    // matMuls: that is the path that used to crash.
+    for (const kernels of [false, true]) {
+      const prev = setJsKernels(kernels);
+      try {
+        for (let rep = 0; rep < 3; rep++) {
+          const f = grads("fast");
+          r.forEach((a, i) => close(f[i], a, 1e-5, `kernels ${kernels}, rep ${rep}, output ${i}`));
+        }
+      } finally {
+        setJsKernels(prev);
+      }
+    }
+    assert.equal(tf.memory().numTensors, n0);
     tf.dispose([x, up]);
     ps.dispose();
   });

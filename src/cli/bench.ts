@@ -17,7 +17,7 @@ Time training steps of a fixed transformer on random tokens (Adam, softmax cross
   --model     reference (default): vocab 512, d 128, 4 heads, seq 32, batch 32, 2 pre-LN blocks;
               tiny: a small model with the same structure
   --steps     timed steps (default 20), after --warmup untimed steps (default 3)
-  --path      stock: reference layers on stock wasm kernels (+ the UnsortedSegmentSum fix);
+  --path      stock: reference layers on stock wasm kernels (+ the UnsortedSegmentSum and matMul-cache fixes);
               patched: reference layers + wasm kernel patches;
               fast (default): patched kernels + fast layers, on all cores: large matMuls on
               the threaded wasm build's thread pool, or (without wasm threads) data-parallel

@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import * as js from "./js-kernels";
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 const GELU_A = 0.044715;
@@ -32,6 +33,16 @@ export function colSum(x: tf.Tensor): tf.Tensor {
  * gradient `σ + x·σ·(1 - σ)·2c·(1 + 3a·x²)`.
  */
 export const gelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  if (js.jsKernelsAvailable()) {
+    // One fused kernel for the sigmoid's argument (JS, or WebAssembly SIMD on wasm), the
+    // vectorised sigmoid, one multiply; the gradient is one fused kernel too.
+    const s = tf.sigmoid(js.geluArg(x));
+    save([x, s]);
+    return {
+      value: tf.mul(x, s),
+      gradFunc: (dy: tf.Tensor, [xs, sg]: tf.Tensor[]) => [js.geluGrad(dy, xs, sg)],
+    };
+  }
   const x2 = tf.mul(x, x);
   const s = tf.sigmoid(tf.mul(x, tf.add(2 * GELU_C, tf.mul(2 * GELU_C * GELU_A, x2))));
   save([x, x2, s]);
@@ -48,7 +59,9 @@ export const gelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad(((x: tf.Tensor, s
 
 /**
  * Linear layer `x·W + b` on 2-D `x` `[N, in]` with a hand-written gradient: `dx = dy·Wᵀ`,
- * `dW = xᵀ·dy`, `db = ones·dy` — three 2-D matMuls instead of autodiff's broadcast-sum for `db`.
+ * `dW = xᵀ·dy`, `db = Σ_rows dy` — 2-D matMuls and a column sum instead of autodiff's
+ * broadcast-sum for `db`. The forward adds the bias inside the matMul (`tf.fused.matMul`). On wasm,
+ * when `out > in`, `dW` is computed as `(dyᵀ·x)ᵀ` (see `weightGradPackingX`).
  * `b` may be `null` (no bias).
  */
 export function linear2d(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor | null): tf.Tensor2D {
@@ -57,7 +70,10 @@ export function linear2d(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor | null): t
       save([xi, wi]);
       return {
         value: tf.matMul(xi, wi),
-        gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, ws as tf.Tensor2D, false, true), tf.matMul(xs as tf.Tensor2D, dy as tf.Tensor2D, true, false)],
+        gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [
+          tf.matMul(dy as tf.Tensor2D, ws as tf.Tensor2D, false, true),
+          packSmallOperand(xs, dy) ? weightGradPackingX(xs as tf.Tensor2D, dy as tf.Tensor2D) : tf.matMul(xs as tf.Tensor2D, dy as tf.Tensor2D, true, false),
+        ],
       };
     }) as unknown as CustomFn);
     return f(x, w) as tf.Tensor2D;
@@ -65,15 +81,35 @@ export function linear2d(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor | null): t
   const f = tf.customGrad(((xi: tf.Tensor2D, wi: tf.Tensor2D, bi: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xi, wi]);
     return {
-      value: tf.add(tf.matMul(xi, wi), bi),
-      gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [
-        tf.matMul(dy as tf.Tensor2D, ws as tf.Tensor2D, false, true),
-        tf.matMul(xs as tf.Tensor2D, dy as tf.Tensor2D, true, false),
-        colSum(dy),
-      ],
+      // The bias is added inside the matMul kernel (XNNPACK's fused epilogue on wasm): no extra pass.
+      value: tf.fused.matMul({ a: xi, b: wi, bias: bi }),
+      gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => {
+        const dx = tf.matMul(dy as tf.Tensor2D, ws as tf.Tensor2D, false, true);
+        if (packSmallOperand(xs, dy)) return [dx, weightGradPackingX(xs as tf.Tensor2D, dy as tf.Tensor2D), js.colSumJs(dy)];
+        return [dx, tf.matMul(xs as tf.Tensor2D, dy as tf.Tensor2D, true, false), colSum(dy)];
+      },
     };
   }) as unknown as CustomFn);
   return f(x, w, b) as tf.Tensor2D;
+}
+
+/**
+ * Whether to compute the weight gradient as `(dyᵀ·x)ᵀ` (see {@link weightGradPackingX}): on wasm,
+ * when `dy` `[N, out]` is larger than `x` `[N, in]`.
+ */
+function packSmallOperand(x: tf.Tensor, dy: tf.Tensor): boolean {
+  return tf.getBackend() === "wasm" && js.jsKernelsAvailable() && dy.shape[1]! > x.shape[1]! && dy.shape[1]! % 4 === 0 && x.shape[1]! % 4 === 0;
+}
+
+/**
+ * The weight gradient `xᵀ·dy` computed as `(dyᵀ·x)ᵀ`. Why: the wasm matMul (XNNPACK) first
+ * repacks its right-hand operand with a slow strided copy (≈ 4 ns per value, on one thread, for
+ * every new tensor); `xᵀ·dy` repacks `dy` `[N, out]`, this form repacks the smaller `x` `[N, in]`
+ * and pays two fast SIMD transposes instead. Equal up to float rounding (the sums run in another
+ * order).
+ */
+function weightGradPackingX(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor {
+  return tf.tidy(() => tf.transpose(tf.matMul(tf.transpose(dy), x)));
 }
 
 /**
@@ -84,6 +120,18 @@ export function linear2d(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor | null): t
  */
 export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {
   const d = x.shape[x.rank - 1];
+  if (js.jsKernelsAvailable()) {
+    // Forward and backward are one fused kernel each (rows of d values), instead of ~10 kernels each.
+    const f = tf.customGrad(((xIn: tf.Tensor, gIn: tf.Tensor, bIn: tf.Tensor, save: tf.GradSaveFunc) => {
+      const [y, xhat, r] = js.layerNormForward(xIn, gIn, bIn, eps);
+      save([xhat, r, gIn]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, [xh, rs, gs]: tf.Tensor[]) => js.layerNormGrad(dy, xh, rs, gs),
+      };
+    }) as unknown as CustomFn);
+    return f(x, g, b);
+  }
   const f = tf.customGrad(((xIn: tf.Tensor, gIn: tf.Tensor, bIn: tf.Tensor, save: tf.GradSaveFunc) => {
     const x2 = xIn.reshape([-1, d]);
     const mean = tf.mean(x2, -1, true);
@@ -117,10 +165,13 @@ export function addPositional(x: tf.Tensor, pos: tf.Tensor, offset: number): tf.
   const [B, T, d] = x.shape as [number, number, number];
   const f = tf.customGrad(((xi: tf.Tensor, pi: tf.Tensor) => ({
     value: tf.add(xi, tf.slice(pi, [offset, 0], [T, d])),
+    // dx is dy itself: the engine may hand one tensor to several consumers (this used to crash
+    // wasm, through the stock matMul's operator cache; `backend.ts` now guards against that).
     gradFunc: (dy: tf.Tensor) => {
-      const rows = colSum(dy.reshape([B, T * d])).reshape([T, d]);
+      const dy2 = dy.reshape([B, T * d]);
+      const rows = (js.jsKernelsAvailable() ? js.colSumJs(dy2) : colSum(dy2)).reshape([T, d]);
       const maxLen = pi.shape[0] as number;
-      return [dy, tf.pad(rows, [[offset, maxLen - offset - T], [0, 0]])];
+      return [dy, offset === 0 && T === maxLen ? rows : tf.pad(rows, [[offset, maxLen - offset - T], [0, 0]])];
     },
   })) as unknown as CustomFn);
   return f(x, pos);
@@ -128,21 +179,40 @@ export function addPositional(x: tf.Tensor, pos: tf.Tensor, offset: number): tf.
 
 /**
  * Mean token cross-entropy from `softmax` (vectorised) instead of `logSoftmax` (not):
- * `loss = -Σ_i w_i·log p_i[target_i]`, gradient `(p - oneHot)·w`. `oneHot` `[N, V]` and the row
- * weights `w` `[N, 1]` (mask / count) are constants. The log is taken of N values only; a target
+ * `loss = -Σ_i w_i·log p_i[target_i]`, gradient `(p - oneHot)·w`. `targets` `[N]` (int32) and the
+ * row weights `w` `[N]` (mask / count) are constants. The log is taken of N values only; a target
  * probability is floored at 1e-30 (a loss of 69 nats) so that it never becomes log 0.
+ * With the JS kernels (wasm, cpu) the loss and its gradient are one pass each and no one-hot
+ * matrix is built.
  */
-export function crossEntropy(logits2d: tf.Tensor, oneHot: tf.Tensor, w: tf.Tensor): tf.Scalar {
+export function crossEntropy(logits2d: tf.Tensor, targets: tf.Tensor, w: tf.Tensor): tf.Scalar {
+  const [n, V] = logits2d.shape as [number, number];
+  if (js.jsKernelsAvailable()) {
+    const f = tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
+      const p = tf.softmax(z);
+      save([p, targets, w]); // saved (not captured), so the caller may dispose its copies
+      return {
+        value: js.crossEntropyLoss(p, targets, w),
+        gradFunc: (dy: tf.Tensor, [ps, ts, ws]: tf.Tensor[]) => [js.crossEntropyGrad(ps, ts, ws, dy)],
+      };
+    }) as unknown as CustomFn);
+    return f(logits2d) as tf.Scalar;
+  }
+  const oneHot = tf.oneHot(targets, V).toFloat(); // [n, V], a constant
+  const w2 = w.reshape([n, 1]);
   const f = tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
     const p = tf.softmax(z);
-    save([p, oneHot, w]);
+    save([p, oneHot, w2]);
     const pt = tf.sum(tf.mul(p, oneHot), -1, true); // [N, 1]
     return {
-      value: tf.neg(tf.sum(tf.mul(tf.log(tf.maximum(pt, 1e-30)), w))) as tf.Scalar,
+      value: tf.neg(tf.sum(tf.mul(tf.log(tf.maximum(pt, 1e-30)), w2))) as tf.Scalar,
       gradFunc: (dy: tf.Tensor, [ps, oh, ws]: tf.Tensor[]) => [tf.mul(dy, tf.mul(tf.sub(ps, oh), ws))],
     };
   }) as unknown as CustomFn);
-  return f(logits2d) as tf.Scalar;
+  const loss = f(logits2d) as tf.Scalar;
+  oneHot.dispose();
+  w2.dispose();
+  return loss;
 }
 
 /**
@@ -156,6 +226,7 @@ export function attentionCore(qkv: tf.Tensor3D, nHeads: number, bias: tf.Tensor 
   const [B, T, d3] = qkv.shape;
   const d = d3 / 3;
   const hd = d / nHeads;
+  if (js.jsKernelsAvailable()) return attentionCoreJs(qkv, nHeads, bias);
   const heads = qkv.reshape([B, T, 3 * nHeads, hd]).transpose([0, 2, 1, 3]); // [B, 3H, T, hd]
   // split (gradient: one concat) rather than three slices (gradient: three zero-padded copies).
   const [q, k, v] = tf.split(heads, 3, 1).map((t) => t.reshape([B * nHeads, T, hd]) as tf.Tensor3D);
@@ -163,4 +234,56 @@ export function attentionCore(qkv: tf.Tensor3D, nHeads: number, bias: tf.Tensor 
   if (bias) scores = tf.add(scores.reshape([B, nHeads, T, T]), bias).reshape([B * nHeads, T, T]);
   const p = tf.softmax(scores, -1) as tf.Tensor3D;
   return tf.matMul(p, v).reshape([B, nHeads, T, hd]).transpose([0, 2, 1, 3]).reshape([B, T, d]);
+}
+
+/**
+ * {@link attentionCore} with a hand-written gradient, for backends with the JS kernels: the head
+ * split and its adjoint are one JS pass each (no rank-4 transpose, split or concat), the softmax
+ * gradient `ds = p·(dp - Σ_j dp·p)` is one JS pass, and the backward pass is four batched matMuls.
+ * The bias is a constant (no gradient).
+ */
+function attentionCoreJs(qkv: tf.Tensor3D, nHeads: number, bias: tf.Tensor | null): tf.Tensor {
+  const [B, T, d3] = qkv.shape;
+  const d = d3 / 3;
+  const hd = d / nHeads;
+  const scale = 1 / Math.sqrt(hd);
+  const BH = B * nHeads;
+  const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [qs, k, v] = js.headSplit(x, nHeads, scale); // q already scaled by 1/√hd
+    let scores: tf.Tensor = tf.matMul(qs as tf.Tensor3D, k as tf.Tensor3D, false, true); // [B·H, T, T]
+    if (bias) scores = tf.add(scores.reshape([B, nHeads, T, T]), bias).reshape([BH, T, T]);
+    const p = tf.softmax(scores, -1) as tf.Tensor3D;
+    save([qs, k, v, p]);
+    const ctx = js.headsToTokens(tf.matMul(p, v as tf.Tensor3D), nHeads); // [B, T, d]
+    return {
+      value: ctx,
+      gradFunc: (dy: tf.Tensor, [qS, kS, vS, pS]: tf.Tensor[]) => {
+        const dctx = js.tokensToHeads(dy, nHeads) as tf.Tensor3D; // [B·H, T, hd]
+        const dp = tf.matMul(dctx, vS as tf.Tensor3D, false, true); // [B·H, T, T]
+        const dv = tf.matMul(pS as tf.Tensor3D, dctx, true, false);
+        const ds = js.softmaxGrad(pS, dp) as tf.Tensor3D;
+        const dqs = tf.matMul(ds, kS as tf.Tensor3D); // gradient of the scaled q
+        const dk = tf.matMul(ds, qS as tf.Tensor3D, true, false);
+        return [js.headMerge(dqs, dk, dv, nHeads, scale)];
+      },
+    };
+  }) as unknown as CustomFn);
+  return f(qkv);
+}
+
+/**
+ * Embedding lookup: rows `ids` (int32 `[n]`, each in range) of `table` `[V, d]` → `[n, d]`, as one
+ * JS copy per row (the stock wasm gather is an element-by-element loop), with `gather`'s gradient
+ * `unsortedSegmentSum(dy, ids, V)`. Needs the JS kernels ({@link js.jsKernelsAvailable}).
+ */
+export function gatherRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
+  const V = table.shape[0];
+  const f = tf.customGrad(((tb: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([ids]);
+    return {
+      value: js.gatherRows(tb, ids),
+      gradFunc: (dy: tf.Tensor, [idS]: tf.Tensor[]) => [tf.unsortedSegmentSum(dy, idS as tf.Tensor1D, V)],
+    };
+  }) as unknown as CustomFn);
+  return f(table);
 }

@@ -14,6 +14,7 @@ import { InputError } from "../array";
 import { splitSeed } from "../random";
 import type { ParamStore } from "./params";
 import * as fast from "./fast";
+import { jsKernelsAvailable } from "./js-kernels";
 
 /**
  * Which implementation of the layers runs.
@@ -112,11 +113,12 @@ export function initEmbedding(ps: ParamStore, name: string, n: number, d: number
 }
 
 /**
- * Look up rows of embedding table `name`: `ids` `[...]` (int32) → `[..., d]`. Uses `gather`, whose
- * gradient (`UnsortedSegmentSum`) the patched wasm backend provides.
+ * Look up rows of embedding table `name`: `ids` `[...]` (int32) → `[..., d]`. The reference form
+ * uses `gather`, whose gradient (`UnsortedSegmentSum`) the patched wasm backend provides; the fast
+ * form (default) copies whole rows in one JS kernel (`fast.gatherRows`), with the same gradient.
  * @throws naming the first id outside `[0, n)` (TF.js would silently return zeros).
  */
-export function embedding(ps: ParamStore, name: string, ids: tf.Tensor | number[][] | number[]): tf.Tensor {
+export function embedding(ps: ParamStore, name: string, ids: tf.Tensor | number[][] | number[], impl: NnImpl = "fast"): tf.Tensor {
   const w = ps.get(`${name}.w`);
   const t = ids instanceof tf.Tensor ? ids : tf.tensor(ids as number[][], undefined, "int32");
   const vals = t.dataSync();
@@ -126,7 +128,11 @@ export function embedding(ps: ParamStore, name: string, ids: tf.Tensor | number[
       throw new InputError(`embedding "${name}" has ${n} rows; id ${vals[i]} at flat index ${i} is out of range`);
     }
   }
-  const out = tf.gather(w, t.reshape([-1]).toInt()).reshape([...t.shape, w.shape[1] as number]);
+  const flat = t.reshape([-1]);
+  const idx = flat.dtype === "int32" ? flat : flat.toInt();
+  const out = (impl === "fast" && jsKernelsAvailable() ? fast.gatherRows(w, idx) : tf.gather(w, idx)).reshape([...t.shape, w.shape[1] as number]);
+  if (idx !== flat) idx.dispose();
+  flat.dispose();
   if (t !== ids) t.dispose();
   return out;
 }

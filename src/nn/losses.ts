@@ -32,15 +32,21 @@ export function tokenCrossEntropy(logits: tf.Tensor, targets: tf.Tensor | number
   const m = mask === undefined ? tf.ones([n]) : (mask instanceof tf.Tensor ? mask : tf.tensor(mask as number[][])).toFloat().reshape([n]);
   const count = m.sum().dataSync()[0];
   if (!(count > 0)) throw new InputError(`loss mask selects no token (sum = ${count})`);
-  const oneHot = tf.oneHot(tgt.reshape([n]), V).toFloat(); // [n, V], a constant
-  const scale = tf.div(m, count).reshape([n, 1]); // per-row weight, a constant
   const flat = logits.reshape([n, V]);
+  const tgtFlat = tgt.reshape([n]);
   let loss: tf.Scalar;
   if (impl === "fast") {
-    loss = fast.crossEntropy(flat, oneHot, scale);
+    const w = tf.div(m, count); // per-row weight [n], a constant
+    loss = fast.crossEntropy(flat, tgtFlat, w);
+    w.dispose();
   } else {
-    loss = tf.neg(tf.sum(tf.mul(tf.mul(oneHot, tf.logSoftmax(flat)), scale))) as tf.Scalar;
+    loss = tf.tidy(() => {
+      const oneHot = tf.oneHot(tgtFlat, V).toFloat(); // [n, V], a constant
+      const scale = tf.div(m, count).reshape([n, 1]); // per-row weight, a constant
+      return tf.neg(tf.sum(tf.mul(tf.mul(oneHot, tf.logSoftmax(flat)), scale))) as tf.Scalar;
+    });
   }
+  tgtFlat.dispose();
   if (tgt !== targets) tgt.dispose();
   if (m !== mask) m.dispose();
   return loss;

@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { InputError, type NdArray } from "../array";
+import { type AdamConsts, adamLoop, adamUpdate, jsKernelsAvailable } from "./js-kernels";
 
 /** A learning rate as a function of the 0-based update index. */
 export type Schedule = (step: number) => number;
@@ -55,10 +56,11 @@ export interface AdamWOptions {
    */
   weightDecay?: number;
   /**
-   * Run the update as one JS loop per variable on the CPU side (`true`) instead of ~12 TF.js
-   * kernels per variable (`false`). The JS loop avoids hundreds of small kernel calls and the
-   * slow wasm `sqrt`; it costs a download and an upload per variable, which is cheap on the
-   * wasm and cpu backends but not on a GPU. Default: `true` unless the backend is `tensorflow`.
+   * Run the update as one fused kernel per variable (`true`) instead of ~12 TF.js kernels per
+   * variable (`false`). On wasm and cpu the fused update is the `LcoAdam` kernel of
+   * `nn/js-kernels.ts` (WebAssembly SIMD on wasm; the moments stay in tensors, nothing is
+   * downloaded); on other backends a JS loop with a download and an upload per variable, which is
+   * cheap on CPU backends but not on a GPU. Default: `true` unless the backend is `tensorflow`.
    */
   fused?: boolean;
 }
@@ -74,6 +76,9 @@ export class AdamW {
   step = 0;
   private readonly opts: Required<Omit<AdamWOptions, "lr" | "fused">> & { lr: number | Schedule; fused?: boolean };
   private readonly state = new Map<tf.Variable, { m: tf.Variable; v: tf.Variable }>();
+  /** Moment buffers as tensors, for the Adam kernel (`nn/js-kernels.ts`) on wasm and cpu. */
+  private readonly kState = new Map<tf.Variable, { m: tf.Tensor; v: tf.Tensor }>();
+  /** Moment buffers as arrays (the fused path without the kernel, and restored state not yet moved into tensors). */
   private readonly jsState = new Map<tf.Variable, { m: Float32Array; v: Float32Array }>();
 
   constructor(opts: AdamWOptions) {
@@ -124,35 +129,67 @@ export class AdamW {
 
   private applyJs(vars: readonly tf.Variable[], grads: readonly (tf.Tensor | Float32Array)[], lr: number, bc1: number, bc2: number): void {
     const { beta1, beta2, eps, weightDecay } = this.opts;
+    const kernels = jsKernelsAvailable();
     vars.forEach((p, i) => {
-      let s = this.jsState.get(p);
-      if (!s) {
-        s = { m: new Float32Array(p.size), v: new Float32Array(p.size) };
-        this.jsState.set(p, s);
-      }
-      const { m, v } = s;
       const gi = grads[i];
-      const g = gi instanceof Float32Array ? gi : gi.dataSync();
-      if (g.length !== p.size) throw new InputError(`gradient ${i} has ${g.length} values; variable ${p.name} has ${p.size}`);
-      // A copy: on the cpu backend dataSync returns the tensor's own storage.
-      const w = Float32Array.from(p.dataSync() as Float32Array);
-      const decay = weightDecay > 0 && p.rank >= 2 ? lr * weightDecay : 0;
-      const step = lr / bc1;
-      const c1 = 1 - beta1;
-      const c2 = 1 - beta2;
-      for (let j = 0; j < w.length; j++) {
-        const gj = g[j];
-        // Store m and v as float32 (like the tensor path), but keep the rounded values in
-        // locals so the JIT does not re-read the arrays.
-        const mj = Math.fround(beta1 * m[j] + c1 * gj);
-        const vj = Math.fround(beta2 * v[j] + c2 * gj * gj);
-        m[j] = mj;
-        v[j] = vj;
-        const wj = w[j];
-        w[j] = wj - (step * mj) / (Math.sqrt(vj / bc2) + eps) - decay * wj;
+      const gSize = gi instanceof Float32Array ? gi.length : gi.size;
+      if (gSize !== p.size) throw new InputError(`gradient ${i} has ${gSize} values; variable ${p.name} has ${p.size}`);
+      const consts: AdamConsts = { beta1, beta2, eps, stepSize: lr / bc1, bc2, decay: weightDecay > 0 && p.rank >= 2 ? lr * weightDecay : 0 };
+      if (kernels) {
+        // On wasm and cpu: one kernel (WebAssembly SIMD on wasm) reads the parameter, gradient and
+        // moments where they are and writes the new values into fresh tensors.
+        const k = this.kernelState(p);
+        const g = gi instanceof Float32Array ? tf.tensor(gi, p.shape, "float32") : gi;
+        const [np, nm, nv] = adamUpdate(p, g, k.m, k.v, consts);
+        if (g !== gi) g.dispose();
+        p.assign(np);
+        np.dispose();
+        k.m.dispose();
+        k.v.dispose();
+        k.m = tf.keep(nm);
+        k.v = tf.keep(nv);
+        return;
       }
-      tf.tidy(() => p.assign(tf.tensor(w, p.shape, "float32")));
+      const s = this.arrayState(p);
+      const g = gi instanceof Float32Array ? gi : (gi.dataSync() as Float32Array);
+      const w = Float32Array.from(p.dataSync() as Float32Array);
+      const out = new Float32Array(w.length);
+      adamLoop(w, g, out, { ...consts, m: s.m, v: s.v });
+      tf.tidy(() => p.assign(tf.tensor(out, p.shape, "float32")));
     });
+  }
+
+  /** The moments of `p` as tensors (created, or moved from the array form, on first use). */
+  private kernelState(p: tf.Variable): { m: tf.Tensor; v: tf.Tensor } {
+    let k = this.kState.get(p);
+    const a = this.jsState.get(p); // arrays present = restored (or from the array path): they win
+    if (!k || a) {
+      if (k) {
+        k.m.dispose();
+        k.v.dispose();
+      }
+      const mk = (x?: Float32Array) => tf.keep(x ? tf.tensor(x, p.shape, "float32") : tf.zeros(p.shape, "float32"));
+      k = { m: mk(a?.m), v: mk(a?.v) };
+      this.jsState.delete(p);
+      this.kState.set(p, k);
+    }
+    return k;
+  }
+
+  /** The moments of `p` as arrays (created, or moved from the tensor form, on first use). */
+  private arrayState(p: tf.Variable): { m: Float32Array; v: Float32Array } {
+    let s = this.jsState.get(p);
+    if (!s) {
+      const k = this.kState.get(p);
+      s = k ? { m: Float32Array.from(k.m.dataSync() as Float32Array), v: Float32Array.from(k.v.dataSync() as Float32Array) } : { m: new Float32Array(p.size), v: new Float32Array(p.size) };
+      if (k) {
+        k.m.dispose();
+        k.v.dispose();
+        this.kState.delete(p);
+      }
+      this.jsState.set(p, s);
+    }
+    return s;
   }
 
   /**
@@ -166,10 +203,14 @@ export class AdamW {
       let m: Float32Array;
       let v: Float32Array;
       const js = this.jsState.get(p);
+      const ks = this.kState.get(p);
       const ts = this.state.get(p);
       if (js) {
         m = js.m.slice();
         v = js.v.slice();
+      } else if (ks) {
+        m = Float32Array.from(ks.m.dataSync() as Float32Array);
+        v = Float32Array.from(ks.v.dataSync() as Float32Array);
       } else if (ts) {
         m = Float32Array.from(ts.m.dataSync() as Float32Array);
         v = Float32Array.from(ts.v.dataSync() as Float32Array);
@@ -203,6 +244,13 @@ export class AdamW {
         this.state.delete(p);
       }
       this.jsState.delete(p);
+      const ks = this.kState.get(p);
+      if (ks) {
+        ks.m.dispose();
+        ks.v.dispose();
+        this.kState.delete(p);
+      }
+      // The array form; the kernel path moves it into tensors on the next update.
       if (fused) this.jsState.set(p, { m: f32(m), v: f32(v) });
       else {
         const mk = (a: NdArray) => tf.variable(tf.tensor(f32(a), p.shape, "float32"), false);
@@ -215,6 +263,11 @@ export class AdamW {
   /** Free the moment buffers. */
   dispose(): void {
     this.jsState.clear();
+    for (const k of this.kState.values()) {
+      k.m.dispose();
+      k.v.dispose();
+    }
+    this.kState.clear();
     for (const s of this.state.values()) {
       s.m.dispose();
       s.v.dispose();

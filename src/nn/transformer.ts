@@ -19,7 +19,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../array";
 import type { ParamStore } from "./params";
-import { addPositional, block, embedding, initBlock, initEmbedding, initLayerNorm, initLinear, layerNorm, linear, type ForwardOptions } from "./layers";
+import { addPositional, block, embedding, initBlock, initEmbedding, initLayerNorm, initLinear, layerNorm, linear, type ForwardOptions, type NnImpl } from "./layers";
 
 /** Shape of a transformer stack. */
 export interface TransformerConfig {
@@ -70,9 +70,12 @@ export function initEncoder(ps: ParamStore, prefix: string, cfg: TransformerConf
   initStack(ps, prefix, cfg);
 }
 
-/** Token embeddings of a decoder: `ids` `[B, T]` int32 → `[B, T, d]` (no positional term yet). */
-export function embedTokens(ps: ParamStore, prefix: string, ids: tf.Tensor | number[][]): tf.Tensor3D {
-  return embedding(ps, `${prefix}.tok`, ids) as tf.Tensor3D;
+/**
+ * Token embeddings of a decoder: `ids` `[B, T]` int32 → `[B, T, d]` (no positional term yet).
+ * `impl` as in {@link embedding} (default `"fast"`).
+ */
+export function embedTokens(ps: ParamStore, prefix: string, ids: tf.Tensor | number[][], impl: NnImpl = "fast"): tf.Tensor3D {
+  return embedding(ps, `${prefix}.tok`, ids, impl) as tf.Tensor3D;
 }
 
 /** Options of {@link decoderForward} and {@link encoderForward}. */

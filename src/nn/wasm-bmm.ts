@@ -74,8 +74,12 @@ const F32X4_SPLAT = 0x13;
 const F32X4_ADD = 0xe4;
 const F32X4_MUL = 0xe6;
 
-/** The module bytes for one N. Exports `memory` and `bmm(a, b, o, batch, M, K)` (byte offsets). */
-export function bmmModuleBytes(N: number): Uint8Array {
+/**
+ * The module bytes for one N. Exports `bmm(a, b, o, batch, M, K)` (byte offsets) and, by default,
+ * its own `memory`; with `importMemory` it instead imports `env.memory` (`"shared"` for a shared
+ * memory, as the threaded TF.js backend has), so that it can work on TF.js tensors in place.
+ */
+export function bmmModuleBytes(N: number, importMemory?: "plain" | "shared"): Uint8Array {
   if (!(Number.isInteger(N) && N >= 4 && N % 4 === 0 && N <= BMM_MAX_N)) {
     throw new Error(`bmm kernel needs N a multiple of 4 in [4, ${BMM_MAX_N}]; got ${N}`);
   }
@@ -119,14 +123,18 @@ export function bmmModuleBytes(N: number): Uint8Array {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32]]), 0x00]])), // type: (i32 ×6) -> ()
-    ...section(3, vec([[0x00]])), // function 0 has type 0
-    ...section(5, vec([[0x00, 0x01]])), // memory: min 1 page, no max
-    ...section(7, vec([
-      [...name("bmm"), 0x00, 0x00], // export function 0 as "bmm"
-      [...name("memory"), 0x02, 0x00], // export memory 0 as "memory"
-    ])),
-    ...section(10, vec([[...uleb(func.length), ...func]])),
   ];
+  if (importMemory) {
+    // import env.memory: min 1 page; a shared memory must declare a maximum (4 GiB = 65536 pages)
+    const limits = importMemory === "shared" ? [0x03, 0x01, ...uleb(65536)] : [0x00, 0x01];
+    bytes.push(...section(2, vec([[...name("env"), ...name("memory"), 0x02, ...limits]])));
+  }
+  bytes.push(...section(3, vec([[0x00]]))); // function 0 has type 0
+  if (!importMemory) bytes.push(...section(5, vec([[0x00, 0x01]]))); // memory: min 1 page, no max
+  const exportsList = [[...name("bmm"), 0x00, 0x00]]; // export function 0 as "bmm"
+  if (!importMemory) exportsList.push([...name("memory"), 0x02, 0x00]); // export memory 0 as "memory"
+  bytes.push(...section(7, vec(exportsList)));
+  bytes.push(...section(10, vec([[...uleb(func.length), ...func]])));
   return new Uint8Array(bytes);
 }
 
@@ -188,4 +196,31 @@ export function bmmSimd(a: Float32Array, b: Float32Array, out: Float32Array, bat
   const o = a.length + b.length;
   inst.bmm(0, a.length * 4, o * 4, batch, M, K);
   out.set(heap.subarray(o, o + out.length));
+}
+
+const inPlace = new WeakMap<object, Map<number, BmmInstance["bmm"] | null>>();
+
+/**
+ * `out[p] = a[p] · b[p]` computed directly in `memory` (the TF.js wasm backend's), on row-major
+ * `[batch, M, K]` · `[batch, K, N]` → `[batch, M, N]` at the given byte offsets: no copies.
+ * @returns false (nothing done) if the kernel cannot be instantiated on this memory.
+ */
+export function bmmInPlace(memory: { buffer: ArrayBufferLike } | undefined, a: number, b: number, out: number, batch: number, M: number, K: number, N: number): boolean {
+  if (!memory || !(Number.isInteger(N) && N >= 4 && N % 4 === 0 && N <= BMM_MAX_N)) return false;
+  let byN = inPlace.get(memory);
+  if (!byN) inPlace.set(memory, (byN = new Map()));
+  let fn = byN.get(N);
+  if (fn === undefined) {
+    try {
+      const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+      const mod = new WebAssemblyApi.Module(bmmModuleBytes(N, shared ? "shared" : "plain"));
+      fn = (new WebAssemblyApi.Instance(mod, { env: { memory } }).exports as unknown as BmmInstance).bmm;
+    } catch {
+      fn = null;
+    }
+    byN.set(N, fn);
+  }
+  if (!fn) return false;
+  fn(a, b, out, batch, M, K);
+  return true;
 }

@@ -84,63 +84,19 @@ export function listCheckpoints(runDir: string): number[] {
     .sort((a, b) => a - b);
 }
 
-// The nn AdamW keeps its moments in private maps keyed by variable: tf.Variables (`state`) or,
-// in its fused JS path (the default on wasm and cpu), Float32Arrays (`jsState`). Resuming exactly
-// needs them, so we read and restore them here. (Adapter: replace with a public nn API when one
-// exists; the test "resumed … same weights" fails loudly if these internals change.)
-type AdamInternals = {
-  state: Map<tf.Variable, { m: tf.Variable; v: tf.Variable }>;
-  jsState?: Map<tf.Variable, { m: Float32Array; v: Float32Array }>;
-  opts: { fused?: boolean };
-  step: number;
-};
-
-function usesJsState(opt: AdamInternals): boolean {
-  return opt.jsState !== undefined && (opt.opts.fused ?? tf.getBackend() !== "tensorflow");
+/** The parameters of a model as `[name, variable]` pairs, in the store's order. */
+function namedParams(model: Organism): [string, tf.Variable][] {
+  return model.params.names().map((n) => [n, model.params.get(n)]);
 }
 
 /** The optimiser's moments by parameter name (`<name>.m`, `<name>.v`; empty before the first update). */
 export function adamState(opt: AdamW, model: Organism): Record<string, NdArray> {
-  const o = opt as unknown as AdamInternals;
-  const out: Record<string, NdArray> = {};
-  for (const name of model.params.names()) {
-    const p = model.params.get(name);
-    let m: Float32Array | undefined, v: Float32Array | undefined;
-    const js = o.jsState?.get(p);
-    if (js) {
-      m = js.m.slice();
-      v = js.v.slice();
-    } else {
-      const s = o.state.get(p);
-      if (!s) continue;
-      m = s.m.dataSync() as Float32Array;
-      v = s.v.dataSync() as Float32Array;
-    }
-    out[`${name}.m`] = { data: m, shape: p.shape.slice(), dtype: "float32" };
-    out[`${name}.v`] = { data: v, shape: p.shape.slice(), dtype: "float32" };
-  }
-  return out;
+  return opt.getState(namedParams(model));
 }
 
 /** Restore moments saved by {@link adamState} and the update count. */
 export function restoreAdamState(opt: AdamW, model: Organism, arrays: Record<string, NdArray>, step: number): void {
-  const o = opt as unknown as AdamInternals;
-  const js = usesJsState(o);
-  for (const name of model.params.names()) {
-    const m = arrays[`${name}.m`], v = arrays[`${name}.v`];
-    if (!m || !v) continue;
-    const p = model.params.get(name);
-    const f32 = (a: NdArray) => (a.data instanceof Float32Array ? a.data.slice() : Float32Array.from(a.data as ArrayLike<number>, Number));
-    if (js) {
-      o.jsState!.set(p, { m: f32(m), v: f32(v) });
-    } else {
-      const old = o.state.get(p);
-      if (old) { old.m.dispose(); old.v.dispose(); }
-      const mk = (a: NdArray) => tf.variable(tf.tensor(f32(a), p.shape, "float32"), false);
-      o.state.set(p, { m: mk(m), v: mk(v) });
-    }
-  }
-  o.step = step;
+  opt.setState(namedParams(model), arrays, step);
 }
 
 /**

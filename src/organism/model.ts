@@ -144,12 +144,8 @@ export function encodeModality(model: Organism, m: Exclude<Modality, "text">, x:
   const ps = model.params;
   const spec = model.inputs[m];
   if (!spec) throw new InputError(`this organism has no ${m} encoder`);
-  // Adapter: nn's fast addPositional passes its incoming gradient through unchanged, and on wasm
-  // that tensor is then freed twice when the op below it is nn's linear (memory corruption,
-  // "memory access out of bounds"). Multiplying by 1 gives the backward pass a fresh tensor.
-  // Remove once nn returns a copy there.
   const xs = tf.mul(tf.sub(x, ps.get(`enc.${m}.norm.mean`)), ps.get(`enc.${m}.norm.scale`));
-  const inTokens = tf.mul(linear(ps, `enc.${m}.in`, xs), 1);
+  const inTokens = linear(ps, `enc.${m}.in`, xs);
   const h = encoderForward(ps, `enc.${m}`, encoderStack(model.config, m, spec), inTokens).output;
   if (model.config.projector === "linear") return linear(ps, `proj.${m}`, h);
   return linear(ps, `proj.${m}.fc2`, gelu(linear(ps, `proj.${m}.fc1`, h)));

@@ -2,11 +2,14 @@
  * The training-speed benchmark behind `lco bench train` and `bench/train.bench.ts`.
  *
  * Optimisation paths (all compute the same function; `test/train.test.ts` checks it):
- * - `stock`: reference layers on the wasm backend with only the `UnsortedSegmentSum` fix
- *   (needed for any embedding gradient on wasm);
+ * - `stock`: reference layers on the wasm backend with only the correctness fixes: the
+ *   `UnsortedSegmentSum` kernel (needed for any embedding gradient on wasm) and the matMul
+ *   operator-cache guard (it copies an operand only where the stock kernel would reuse a stale
+ *   cached operator, which would otherwise give wrong values or corrupt memory);
  * - `patched`: reference layers + the wasm speed patches (transpose-first matMul, SIMD batched
  *   matMul, blocked transpose, shared Identity);
- * - `fast`: patched kernels + the fast layers (`NnImpl` `"fast"`) + the fused JS Adam update, on
+ * - `fast`: patched kernels + the fast layers (`NnImpl` `"fast"`, with the fused kernels of
+ *   `nn/js-kernels.ts`: WebAssembly SIMD on wasm) + the fused Adam update kernel, on
  *   all cores: by default through the threaded wasm build (large matMuls on the thread pool, the
  *   `"matmul"` {@link WasmThreadPolicy}) when it started, else through data-parallel workers.
  *
@@ -291,5 +294,5 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
 }
 
 function patchLabels(path: TrainPath): string[] {
-  return path === "stock" ? ["UnsortedSegmentSum"] : ["UnsortedSegmentSum", "BatchMatMul:transpose-first", "BatchMatMul:simd-batched", "Transpose:blocked-js", "Identity:shared"];
+  return path === "stock" ? ["UnsortedSegmentSum", "BatchMatMul:cache-guard"] : ["UnsortedSegmentSum", "BatchMatMul:cache-guard", "BatchMatMul:transpose-first", "BatchMatMul:simd-batched", "Transpose:blocked-js", "Identity:shared"];
 }

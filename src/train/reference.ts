@@ -100,7 +100,7 @@ export function batchLoss(ps: ParamStore, model: BenchModel, batch: TokenBatch, 
   return tf.tidy(() => {
     const ids = tf.tensor2d(batch.inputs, [batch.batchSize, batch.seqLen], "int32");
     const tgt = tf.tensor2d(batch.targets, [batch.batchSize, batch.seqLen], "int32");
-    const { logits } = decoderForward(ps, "m", model, embedTokens(ps, "m", ids), { impl });
+    const { logits } = decoderForward(ps, "m", model, embedTokens(ps, "m", ids, impl), { impl });
     const loss = tokenCrossEntropy(logits, tgt, undefined, impl);
     return weight === 1 ? loss : (tf.mul(loss, weight) as tf.Scalar);
   });
@@ -131,7 +131,7 @@ export interface Trainer {
 
 /**
  * A fresh serial trainer: model from `seed`, Adam with the model's lr. The `"reference"` trainer
- * also uses the unfused (tensor-kernel) Adam update, the `"fast"` one the fused JS update.
+ * also uses the unfused (tensor-kernel) Adam update, the `"fast"` one the fused update kernel.
  */
 export function makeTrainer(model: BenchModel, seed: number, impl: NnImpl): Trainer {
   return { ps: buildModel(model, seed), opt: new AdamW({ lr: model.lr, fused: impl === "fast" }), model, impl, seed, step: 0 };
