@@ -18,6 +18,8 @@
  * @module
  */
 
+import { uleb, sleb, section, name, vec, f32bytes } from "./wasm-encode";
+
 // The kit compiles without the DOM library, where TypeScript declares WebAssembly.
 interface WasmMemory {
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
@@ -27,33 +29,6 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 const WebAssemblyApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-const f32bytes = (x: number) => Array.from(new Uint8Array(new Float32Array([x]).buffer));
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const str = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 
 const I32 = 0x7f;
 const F32 = 0x7d;
@@ -474,9 +449,9 @@ export function simdKernelModuleBytes(shared: boolean): Uint8Array {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
-    ...section(2, vec([[...str("env"), ...str("memory"), 0x02, ...memLimits]])),
+    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, ...memLimits]])),
     ...section(3, vec(fns.map((_, i) => uleb(i)))),
-    ...section(7, vec(fns.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]))),
+    ...section(7, vec(fns.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
     ...section(10, [...uleb(fns.length), ...fns.flatMap((f) => f.body())]),
   ];
   return new Uint8Array(bytes);
