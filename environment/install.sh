@@ -9,6 +9,7 @@
 #   - Debian chromium for static (PNG/SVG) figure export through playwright-core
 #   - node_modules (npm ci) and the built kit in dist/
 #   - the tslab kernel, registered in the project-local prefix .jupyter/ (no global state)
+#   - optionally, the Debian Bible modules behind data/world/verses.json (for one test)
 set -u
 cd "$(dirname "$0")/.."
 check_only=0
@@ -48,6 +49,15 @@ fi
 if [[ ! -f dist/index.js ]]; then
   if ((check_only)); then echo "dist/ missing: run npm run build"; missing+=(dist);
   else npm run -s build || { echo "build failed"; exit 1; }; fi
+fi
+
+# The Debian SWORD modules behind data/world/verses.json (apt-get download + dpkg -x, no root,
+# about 7 MB, sha256-checked), so that the test comparing a rebuild with the committed file runs.
+# Optional: without them that one test skips and everything else works from the committed file.
+if ((!check_only)) && command -v apt-get >/dev/null 2>&1 && [[ ! -d data/cache/sword-text-web ]]; then
+  node environment/fetch-assets.mjs --only verses >/dev/null 2>&1 \
+    && echo "verse modules fetched into data/cache/" \
+    || echo "verse modules not fetched (no Debian mirror?); the Debian-module verse test will skip"
 fi
 
 # The tslab kernel, in a project-local Jupyter prefix. kernel.json has no absolute paths; Jupyter
