@@ -333,14 +333,15 @@ export function attributeAgreementFigure(bySize: AlignmentBySize, split: Alignme
   sizes.forEach((size, si) => {
     const ax = panelAxes(si);
     const rows = bySize[size].filter((r) => r.split === split);
-    let chance: number[] | null = null;
+    // Chance levels come from the item labels, so any condition's rows give them (the first found).
+    let chance: { keys: string[]; y: number[] } | null = null;
     for (const condition of CONDITIONS) {
       const per = rows.filter((r) => r.condition === condition).map((r) => r.alignment.find((a) => a.modality === modality)).filter((a): a is ModalityAlignment => a !== undefined);
       if (per.length === 0) continue;
       const keys = DETAIL_SCORES.filter((k) => detailScore(per[0], k) !== null);
       const vals = keys.map((k) => per.map((a) => detailScore(a, k)!.score));
       const mean = vals.map((v) => round3(v.reduce((s, x) => s + x, 0) / v.length));
-      chance ??= keys.map((k) => round3(detailScore(per[0], k)!.chance));
+      chance ??= { keys, y: keys.map((k) => round3(detailScore(per[0], k)!.chance)) };
       data.push({
         type: "bar",
         name: condition,
@@ -353,20 +354,20 @@ export function attributeAgreementFigure(bySize: AlignmentBySize, split: Alignme
         xaxis: ax.x,
         yaxis: ax.y,
       });
-      if (data.filter((t) => t.name === "chance" && t.xaxis === ax.x).length === 0) {
-        data.push({
-          type: "scatter",
-          mode: "markers",
-          name: "chance",
-          legendgroup: "chance",
-          showlegend: si === 0,
-          marker: { symbol: "line-ew-open", size: 26, color: "black", line: { width: 2 } },
-          x: keys,
-          y: chance,
-          xaxis: ax.x,
-          yaxis: ax.y,
-        });
-      }
+    }
+    if (chance) {
+      data.push({
+        type: "scatter",
+        mode: "markers",
+        name: "chance",
+        legendgroup: "chance",
+        showlegend: si === 0,
+        marker: { symbol: "line-ew-open", size: 26, color: "black", line: { width: 2 } },
+        x: chance.keys,
+        y: chance.y,
+        xaxis: ax.x,
+        yaxis: ax.y,
+      });
     }
     layout[ax.xKey] = { tickangle: -35 };
     layout[ax.yKey] = { range: [0, 1], title: { text: si === 0 ? "score" : "" } };
