@@ -4,8 +4,8 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { THREADED_MATMUL_MIN_MACS, backendInfo, initBackend, setWasmThreadPolicy, wasmThreadPolicy, type WasmThreadPolicy } from "../src/backend";
-import { ThreadpoolSwitch, availableCores } from "../src/nn/wasm-threads";
-import { REFERENCE_MODEL, TINY_MODEL, disposeTrainer, makeTrainer, serialStep, type BenchModel } from "../src/train";
+import { ThreadpoolSwitch, availableCores } from "../src/backend/wasm-threads";
+import { REFERENCE_MODEL, TINY_MODEL, disposeTrainer, makeTrainer, serialStep, type BenchModel } from "../src/bench";
 
 const TOL = 1e-5;
 const multiCore = availableCores() >= 2;
