@@ -143,7 +143,7 @@ describe("wasm threads in Node", () => {
   });
 
   it("the threaded build's losses equal the single-threaded build's (separate process)", { skip: !multiCore && "one core" }, () => {
-    const code = `const b = require(${SRC} + "/backend"); const t = require(${SRC} + "/train");
+    const code = `const b = require(${SRC} + "/backend"); const t = require(${SRC} + "/bench");
       b.initBackend({ backend: "wasm" }).then((info) => { b.setWasmThreadPolicy("all");
         const tr = t.makeTrainer(t.TINY_MODEL, 5, "fast"); const losses = [];
         for (let i = 0; i < 20; i++) losses.push(t.serialStep(tr));
