@@ -31,6 +31,7 @@ import * as organism from "./organism";
 import * as experiments from "./experiments";
 export { probes, io, runs, retrieval, stats, figures, display, exercises, paper, nn, bench, world, organism, experiments };
 export { PROFILES, profileFromEnv, byProfile } from "./config";
+export { PROJECT_ROOT, projectPath } from "./project";
 export type { Profile } from "./config";
 export { writeFileAtomic, writeJsonAtomic } from "./io/atomic";
 export type { PlotlyFigure, FigureSpec } from "./figures/types";

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import * as P from "../src/paper";
 import { PAPER_EXERCISE_ANSWERS, paperExercises } from "../src/exercises/paper";
 import { paperFigures } from "../src/figures/paper";
+import { PROJECT_ROOT } from "../src/project";
 import * as io from "../src/io";
 import * as probes from "../src/probes";
 
@@ -216,7 +217,7 @@ test("every paperFigures builder returns JSON with traces; ids unique and notebo
     assert.ok(!ids.has(spec.id), `duplicate ${spec.id}`);
     ids.add(spec.id);
     assert.match(spec.notebook, /^1[0-4]_[a-z-]+\.ipynb$/);
-    for (const inp of spec.inputs) assert.ok(fs.existsSync(path.join(P.PROJECT_ROOT, inp)), `missing input ${inp}`);
+    for (const inp of spec.inputs) assert.ok(fs.existsSync(path.join(PROJECT_ROOT, inp)), `missing input ${inp}`);
     const fig = spec.build();
     const json = JSON.parse(JSON.stringify(fig));
     assert.deepEqual(json, fig, `${spec.id} is not plain JSON`);
@@ -239,17 +240,17 @@ test("every paperFigures builder returns JSON with traces; ids unique and notebo
 test("synthetic example: files equal the seeded generator; alignment rises with depth", () => {
   const s = P.makeSyntheticLayerStacks();
   assert.deepEqual(s.image.shape, [5, 200, 32]);
-  const img = lco.io.readNpy(path.join(P.PROJECT_ROOT, P.SYNTHETIC_FILES.imageNpy));
+  const img = lco.io.readNpy(path.join(PROJECT_ROOT, P.SYNTHETIC_FILES.imageNpy));
   assert.deepEqual(img.shape, [5, 200, 32]);
   assert.deepEqual(Array.from(img.data as Float32Array), Array.from(s.image.data as Float32Array));
-  const st = lco.io.readSafetensors(path.join(P.PROJECT_ROOT, P.SYNTHETIC_FILES.safetensors));
+  const st = lco.io.readSafetensors(path.join(PROJECT_ROOT, P.SYNTHETIC_FILES.safetensors));
   assert.deepEqual(Array.from(st.tensors.text.data as Float32Array), Array.from(s.text.data as Float32Array));
   // Round trip into a temp dir gives the same bytes as the shipped files.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lco-paper-"));
   try {
     P.writeSyntheticExamples(dir);
     for (const rel of Object.values(P.SYNTHETIC_FILES)) {
-      assert.deepEqual(fs.readFileSync(path.join(dir, rel)), fs.readFileSync(path.join(P.PROJECT_ROOT, rel)), rel);
+      assert.deepEqual(fs.readFileSync(path.join(dir, rel)), fs.readFileSync(path.join(PROJECT_ROOT, rel)), rel);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -299,7 +300,7 @@ test("exercises: ids unique, answers accepted, wrong values and types rejected w
 test("loaders reject bad cells naming the file, row and column", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lco-paper-bad-"));
   try {
-    const src = fs.readFileSync(path.join(P.PROJECT_ROOT, "data/paper/grsl_points.csv"), "utf8");
+    const src = fs.readFileSync(path.join(PROJECT_ROOT, "data/paper/grsl_points.csv"), "utf8");
     fs.mkdirSync(path.join(dir, "data/paper"), { recursive: true });
     fs.writeFileSync(path.join(dir, "data/paper/grsl_points.csv"), src.replace("63.91", "abc"));
     assert.throws(() => P.loadGrslPoints(dir), /grsl_points\.csv row 1: column x_digitised must be a number, got "abc"/);
@@ -312,7 +313,7 @@ test("loaders reject bad cells naming the file, row and column", () => {
 
 test("each paper figure is shown by exactly one notebook cell tagged figure:<id>, in its own notebook", async () => {
   const { findFigureTags } = await import("../src/figures/tags");
-  const tags = findFigureTags(path.join(P.PROJECT_ROOT, "notebooks"));
+  const tags = findFigureTags(path.join(PROJECT_ROOT, "notebooks"));
   for (const spec of paperFigures) {
     const hits = tags.filter((t) => t.id === spec.id);
     assert.equal(hits.length, 1, `${spec.id}: ${hits.length} tagged cells`);

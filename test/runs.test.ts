@@ -247,3 +247,18 @@ test("the seed workflow: one runOrLoad per seed, then mean ± t-interval over se
   assert.deepEqual(first.values, [1, 2, 3].map((s) => 0.5 + 0.01 * rng(s).normal()));
   assert.equal(listRuns(root, "align").length, 3);
 });
+
+test("runsRoot resolves a relative runs folder from the project root whatever the working directory", async () => {
+  const { runsRoot } = await import("../src/runs");
+  const project = path.resolve(__dirname, "..");
+  const here = process.cwd();
+  try {
+    process.chdir(os.tmpdir()); // a notebook kernel starts in notebooks/, a user anywhere
+    assert.equal(runsRoot(), path.join(project, "runs"));
+    assert.equal(runsRoot("other/runs"), path.join(project, "other", "runs"));
+    assert.equal(runsRoot("/abs/runs"), "/abs/runs");
+  } finally {
+    process.chdir(here);
+  }
+  assert.throws(() => runsRoot(""), InputError);
+});

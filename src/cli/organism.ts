@@ -9,6 +9,7 @@ import { InputError } from "../array";
 import { initBackend, describeBackend } from "../backend";
 import { PROFILES, type Profile } from "../config";
 import { writeNpy } from "../io";
+import { runsRoot } from "../runs";
 import { formatProgress } from "../display/progress";
 import { FAMILY, MODALITIES, type AnswerFormat, type Modality } from "../organism/config";
 import { listCheckpoints, loadOrganism } from "../organism/checkpoint";
@@ -136,7 +137,7 @@ export const organismTrainCommand: Command = {
       ...(flags.steps !== undefined ? { numSteps: parseIntStrict(flags.steps as string, "--steps", 1) } : {}),
       ...(flags["eval-items"] !== undefined ? { evalItems: parseIntStrict(flags["eval-items"] as string, "--eval-items", 1) } : {}),
     };
-    const root = (flags.root as string | undefined) ?? "runs";
+    const root = flags.root !== undefined ? path.resolve(flags.root as string) : runsRoot();
     const info = await initBackend();
     if (!flags.json) io.err(describeBackend(info));
     let results: (PretrainResult & { dir: string; loaded: boolean })[];

@@ -20,14 +20,14 @@ import { AdamW, trainStep } from "../nn/optim";
 import { anisotropy } from "../probes/anisotropy";
 import { chanceLevel, measure, shuffledPairsControl } from "../probes/measure";
 import { classRecallAt1, retrievalScores, withinClassRecallAt1 } from "../retrieval/retrieval";
-import type { Profile } from "../config";
-import { runDir, runOrLoad } from "../runs";
+import { definePreset, type Profile } from "../config";
+import { runDir, runOrLoad, runsRoot } from "../runs";
 import { meanCI } from "../stats";
 import { loadOrganism } from "../organism/checkpoint";
 import type { Modality } from "../organism/config";
 import type { OrganismData } from "../organism/data";
 import { embedIndices, promptEndStates } from "../organism/embed";
-import { pretrain, pretrainSpec, specData, type PretrainSpec } from "../organism/family";
+import { pretrain, pretrainFamily, pretrainSpec, specData, type FamilyRun, type PretrainSpec } from "../organism/family";
 import { createOrganism, disposeOrganism, fitInputNorm, trainableVariables, type Organism } from "../organism/model";
 
 /** Per-layer curves of one modality paired with captions. */
@@ -213,7 +213,7 @@ export interface AlignmentRow {
 export interface AlignmentExperimentOptions {
   /** Seeds (each needs a pretraining run; trained if missing). Default [0, 1, 2]. */
   seeds?: number[];
-  /** Runs folder. Default `"runs"`. */
+  /** Runs folder, relative to the project root unless absolute. Default `runs/`. */
   root?: string;
   /** Overrides of the pretraining spec (e.g. `numSteps`). */
   spec?: Partial<PretrainSpec>;
@@ -243,7 +243,7 @@ export function alignmentDir(root: string, spec: PretrainSpec, seed: number, cli
  */
 export async function alignmentExperiment(profile: Profile, size: string, options: AlignmentExperimentOptions = {}): Promise<AlignmentRow[]> {
   const seeds = options.seeds ?? [0, 1, 2];
-  const root = options.root ?? "runs";
+  const root = runsRoot(options.root);
   const rows: AlignmentRow[] = [];
   for (const seed of seeds) {
     const spec = pretrainSpec(profile, size, options.spec);
@@ -405,4 +405,63 @@ export function alignmentComparison(bySize: Record<string, readonly AlignmentRow
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The preset and the whole run (`lco experiment alignment`)
+
+/** What `lco experiment alignment` runs: the family, then the measurement for every size. */
+export interface AlignmentConfig {
+  /** Family members to measure. Default `["S", "M", "L"]`. */
+  sizes: string[];
+  /** Seeds. Default `[0, 1, 2]`. */
+  seeds: number[];
+  /** CLIP-control steps. Default 150. */
+  clipSteps: number;
+  /** Pretraining steps; `null` = the profile's (2,000 at full, 40 at smoke). */
+  numSteps: number | null;
+}
+
+/** The alignment experiment's preset (the same defaults at every profile; the organism config scales with it). */
+export const ALIGNMENT_PRESET = definePreset<AlignmentConfig>({
+  name: "alignment",
+  description: "P1: does generative pretraining align modalities? (family × seeds vs random init, shuffled pairs and a CLIP control)",
+  defaults: { sizes: ["S", "M", "L"], seeds: [0, 1, 2], clipSteps: 150, numSteps: null },
+});
+
+/** Everything one run of the alignment experiment produced. */
+export interface AlignmentRun {
+  family: FamilyRun[];
+  bySize: Record<string, AlignmentRow[]>;
+}
+
+/** Options of {@link runAlignment}. */
+export interface RunAlignmentOptions {
+  /** Runs folder. Default `runsRoot()` (the project's `runs/`). */
+  root?: string;
+  /** Parallel pretraining processes. Default 1. */
+  workers?: number;
+  /** Receives progress lines. */
+  log?: (line: string) => void;
+}
+
+/** Pretrain the family (or load it), then measure alignment for every size. */
+export async function runAlignment(profile: Profile, cfg: AlignmentConfig, options: RunAlignmentOptions = {}): Promise<AlignmentRun> {
+  const root = runsRoot(options.root);
+  const spec = cfg.numSteps === null ? {} : { numSteps: cfg.numSteps };
+  const family = await pretrainFamily(profile, {
+    sizes: cfg.sizes,
+    seeds: cfg.seeds,
+    workers: options.workers,
+    root,
+    spec,
+    log: options.log,
+    onJobDone: (done, total, label) => options.log?.(`pretraining ${done}/${total}: ${label}`),
+  });
+  const bySize: Record<string, AlignmentRow[]> = {};
+  for (const size of cfg.sizes) {
+    options.log?.(`alignment, size ${size}`);
+    bySize[size] = await alignmentExperiment(profile, size, { seeds: cfg.seeds, root, spec, clipSteps: cfg.clipSteps, log: options.log });
+  }
+  return { family: family.map(({ loaded: _l, ...r }) => r), bySize };
 }

@@ -5,6 +5,8 @@
  *
  * - `alignment.ts` — P1, latent alignment: does generative pretraining align modalities?
  *
+ * `registry.ts` lists them for `lco experiment <name>` (adding one is one file and one entry).
+ *
  * Named exports only.
  *
  * @module
@@ -17,6 +19,8 @@ export {
   alignmentSummary,
   alignmentComparison,
   alignmentDir,
+  ALIGNMENT_PRESET,
+  runAlignment,
 } from "./alignment";
 export type {
   LayerCurves,
@@ -27,6 +31,9 @@ export type {
   AlignmentRow,
   AlignmentExperimentOptions,
   AlignmentComparisonRow,
+  AlignmentConfig,
+  AlignmentRun,
+  RunAlignmentOptions,
 } from "./alignment";
 export {
   PUBLISHED_ROOT,
@@ -38,3 +45,5 @@ export {
   loadProvenance,
 } from "./published";
 export type { AlignmentBySize, StageTiming, Provenance, PublishOptions } from "./published";
+export { EXPERIMENTS, experimentByName } from "./registry";
+export type { Experiment, ExperimentContext, ExperimentOutcome } from "./registry";

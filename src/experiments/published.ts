@@ -24,7 +24,8 @@ import { execFileSync } from "node:child_process";
 import { InputError } from "../array";
 import { writeJsonAtomic } from "../io/atomic";
 import type { RunMeta } from "../runs/cache";
-import { projectPath } from "../paper/data";
+import { runsRoot } from "../runs/dir";
+import { projectPath } from "../project";
 import type { FamilyRun } from "../organism/family";
 import { alignmentDir, type AlignmentRow } from "./alignment";
 
@@ -116,7 +117,7 @@ function gitCommit(): string | null {
 
 /** Options of {@link publishOrganismResults}. */
 export interface PublishOptions {
-  /** Runs folder the family and alignment runs live in. Default `"runs"`. */
+  /** Runs folder the family and alignment runs live in (see `runs.runsRoot`). Default `runs/`. */
   root?: string;
   /** Destination root. Default {@link PUBLISHED_ROOT}. */
   outRoot?: string;
@@ -140,7 +141,7 @@ export function publishOrganismResults(profile: string, family: readonly FamilyR
   const sizes = Object.keys(alignment);
   if (sizes.length === 0) throw new InputError("nothing to publish: no alignment rows");
   for (const s of sizes) if (alignment[s].length === 0) throw new InputError(`no alignment rows for size "${s}"`);
-  const root = options.root ?? "runs";
+  const root = runsRoot(options.root);
   const files = publishedFiles(profile, options.outRoot, options.variant);
   // Generated samples are kept at the last checkpoint only (they are for reading, not plotting).
   const runs = family.map((r) => ({

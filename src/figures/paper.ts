@@ -10,6 +10,7 @@ import * as path from "node:path";
 import type { NdArray } from "../array";
 import type { FigureSpec, PlotlyFigure } from "./types";
 import { readNpy } from "../io/npy";
+import { PROJECT_ROOT } from "../project";
 import { anisotropyByLayer } from "../probes/anisotropy";
 import { chanceLevel, measureByLayer } from "../probes/measure";
 import {
@@ -20,7 +21,6 @@ import {
   MIEB_COLUMN_LABELS,
   MIEB_COLUMNS,
   PAPER_FILES,
-  PROJECT_ROOT,
   TRAINING_COLUMN_LABELS,
   TRAINING_COLUMNS,
 } from "../paper/data";

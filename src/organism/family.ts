@@ -17,7 +17,7 @@ import * as path from "node:path";
 import { InputError } from "../array";
 import type { Profile } from "../config";
 import { writeJsonAtomic } from "../io/atomic";
-import { configHash, runDir, runOrLoadDetailed } from "../runs";
+import { configHash, runDir, runOrLoadDetailed, runsRoot } from "../runs";
 import { checkpointSteps, FAMILY, organismConfig, type AnswerFormat, type OrganismConfig } from "./config";
 import { loadWeights, readCheckpointState, readRunConfig } from "./checkpoint";
 import { evaluateGenerative, type GenerativeEval } from "./generate";
@@ -65,8 +65,8 @@ export interface PretrainResult {
 export type FamilyRun = PretrainResult & { dir: string };
 
 /** The family summary file of a profile under a runs folder. */
-export function familySummaryPath(profile: string, root = "runs"): string {
-  return `${root}/organism/family-${profile}.json`;
+export function familySummaryPath(profile: string, root?: string): string {
+  return path.join(runsRoot(root), "organism", `family-${profile}.json`);
 }
 
 /** Read a family summary written by {@link pretrainFamily}. */
@@ -118,7 +118,7 @@ export function pretrainDir(root: string, spec: PretrainSpec, seed: number): str
 
 /** Options of {@link pretrain}. */
 export interface PretrainOptions {
-  /** Runs folder. Default `"runs"`. */
+  /** Runs folder, relative to the project root unless absolute. Default `runs/`. */
   root?: string;
   onProgress?: (p: TrainProgress) => void;
   /** Receives one line when the run is loaded or computed. */
@@ -132,7 +132,7 @@ export interface PretrainOptions {
  * random initialisation on IID and OOD items.
  */
 export async function pretrain(spec: PretrainSpec, seed: number, options: PretrainOptions = {}): Promise<PretrainResult & { dir: string; loaded: boolean }> {
-  const root = options.root ?? "runs";
+  const root = runsRoot(options.root);
   const dir = pretrainDir(root, spec, seed);
   // The stored result is keyed by the spec *and* the organism config it resolves to (vocabulary
   // aside), so changing a default in the code invalidates old results instead of loading them.
@@ -232,7 +232,7 @@ export async function pretrainFamily(profile: Profile, options: FamilyOptions = 
   // Largest first, so the longest jobs do not start last.
   jobs.reverse();
   const workers = Math.max(1, Math.min(options.workers ?? 1, jobs.length));
-  const root = options.root ?? "runs";
+  const root = runsRoot(options.root);
   const results: (PretrainResult & { dir: string; loaded: boolean })[] = [];
   let done = 0;
   if (workers > 1) {

@@ -11,18 +11,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Papa from "papaparse";
+import { PROJECT_ROOT, projectPath } from "../project";
 
 /** How a number was obtained (paper-notes §0). */
 export type Provenance = "read" | "digitised" | "verified" | "secondary" | "inferred";
 
 const PROVENANCE: readonly Provenance[] = ["read", "digitised", "verified", "secondary", "inferred"];
 
-/**
- * The project root: two folders above this file, which is `src/paper/` under tsx and
- * `dist/paper/` in the built package, so both tests and notebooks find `data/` the same way
- * whatever the kernel's working directory is.
- */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 /** Relative paths (from the project root) of the paper-track data files. */
 export const PAPER_FILES = {
@@ -34,10 +29,6 @@ export const PAPER_FILES = {
   theoryGrid: "data/paper/theory_grid.json",
 } as const;
 
-/** Absolute path of a project-relative file. */
-export function projectPath(rel: string, root: string = PROJECT_ROOT): string {
-  return path.isAbsolute(rel) ? rel : path.join(root, rel);
-}
 
 /** Parse a CSV file (header row) into string records; empty cells become `""`. */
 export function readCsv(rel: string, root: string = PROJECT_ROOT): Record<string, string>[] {

@@ -13,7 +13,8 @@
 import { confidenceBand, ols, permutationTest } from "../stats";
 import { InputError } from "../array";
 import type { BandPoint, OlsFit } from "../stats";
-import { loadGrslComponents, loadGrslPoints, PROJECT_ROOT } from "./data";
+import { PROJECT_ROOT } from "../project";
+import { loadGrslComponents, loadGrslPoints } from "./data";
 import type { GrslComponentRow, GrslPointRow, Provenance } from "./data";
 
 /** The three GRSL panels in the paper's order. */

@@ -6,7 +6,7 @@
  * @module
  */
 export {
-  PROJECT_ROOT, PAPER_FILES, projectPath, readCsv,
+  PAPER_FILES, readCsv,
   loadGrslPoints, loadGrslComponents, loadTrainingStrategies, loadMiebLiteMeans, loadMiebLiteCategories, loadTheoryGrid,
   TRAINING_COLUMNS, TRAINING_COLUMN_LABELS, MIEB_COLUMNS, MIEB_COLUMN_LABELS,
 } from "./data";

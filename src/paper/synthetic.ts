@@ -21,7 +21,7 @@ import type { NdArray } from "../array";
 import { writeNpy } from "../io/npy";
 import { writeSafetensors } from "../io/safetensors";
 import { rng, splitSeed } from "../random";
-import { PROJECT_ROOT } from "./data";
+import { PROJECT_ROOT } from "../project";
 
 /** Options of {@link makeSyntheticLayerStacks}. */
 export interface SyntheticStackOptions {

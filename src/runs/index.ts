@@ -7,7 +7,7 @@
 export { definePreset, presetDefaults, resolveConfig, parseOverrides, PROFILES, profileFromEnv, byProfile } from "../config";
 export type { Preset, ConfigValue, DeepPartial, NoInferType, Overrides, ResolveOptions, ParseOverridesOptions, Profile } from "../config";
 export { canonicalJson, configHash, sha256 } from "./hash";
-export { runDir, configDiff, flattenConfig } from "./dir";
+export { runDir, runsRoot, configDiff, flattenConfig } from "./dir";
 export type { RunDirOptions } from "./dir";
 export { runOrLoad, runOrLoadDetailed, loadRun, listRuns, RUN_FORMAT } from "./cache";
 export type { RunOrLoadOptions, RunOutcome, RunContext, RunMeta, StoredRun, RunListing } from "./cache";
