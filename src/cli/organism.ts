@@ -5,14 +5,16 @@
  * @module
  */
 import * as path from "node:path";
-import { InputError } from "../array";
+import { InputError, type NdArray } from "../array";
 import { initBackend, describeBackend } from "../backend";
 import { PROFILES, type Profile } from "../config";
 import { writeNpy } from "../io";
+import { writeJsonAtomic } from "../io/atomic";
 import { runsRoot } from "../runs";
 import { formatProgress } from "../display/progress";
 import { FAMILY, MODALITIES, type AnswerFormat, type Modality } from "../organism/config";
 import { listCheckpoints, loadOrganism } from "../organism/checkpoint";
+import { disposeOrganism } from "../organism/model";
 import { embedIndices } from "../organism/embed";
 import { defaultWorkers, pretrain, pretrainFamily, pretrainSpec, type PretrainResult } from "../organism/family";
 import type { TrainProgress } from "../organism/pretrain";
@@ -202,17 +204,20 @@ export const embedCommand: Command = {
     const steps = listCheckpoints(run);
     if (steps.length === 0) throw new InputError(`no checkpoint in ${run}; train it with \`lco organism train\``);
     const step = flags.step !== undefined ? parseIntStrict(flags.step as string, "--step", 1) : undefined;
-    const { model, step: used } = loadOrganism(run, step);
-    const data = dataForRun(run);
-    const idx = split === "all" ? data.items.map((_, i) => i) : data.splits[split as "train" | "iid" | "ood"];
-    const format = flags.format !== undefined ? parseFormat(flags.format, model.config.answerFormat) : undefined;
     const caption = flags.caption !== undefined ? parseIntStrict(flags.caption as string, "--caption", 0) : undefined;
-    const E = embedIndices(model, data, idx, modality, { format, caption });
-    writeNpy(out, E);
+    const { model, step: used } = loadOrganism(run, step);
+    let E: NdArray;
     const itemsFile = out.replace(/\.npy$/, ".items.json");
-    const { writeJsonAtomic } = await import("../io/atomic");
-    writeJsonAtomic(itemsFile, idx.map((i) => ({ index: i, id: data.items[i].id, attributes: data.items[i].attributes, caption: data.items[i].captions[caption ?? 0] })));
-    model.params.dispose();
+    try {
+      const data = dataForRun(run);
+      const idx = split === "all" ? data.items.map((_, i) => i) : data.splits[split as "train" | "iid" | "ood"];
+      const format = flags.format !== undefined ? parseFormat(flags.format, model.config.answerFormat) : undefined;
+      E = embedIndices(model, data, idx, modality, { format, caption });
+      writeNpy(out, E);
+      writeJsonAtomic(itemsFile, idx.map((i) => ({ index: i, id: data.items[i].id, attributes: data.items[i].attributes, caption: data.items[i].captions[caption ?? 0] })));
+    } finally {
+      disposeOrganism(model);
+    }
     if (flags.json) {
       printJson(io, { command: "embed", run, step: used, modality, split, shape: E.shape, out: path.resolve(out), items: path.resolve(itemsFile) });
       return 0;

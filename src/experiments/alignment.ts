@@ -179,22 +179,25 @@ export function clipControl(model: Organism, data: OrganismData, options: ClipCo
   const opt = new AdamW({ lr: options.lr ?? 1e-3 });
   const vars = trainableVariables(model);
   const losses: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    const r = rng(splitSeed(options.seed ?? 0, `clip/${s}`));
-    const idx = sampleIndices(data.splits.train.length, bs, r).map((j) => data.splits.train[j]);
-    const { loss } = trainStep(
-      () => {
-        const a = promptEndStates(model, data, idx, modality);
-        const b = promptEndStates(model, data, idx, "text");
-        return tf.mul(tf.add(infoNCE(a, b, { tau }), infoNCE(b, a, { tau })), 0.5) as tf.Scalar;
-      },
-      vars,
-      opt,
-      { clipNorm: 1 },
-    );
-    losses.push(loss);
+  try {
+    for (let s = 0; s < steps; s++) {
+      const r = rng(splitSeed(options.seed ?? 0, `clip/${s}`));
+      const idx = sampleIndices(data.splits.train.length, bs, r).map((j) => data.splits.train[j]);
+      const { loss } = trainStep(
+        () => {
+          const a = promptEndStates(model, data, idx, modality);
+          const b = promptEndStates(model, data, idx, "text");
+          return tf.mul(tf.add(infoNCE(a, b, { tau }), infoNCE(b, a, { tau })), 0.5) as tf.Scalar;
+        },
+        vars,
+        opt,
+        { clipNorm: 1 },
+      );
+      losses.push(loss);
+    }
+  } finally {
+    opt.dispose();
   }
-  opt.dispose();
   return losses;
 }
 
@@ -267,15 +270,21 @@ export async function alignmentExperiment(profile: Profile, size: string, option
           }
         };
         const { model } = loadOrganism(pre.dir);
-        measureAll(model, "pretrained");
-        options.log?.(`seed ${seed}: CLIP control, ${cfg.clipSteps} steps`);
-        clipControl(model, data, { steps: cfg.clipSteps, seed });
-        measureAll(model, "CLIP control");
-        disposeOrganism(model);
+        try {
+          measureAll(model, "pretrained");
+          options.log?.(`seed ${seed}: CLIP control, ${cfg.clipSteps} steps`);
+          clipControl(model, data, { steps: cfg.clipSteps, seed });
+          measureAll(model, "CLIP control");
+        } finally {
+          disposeOrganism(model);
+        }
         const init = createOrganism(model.config, model.inputs, seed);
-        fitInputNorm(init, data.cache, data.splits.train);
-        measureAll(init, "random init");
-        disposeOrganism(init);
+        try {
+          fitInputNorm(init, data.cache, data.splits.train);
+          measureAll(init, "random init");
+        } finally {
+          disposeOrganism(init);
+        }
         return res;
       },
     });

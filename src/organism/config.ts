@@ -239,6 +239,9 @@ export function validateConfig(cfg: OrganismConfig): void {
     posInt(e.nLayers, `encoders.${m}.nLayers`);
     if (e.dModel % e.nHeads !== 0) throw new InputError(`encoders.${m}.nHeads = ${e.nHeads} must divide dModel = ${e.dModel}`);
   }
+  if (cfg.projector !== "linear" && cfg.projector !== "mlp") {
+    throw new InputError(`invalid projector; expected "linear" or "mlp", got ${JSON.stringify(cfg.projector)}`);
+  }
   if (cfg.answerFormat !== "one-word" && cfg.answerFormat !== "few-words") {
     throw new InputError(`invalid answerFormat; expected "one-word" or "few-words", got "${cfg.answerFormat}"`);
   }

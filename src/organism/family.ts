@@ -155,37 +155,40 @@ export async function pretrain(spec: PretrainSpec, seed: number, options: Pretra
         fs.rmSync(stale, { force: true });
       }
       const model = createOrganism(cfg, featureCacheSpec(data.cache), seed);
-      const tokJson = (data.meta?.tokenizer ?? null) as unknown;
-      if (tokJson) writeJsonAtomic(path.join(dir, "tokenizer.json"), tokJson);
-      const evalAt = (m: Organism, step: number) => ({
-        step,
-        iid: evaluateGenerative(m, data, data.splits.iid, "iid", spec.evalItems),
-        ood: evaluateGenerative(m, data, data.splits.ood, "ood", spec.evalItems),
-      });
-      const evals = [evalAt(model, 0)];
-      const r = await trainOrganism(model, data, { runDir: dir, seed, onProgress: options.onProgress, meta: data.meta });
-      for (const s of checkpointSteps(cfg)) {
-        loadWeights(model, dir, s);
-        evals.push(evalAt(model, s));
+      try {
+        const tokJson = (data.meta?.tokenizer ?? null) as unknown;
+        if (tokJson) writeJsonAtomic(path.join(dir, "tokenizer.json"), tokJson);
+        const evalAt = (m: Organism, step: number) => ({
+          step,
+          iid: evaluateGenerative(m, data, data.splits.iid, "iid", spec.evalItems),
+          ood: evaluateGenerative(m, data, data.splits.ood, "ood", spec.evalItems),
+        });
+        const evals = [evalAt(model, 0)];
+        const r = await trainOrganism(model, data, { runDir: dir, seed, onProgress: options.onProgress, meta: data.meta });
+        for (const s of checkpointSteps(cfg)) {
+          loadWeights(model, dir, s);
+          evals.push(evalAt(model, s));
+        }
+        const totalSeconds = readCheckpointState(dir, cfg.train.numSteps).seconds;
+        const lossEvery = Math.max(1, Math.floor(r.losses.length / 200));
+        const losses = r.losses.filter((_, i) => (i + 1) % lossEvery === 0);
+        const nParams = parameterCounts(model);
+        return {
+          spec,
+          seed,
+          nParams,
+          numSteps: cfg.train.numSteps,
+          losses,
+          lossEvery,
+          // Total training wall time over all sessions (a resumed run adds its sessions up).
+          seconds: totalSeconds,
+          msPerStep: (1000 * totalSeconds) / cfg.train.numSteps,
+          tokensPerSec: r.tokensPerSec,
+          checkpoints: evals,
+        };
+      } finally {
+        disposeOrganism(model);
       }
-      const totalSeconds = readCheckpointState(dir, cfg.train.numSteps).seconds;
-      const lossEvery = Math.max(1, Math.floor(r.losses.length / 200));
-      const losses = r.losses.filter((_, i) => (i + 1) % lossEvery === 0);
-      const nParams = parameterCounts(model);
-      disposeOrganism(model);
-      return {
-        spec,
-        seed,
-        nParams,
-        numSteps: cfg.train.numSteps,
-        losses,
-        lossEvery,
-        // Total training wall time over all sessions (a resumed run adds its sessions up).
-        seconds: totalSeconds,
-        msPerStep: (1000 * totalSeconds) / cfg.train.numSteps,
-        tokensPerSec: r.tokensPerSec,
-        checkpoints: evals,
-      };
     },
   });
   return { ...out.value, dir, loaded: out.loaded };

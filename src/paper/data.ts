@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Papa from "papaparse";
@@ -33,14 +34,14 @@ export const PAPER_FILES = {
 /** Parse a CSV file (header row) into string records; empty cells become `""`. */
 export function readCsv(rel: string, root: string = PROJECT_ROOT): Record<string, string>[] {
   const file = projectPath(rel, root);
-  if (!fs.existsSync(file)) throw new Error(`paper data file not found: ${file}`);
+  if (!fs.existsSync(file)) throw new InputError(`paper data file not found: ${file}`);
   const parsed = Papa.parse<Record<string, string>>(fs.readFileSync(file, "utf8"), {
     header: true,
     skipEmptyLines: true,
   });
   if (parsed.errors.length > 0) {
     const e = parsed.errors[0];
-    throw new Error(`cannot parse ${rel}: ${e.message} (row ${e.row})`);
+    throw new InputError(`cannot parse ${rel}: ${e.message} (row ${e.row})`);
   }
   return parsed.data;
 }
@@ -49,7 +50,7 @@ export function readCsv(rel: string, root: string = PROJECT_ROOT): Record<string
 function num(rec: Record<string, string>, col: string, where: string): number {
   const v = Number(rec[col]);
   if (rec[col] === undefined || rec[col] === "" || !Number.isFinite(v)) {
-    throw new Error(`${where}: column ${col} must be a number, got ${JSON.stringify(rec[col])}`);
+    throw new InputError(`${where}: column ${col} must be a number, got ${JSON.stringify(rec[col])}`);
   }
   return v;
 }
@@ -62,7 +63,7 @@ function optNum(rec: Record<string, string>, col: string, where: string): number
 function prov(rec: Record<string, string>, where: string): Provenance {
   const p = rec.provenance as Provenance;
   if (!PROVENANCE.includes(p)) {
-    throw new Error(`${where}: provenance must be one of ${PROVENANCE.join(" / ")}, got ${JSON.stringify(rec.provenance)}`);
+    throw new InputError(`${where}: provenance must be one of ${PROVENANCE.join(" / ")}, got ${JSON.stringify(rec.provenance)}`);
   }
   return p;
 }
@@ -288,7 +289,7 @@ export function loadTheoryGrid(root: string = PROJECT_ROOT): TheoryGrid {
   const file = projectPath(PAPER_FILES.theoryGrid, root);
   const g = JSON.parse(fs.readFileSync(file, "utf8")) as TheoryGrid;
   for (const key of ["nCandidates", "nPairs", "delta"] as const) {
-    if (!Number.isFinite(g[key])) throw new Error(`${PAPER_FILES.theoryGrid}: ${key} must be a number, got ${JSON.stringify(g[key])}`);
+    if (!Number.isFinite(g[key])) throw new InputError(`${PAPER_FILES.theoryGrid}: ${key} must be a number, got ${JSON.stringify(g[key])}`);
   }
   return g;
 }

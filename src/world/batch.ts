@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import { logMel } from "./audio";
 import { renderAudio, renderDocument, renderImage, renderVideo, type DocumentOptions } from "./render";
 import type { AssetMode, Split, World } from "./types";
@@ -20,14 +21,14 @@ function stack(ids: readonly number[], per: number[], render: (id: number) => Fl
   const data = new Float32Array(ids.length * size);
   ids.forEach((id, k) => {
     const x = render(id);
-    if (x.length !== size) throw new Error(`item ${id} rendered ${x.length} values, expected ${size}`);
+    if (x.length !== size) throw new InputError(`item ${id} rendered ${x.length} values, expected ${size}`);
     data.set(x, k * size);
   });
   return { data, shape: [ids.length, ...per] };
 }
 
 function checkIds(world: World, ids: readonly number[]): void {
-  for (const id of ids) if (!(Number.isInteger(id) && id >= 0 && id < world.items.length)) throw new Error(`invalid item id ${id}; the world has ${world.items.length} items`);
+  for (const id of ids) if (!(Number.isInteger(id) && id >= 0 && id < world.items.length)) throw new InputError(`invalid item id ${id}; the world has ${world.items.length} items`);
 }
 
 /** Images of items `ids`: `[n, S, S, 3]`. */

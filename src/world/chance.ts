@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import type { Attribute, World } from "./types";
 
 /** Chance levels of one gallery (queries = gallery items, one correct match each). */
@@ -36,8 +37,8 @@ export interface ChanceLevels {
  */
 export function chanceLevels(world: World, ids: readonly number[], k = 10): ChanceLevels {
   const n = ids.length;
-  if (n < 2) throw new Error(`a gallery needs at least 2 items, got ${n}`);
-  if (!(Number.isInteger(k) && k >= 1 && k < n)) throw new Error(`invalid k; need 1 ≤ k < n = ${n}, got ${k}`);
+  if (n < 2) throw new InputError(`a gallery needs at least 2 items, got ${n}`);
+  if (!(Number.isInteger(k) && k >= 1 && k < n)) throw new InputError(`invalid k; need 1 ≤ k < n = ${n}, got ${k}`);
   const count = (key: (id: number) => string) => {
     const m = new Map<string, number>();
     for (const id of ids) m.set(key(id), (m.get(key(id)) ?? 0) + 1);

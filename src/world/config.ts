@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import { byProfile, type Profile } from "../config";
 import { ATTRIBUTES, type AssetMode, type WorldConfig } from "./types";
 
@@ -107,7 +108,7 @@ export function worldConfig(profile: Profile = "full", overrides: WorldOverrides
 /** Throw (naming the bad value) if a config is inconsistent. */
 export function validateConfig(cfg: WorldConfig): void {
   const need = (ok: boolean, msg: string) => {
-    if (!ok) throw new Error(`invalid world config: ${msg}`);
+    if (!ok) throw new InputError(`invalid world config: ${msg}`);
   };
   need(cfg.nObjects === 1 || cfg.nObjects === 2, `nObjects must be 1 or 2, got ${cfg.nObjects}`);
   for (const [name, xs] of [["objects", cfg.objects], ["colours", cfg.colours], ["sizes", cfg.sizes], ["positions", cfg.positions], ["relations", cfg.relations]] as const) {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import { rng, splitSeed, shuffle, sampleIndices, type Rng } from "../random";
 import type { Attribute, AssetBundle, Item, Meaning, Modality, ObjectSpec, Split, Summary, SummaryFormat, TextPair, World, WorldConfig } from "./types";
 import { validateConfig } from "./config";
@@ -81,15 +82,15 @@ function objectPhrase(o: ObjectSpec): string {
 /** Caption `template` (0-based) of a meaning. Throws on an out-of-range template. */
 export function caption(meaning: Meaning, template: number): string {
   if (meaning.objects.length === 1) {
-    if (!(template >= 0 && template < TEMPLATES_1.length)) throw new Error(`invalid template ${template}; need 0 ≤ t < ${TEMPLATES_1.length}`);
+    if (!(template >= 0 && template < TEMPLATES_1.length)) throw new InputError(`invalid template ${template}; need 0 ≤ t < ${TEMPLATES_1.length}`);
     const o = meaning.objects[0];
     const P = POSITION_PHRASE[meaning.position ?? ""];
-    if (P === undefined) throw new Error(`invalid position "${meaning.position}"`);
+    if (P === undefined) throw new InputError(`invalid position "${meaning.position}"`);
     return TEMPLATES_1[template].replace("{s}", o.size).replace("{c}", o.colour).replace("{o}", o.object).replace("{P}", P);
   }
-  if (!(template >= 0 && template < TEMPLATES_2.length)) throw new Error(`invalid template ${template}; need 0 ≤ t < ${TEMPLATES_2.length}`);
+  if (!(template >= 0 && template < TEMPLATES_2.length)) throw new InputError(`invalid template ${template}; need 0 ≤ t < ${TEMPLATES_2.length}`);
   const r = meaning.relation ?? "";
-  if (!(r in RELATION_PHRASE)) throw new Error(`invalid relation "${r}"`);
+  if (!(r in RELATION_PHRASE)) throw new InputError(`invalid relation "${r}"`);
   return TEMPLATES_2[template]
     .replace("{A}", objectPhrase(meaning.objects[0]))
     .replace("{B}", objectPhrase(meaning.objects[1]))
@@ -324,8 +325,8 @@ function hardNegative(m: Meaning, cfg: WorldConfig, r: Rng): { meaning: Meaning;
 export function generateWorld(cfg: WorldConfig, seed: number, assets: AssetBundle | null = null): World {
   validateConfig(cfg);
   if (cfg.mode === "real") {
-    if (assets === null) throw new Error(`world mode "real" needs an asset bundle; call loadAssets() (or use mode "procedural")`);
-    for (const o of cfg.objects) if (!assets.sprites.has(o)) throw new Error(`real asset cache has no picture for object "${o}"; available: ${[...assets.sprites.keys()].join(", ")}`);
+    if (assets === null) throw new InputError(`world mode "real" needs an asset bundle; call loadAssets() (or use mode "procedural")`);
+    for (const o of cfg.objects) if (!assets.sprites.has(o)) throw new InputError(`real asset cache has no picture for object "${o}"; available: ${[...assets.sprites.keys()].join(", ")}`);
   }
   const sceneRng = rng(splitSeed(seed, "world/scenes"));
   const renderRng = rng(splitSeed(seed, "world/render"));

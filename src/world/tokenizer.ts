@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import * as fs from "node:fs";
 import { writeJsonAtomic } from "../io/atomic";
 
@@ -46,9 +47,9 @@ export class Tokenizer {
   private constructor(vocab: readonly string[]) {
     this.vocab = vocab;
     this.index = new Map(vocab.map((t, i) => [t, i]));
-    if (this.index.size !== vocab.length) throw new Error("tokenizer vocabulary has duplicate tokens");
+    if (this.index.size !== vocab.length) throw new InputError("tokenizer vocabulary has duplicate tokens");
     SPECIAL_TOKENS.forEach((t, i) => {
-      if (vocab[i] !== t) throw new Error(`tokenizer vocabulary must start with the special tokens; position ${i} is "${vocab[i]}", expected "${t}"`);
+      if (vocab[i] !== t) throw new InputError(`tokenizer vocabulary must start with the special tokens; position ${i} is "${vocab[i]}", expected "${t}"`);
     });
   }
 
@@ -72,7 +73,7 @@ export class Tokenizer {
   /** Id of a token; throws on an unknown token (use {@link encode} for text). */
   id(token: string): number {
     const i = this.index.get(token);
-    if (i === undefined) throw new Error(`unknown token "${token}"`);
+    if (i === undefined) throw new InputError(`unknown token "${token}"`);
     return i;
   }
 
@@ -95,7 +96,7 @@ export class Tokenizer {
   decode(ids: readonly number[], keepSpecial = false): string {
     const out: string[] = [];
     for (const i of ids) {
-      if (!(Number.isInteger(i) && i >= 0 && i < this.vocab.length)) throw new Error(`invalid token id ${i}; vocabulary size is ${this.vocab.length}`);
+      if (!(Number.isInteger(i) && i >= 0 && i < this.vocab.length)) throw new InputError(`invalid token id ${i}; vocabulary size is ${this.vocab.length}`);
       if (!keepSpecial && i < SPECIAL_TOKENS.length) continue;
       out.push(this.vocab[i]);
     }
@@ -109,7 +110,7 @@ export class Tokenizer {
 
   /** Rebuild from {@link toJSON} output; throws on another format. */
   static fromJSON(j: TokenizerJson): Tokenizer {
-    if (j?.format !== "lco-world-tokenizer v1" || !Array.isArray(j.vocab)) throw new Error(`not a world tokenizer: format ${JSON.stringify(j?.format)}`);
+    if (j?.format !== "lco-world-tokenizer v1" || !Array.isArray(j.vocab)) throw new InputError(`not a world tokenizer: format ${JSON.stringify(j?.format)}`);
     return new Tokenizer(j.vocab);
   }
 
