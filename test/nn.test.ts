@@ -11,12 +11,10 @@ import {
   blockLinears,
   cosineSchedule,
   decoderForward,
-  decoderGreedy,
   embedTokens,
   encoderForward,
   addPositional,
   gelu,
-  greedyDecode,
   infoNCE,
   initAttention,
   initDecoder,
@@ -433,30 +431,3 @@ describe("LoRA", () => {
   });
 });
 
-describe("greedy decoding", () => {
-  it("follows a fixed next-token rule and stops at eos", () => {
-    // logits favour (last id + 1) mod 5; eos = 4
-    const fn = (x: tf.Tensor2D) => {
-      const last = tf.slice(x, [0, x.shape[1] - 1], [x.shape[0], 1]).reshape([-1]).toInt();
-      return tf.oneHot(tf.mod(tf.add(last, tf.scalar(1, "int32")), tf.scalar(5, "int32")), 5).toFloat().reshape([x.shape[0], 1, 5]);
-    };
-    assert.deepEqual(greedyDecode(fn, [[0], [2]], { maxNewTokens: 6, eosId: 4 }), [[1, 2, 3], [3]]);
-    assert.deepEqual(greedyDecode(fn, [[1, 1]], { maxNewTokens: 2 }), [[2, 3]]);
-  });
-
-  it("decoderGreedy equals argmax of repeated forward passes", () => {
-    const ps = new ParamStore(8);
-    initDecoder(ps, "dec", tiny);
-    const out = decoderGreedy(ps, "dec", tiny, [[1, 2]], { maxNewTokens: 3 });
-    const seq = [1, 2];
-    for (let i = 0; i < 3; i++) {
-      const next = tf.tidy(() => {
-        const l = decoderForward(ps, "dec", tiny, embedTokens(ps, "dec", [seq])).logits;
-        return tf.argMax(tf.slice(l, [0, seq.length - 1, 0], [1, 1, 11]).reshape([11])).dataSync()[0];
-      });
-      seq.push(next);
-    }
-    assert.deepEqual(out[0], seq.slice(2));
-    ps.dispose();
-  });
-});

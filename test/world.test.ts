@@ -21,7 +21,6 @@ import {
   renderImage,
   renderVideo,
   sceneKey,
-  sha256File,
   splitWords,
   summarize,
   summaryPrompt,
@@ -31,15 +30,11 @@ import {
   worldTexts,
   encodePng,
   encodeWav,
-  imageBatch,
-  logMelBatch,
-  documentBatch,
-  videoBatch,
-  worldInfo,
   melTile,
   chanceLevels,
 } from "../src/world/index";
 import { worldExercises } from "../src/exercises/world";
+import { sha256File } from "../src/io";
 import type { Meaning, World } from "../src/world/index";
 
 const smoke = worldConfig("smoke");
@@ -348,29 +343,6 @@ test("real-asset cache: loads after its sha256 check, drives real mode, and a mo
   bytes[bytes.length - 2] ^= 1;
   fs.writeFileSync(path.join(dir, "assets.json"), bytes);
   assert.throws(() => loadAssets(dir), /sha256 mismatch/);
-});
-
-test("batches stack the single renderers; worldInfo records the mode", () => {
-  const w = generateWorld(smoke, 0);
-  const ids = [0, 5, w.items.length - 1];
-  const ib = imageBatch(w, ids);
-  assert.deepEqual(ib.shape, [3, 16, 16, 3]);
-  assert.deepEqual(ib.data.subarray(16 * 16 * 3, 2 * 16 * 16 * 3), renderImage(w, w.items[5]).data);
-  const mb = logMelBatch(w, ids);
-  const one = logMel(renderAudio(w, w.items[5]), smoke.audio);
-  assert.deepEqual(mb.shape, [3, one.frames, one.nMels]);
-  assert.deepEqual(mb.data.subarray(one.data.length, 2 * one.data.length), one.data);
-  const db = documentBatch(w, ids, { script: "lowres" });
-  assert.deepEqual(db.shape, [3, smoke.document.height, smoke.document.width]);
-  assert.equal(db.texts.length, 3);
-  assert.deepEqual(videoBatch(w, [1]).shape, [1, smoke.videoFrames, 16, 16, 3]);
-  assert.throws(() => imageBatch(w, [w.items.length]), /invalid item id/);
-  const info = worldInfo(w);
-  assert.equal(info.mode, "procedural");
-  assert.equal(info.nItems.train + info.nItems.iid + info.nItems.ood, w.items.length);
-  const t = melTile(one);
-  assert.equal(t.data.length, one.nMels * one.frames * 3);
-  assert.ok(t.data.every((v) => v >= 0 && v <= 1));
 });
 
 test("chapter 20 exercises accept the right answers and reject wrong ones", () => {

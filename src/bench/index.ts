@@ -10,14 +10,14 @@ export {
   randomBatch,
   sliceBatch,
   buildModel,
-  batchLoss,
+  referenceBatchLoss,
   batchGrads,
   makeTrainer,
   serialStep,
   disposeTrainer,
 } from "./reference";
 export type { BenchModel, TokenBatch, Trainer } from "./reference";
-export { ParallelTrainer, defaultWorkers, workerRows } from "./parallel";
+export { ParallelTrainer, idleCoreWorkers, workerRows } from "./parallel";
 export type { ParallelOptions, WorkerStepMs } from "./parallel";
 export { benchTrain } from "./bench";
 export type { BenchTrainOptions, BenchTrainResult, PathTiming, TrainPath } from "./bench";

@@ -30,7 +30,7 @@ import { buildModel, type BenchModel } from "./reference";
  * thread (see `lco bench train --compare`); on idle cores they split the work. (Windows reports a
  * load of 0, so there it is one worker per core.)
  */
-export function defaultWorkers(batchSize = Infinity): number {
+export function idleCoreWorkers(batchSize = Infinity): number {
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   const idle = Math.round(cores - os.loadavg()[0]);
   return Math.max(1, Math.min(idle, cores, batchSize, 8));

@@ -8,7 +8,7 @@
 export { canonicalJson, roundNumbers, roundNumber, SIGNIFICANT_DIGITS } from "./canonical";
 export { findFigureTags, checkFigureTags } from "./tags";
 export type { FigureTag } from "./tags";
-export { compareSnapshot, buildCanonical, snapshotPath, changedPath, sha256, sha256File } from "./snapshot";
+export { compareSnapshot, buildCanonical, snapshotPath, changedPath } from "./snapshot";
 export type { SnapshotResult } from "./snapshot";
 export {
   FigureRenderer,

@@ -12,9 +12,9 @@
  * @module
  */
 import { InputError } from "../array";
-import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { sha256File } from "../io/hash";
 import type { AssetBundle, GlyphAtlas, Script, Sprite } from "./types";
 
 /** Folder of the world's committed data (`data/world/` at the package root). */
@@ -51,11 +51,6 @@ export interface Registry {
   readonly sources: readonly RegistrySource[];
   /** The derived cache and its sha256. */
   readonly derived: { readonly path: string; readonly sha256: string; readonly tools?: readonly string[] };
-}
-
-/** sha256 (hex) of a file's bytes. */
-export function sha256File(file: string): string {
-  return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
 
 /**

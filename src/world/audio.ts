@@ -79,11 +79,6 @@ export function melFilterbank(sampleRate: number, nFft: number, nMels: number, f
   return w;
 }
 
-/** Centre frequency (Hz) of each mel band of {@link melFilterbank}. */
-export function melCentres(nMels: number, fMin: number, fMax: number): number[] {
-  return Array.from({ length: nMels }, (_, m) => melToHz(hzToMel(fMin) + ((hzToMel(fMax) - hzToMel(fMin)) * (m + 1)) / (nMels + 1)));
-}
-
 /** Filterbank, each band's non-zero bin range, and the Hann window, cached per setting (a world renders thousands of clips with one setting). */
 const frontEndCache = new Map<string, { fb: Float32Array; lo: Int32Array; hi: Int32Array; win: Float64Array }>();
 function frontEnd(sr: number, nFft: number, nMels: number, fMin: number, fMax: number) {

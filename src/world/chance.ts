@@ -6,6 +6,8 @@
  * @module
  */
 import { InputError } from "../array";
+import { chanceLevel } from "../probes/measure";
+import { retrievalChance } from "../retrieval/retrieval";
 import type { Attribute, World } from "./types";
 
 /** Chance levels of one gallery (queries = gallery items, one correct match each). */
@@ -52,9 +54,10 @@ export function chanceLevels(world: World, ids: readonly number[], k = 10): Chan
     a === "position" ? item(id).relation ?? item(id).position ?? "" : item(id).objects.map((o) => o[a]).join("|");
   return {
     n,
-    r1: 1 / n,
-    rk: k / n,
-    mutualKnn: k / (n - 1),
+    // The formulas live with the metrics (one home per chance formula).
+    r1: retrievalChance(n, { ks: [1] })["recall@1"],
+    rk: retrievalChance(n, { ks: [k] })[`recall@${k}`],
+    mutualKnn: chanceLevel("mutual_knn", n, k)!,
     classR1: sumSq(cls),
     withinClassR1: ids.reduce((s, id) => s + 1 / cls.get(world.items[id].summary.word)!, 0) / n,
     attribute: {

@@ -381,11 +381,6 @@ export function generateWorld(cfg: WorldConfig, seed: number, assets: AssetBundl
   return { config: cfg, seed, mode: cfg.mode, items, splits, textPairs: shuffle(textPairs, pairRng), assets: cfg.mode === "real" ? assets : null };
 }
 
-/** Items of one split. */
-export function itemsOf(world: World, split: Split): Item[] {
-  return world.splits[split].map((i) => world.items[i]);
-}
-
 /**
  * Every text of the world a tokenizer must know: all captions (all splits, so held-out
  * *words* are known, although held-out *combinations* never appear in training sequences),
