@@ -26,7 +26,6 @@ import {
   saveCheckpoint,
   loadOrganism,
   listCheckpoints,
-  summarizePrompt,
   evaluateGenerative,
   answerAttributeAccuracy,
   featurize,
@@ -34,6 +33,7 @@ import {
   organismWorld,
 } from "../src/organism";
 import { measureAlignment, clipControl } from "../src/experiments";
+import { summaryPrompt } from "../src/world";
 import { embedTexts, promptEndStates, textPromptEndStates } from "../src/organism";
 import { organismExercises, ORGANISM_EXERCISE_ANSWERS } from "../src/exercises/organism";
 import type { OrganismData, OrganismItem, OrganismTokenizer, Organism } from "../src/organism";
@@ -177,7 +177,7 @@ test("sequence layout: only the answer (and EOS) is a target of the instruction 
   const tok = data.tokenizer;
   const it = data.items[5];
   const s = buildSequence(tok, it, 5, "image", "instruct", "one-word");
-  const prompt = tok.encode(summarizePrompt("image", "one-word"));
+  const prompt = tok.encode(summaryPrompt("image", "one-word"));
   assert.deepEqual(s.ids, [tok.bos, ...prompt, ...tok.encode(it.summaryWord), tok.eos]);
   // Position promptEnd (the ":") predicts the answer word; the answer word predicts EOS.
   assert.equal(s.promptEnd, prompt.length);

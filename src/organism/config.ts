@@ -11,6 +11,7 @@
  * @module
  */
 import type { Profile } from "../config";
+import type { SummaryFormat } from "../world/types";
 import { InputError } from "../array";
 
 /** Modalities the organism reads. `text` has no encoder: its tokens go straight to the decoder. */
@@ -23,11 +24,11 @@ export const MODALITIES: readonly Modality[] = ["text", "image", "audio", "docum
 export const ENCODED_MODALITIES: readonly Exclude<Modality, "text">[] = ["image", "audio", "document"];
 
 /**
- * How the summarize instruction is answered.
+ * How the summarize instruction is answered: the world's `SummaryFormat` (one vocabulary).
  * - `"one-word"`: the paper's prompt, answered with one compound word (e.g. `big-red-circle`).
  * - `"few-words"`: "… in a few words:" answered with the attribute words (e.g. `big red circle left`).
  */
-export type AnswerFormat = "one-word" | "few-words";
+export type AnswerFormat = SummaryFormat;
 
 /** A small bidirectional transformer over one modality's input tokens. */
 export interface EncoderConfig {

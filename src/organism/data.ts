@@ -18,6 +18,7 @@
  * @module
  */
 import { InputError } from "../array";
+import { summaryPrompt } from "../world/generate";
 import type { AnswerFormat, Modality, OrganismConfig } from "./config";
 import { ENCODED_MODALITIES, MODALITIES } from "./config";
 
@@ -54,18 +55,10 @@ export interface OrganismTokenizer {
   readonly bos: number;
   readonly eos: number;
   readonly pad: number;
-  /** Text → ids, without BOS/EOS. Throws (naming the word) on text it cannot encode. */
+  /** Text → ids, without BOS/EOS. Throws an `InputError` naming a word it does not know (never `<unk>` silently). */
   encode(text: string): number[];
   /** Ids → text (special ids dropped). */
   decode(ids: readonly number[]): string;
-}
-
-/**
- * The summarize prompt of the paper for a modality and answer format:
- * `"Summarize the above image in one word:"` or `"… in a few words:"`.
- */
-export function summarizePrompt(modality: Modality, format: AnswerFormat = "one-word"): string {
-  return `Summarize the above ${modality} ${format === "one-word" ? "in one word" : "in a few words"}:`;
 }
 
 /** The answer the instruction task trains on, for an item and a format. */
@@ -209,7 +202,7 @@ export function buildSequence(
  * tokens, or `[BOS] text prompt` for text (`textIds` = the encoded text, e.g. a caption).
  */
 export function promptHead(tok: OrganismTokenizer, modality: Modality, format: AnswerFormat, textIds: readonly number[] = []): number[] {
-  const prompt = tok.encode(summarizePrompt(modality, format));
+  const prompt = tok.encode(summaryPrompt(modality, format));
   return modality === "text" ? [tok.bos, ...textIds, ...prompt] : [tok.bos, ...prompt];
 }
 

@@ -20,7 +20,7 @@ export type {
   SizeSpec,
   OrganismConfigOptions,
 } from "./config";
-export { summarizePrompt, summaryAnswer, featurize, buildFeatureCache, buildSequence, promptHead, assembleBatch, availableModalities, prefixTokens } from "./data";
+export { summaryAnswer, featurize, buildFeatureCache, buildSequence, promptHead, assembleBatch, availableModalities, prefixTokens } from "./data";
 export type { ModalityInput, OrganismItem, OrganismTokenizer, FeatureCache, Task, SequenceSpec, AssembledBatch, OrganismData } from "./data";
 export {
   createOrganism,
@@ -59,7 +59,7 @@ export { readPromptEnd, promptEndStates, textPromptEndStates, embedIndices, embe
 export type { EmbedData, EmbedOptions, PromptEndOptions } from "./embed";
 export { greedyDecode, captionNll, answerAttributeAccuracy, evaluateGenerative } from "./generate";
 export type { DecodeOptions, ModalityGenMetrics, GenerativeEval } from "./generate";
-export { organismDataFromWorld, organismWorld, organismTokenizer, worldSummaryFormat } from "./world";
+export { organismDataFromWorld, organismWorld, organismTokenizer } from "./world";
 export type { WorldDataOptions } from "./world";
 export { pretrain, pretrainFamily, pretrainSpec, pretrainDir, specConfig, specData, defaultWorkers, familySummaryPath, readFamilySummary } from "./family";
 export type { PretrainSpec, PretrainResult, PretrainOptions, FamilyOptions, FamilyRun, PretrainJob } from "./family";

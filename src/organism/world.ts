@@ -31,11 +31,6 @@ export function organismTokenizer(tok: Tokenizer): OrganismTokenizer & { readonl
   };
 }
 
-/** Map the organism's answer format to the world's summary format. */
-export function worldSummaryFormat(format: AnswerFormat): "word" | "fewWords" {
-  return format === "one-word" ? "word" : "fewWords";
-}
-
 /** Options of {@link organismDataFromWorld}. */
 export interface WorldDataOptions {
   /** Which non-text modalities to render. Default image, audio, document. */
@@ -122,5 +117,5 @@ export function organismDataFromWorld(world: World, cfg: OrganismConfig, options
  * `cfg.answerFormat`, procedural assets unless `overrides.mode` says otherwise.
  */
 export function organismWorld(profile: Profile, cfg: OrganismConfig, seed: number, overrides: WorldOverrides = {}): World {
-  return generateWorld(worldConfig(profile, { nObjects: 1, summaryFormat: worldSummaryFormat(cfg.answerFormat), ...overrides }), seed);
+  return generateWorld(worldConfig(profile, { nObjects: 1, summaryFormat: cfg.answerFormat, ...overrides }), seed);
 }

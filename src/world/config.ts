@@ -64,7 +64,7 @@ export type WorldOverrides = Partial<Omit<WorldConfig, "profile" | "audio" | "do
  *
  * In `mode: "real"` the object vocabulary defaults to the first objects of {@link REAL_OBJECTS}.
  *
- * @example worldConfig("smoke", { summaryFormat: "word", summaryAttributes: ["colour", "object"] })
+ * @example worldConfig("smoke", { summaryFormat: "one-word", summaryAttributes: ["colour", "object"] })
  */
 export function worldConfig(profile: Profile = "full", overrides: WorldOverrides = {}): WorldConfig {
   const mode: AssetMode = overrides.mode ?? "procedural";
@@ -83,7 +83,7 @@ export function worldConfig(profile: Profile = "full", overrides: WorldOverrides
     heldOut: overrides.heldOut ?? diagonalHeldOut(colours, objects),
     trainRepeats: overrides.trainRepeats ?? byProfile(profile, { smoke: 1, full: 2, large: 4 }),
     maxScenes: overrides.maxScenes ?? byProfile(profile, { smoke: 200, full: 2000, large: 8000 }),
-    summaryFormat: overrides.summaryFormat ?? "fewWords",
+    summaryFormat: overrides.summaryFormat ?? "few-words",
     summaryAttributes: overrides.summaryAttributes ?? ATTRIBUTES,
     imageSize: overrides.imageSize ?? byProfile(profile, { smoke: 16, full: 24, large: 32 }),
     audio: {

@@ -193,7 +193,7 @@ export function summarize(meaning: Meaning, attributes: readonly Attribute[]): S
 
 /** The summary answer the config selects (`word` or `fewWords`). */
 export function summaryOf(item: Item, format: SummaryFormat): string {
-  return format === "word" ? item.summary.word : item.summary.fewWords;
+  return format === "one-word" ? item.summary.word : item.summary.fewWords;
 }
 
 /** Modality names as they appear in the summarize prompt. */
@@ -202,10 +202,11 @@ const MODALITY_NOUN: Record<Modality, string> = { text: "text", image: "image", 
 /**
  * The paper's summarize prompt for a modality: `"Summarize the above image in one word:"`, or
  * for few-word answers `"Summarize the above image in a few words:"`. The embedding is the
- * last-token state at the end of this prompt, before any answer token.
+ * last-token state at the end of this prompt, before any answer token. The one summarize prompt
+ * of the kit: the tokenizer is fitted on it (`worldTexts`) and the organism's sequences use it.
  */
-export function summaryPrompt(modality: Modality, format: SummaryFormat = "word"): string {
-  return format === "word"
+export function summaryPrompt(modality: Modality, format: SummaryFormat = "one-word"): string {
+  return format === "one-word"
     ? `Summarize the above ${MODALITY_NOUN[modality]} in one word:`
     : `Summarize the above ${MODALITY_NOUN[modality]} in a few words:`;
 }
@@ -399,7 +400,7 @@ export function worldTexts(world: World, splits: readonly Split[] = ["train", "i
     out.push(...it.captions, it.summary.word, it.summary.fewWords);
   }
   for (const m of ["text", "image", "audio", "document", "video"] as Modality[]) {
-    out.push(summaryPrompt(m, "word"), summaryPrompt(m, "fewWords"));
+    out.push(summaryPrompt(m, "one-word"), summaryPrompt(m, "few-words"));
   }
   for (const p of world.textPairs) out.push(p.anchor, p.positive, p.negative);
   return out;

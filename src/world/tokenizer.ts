@@ -30,6 +30,11 @@ export interface EncodeOptions {
   bos?: boolean;
   /** Append `<eos>`. Default false. */
   eos?: boolean;
+  /**
+   * Map a word the vocabulary lacks to `<unk>` instead of throwing. Default false: text the
+   * tokenizer never saw would otherwise be trained on (or embedded) as `<unk>` without a word said.
+   */
+  unk?: boolean;
 }
 
 /** The saved form of a tokenizer (`"lco-world-tokenizer v1"`). */
@@ -82,11 +87,20 @@ export class Tokenizer {
     return { pad: 0, bos: 1, eos: 2, unk: 3, sep: 4, img: 5, aud: 6, doc: 7, vid: 8 };
   }
 
-  /** Text → ids; unknown words become `<unk>`. Special tokens written in the text (`<img>`) are kept. */
+  /**
+   * Text → ids. Special tokens written in the text (`<img>`) are kept.
+   * @throws InputError naming the first word the vocabulary lacks, unless `opts.unk` asks for `<unk>`.
+   */
   encode(text: string, opts: EncodeOptions = {}): number[] {
+    const wordId = (w: string) => {
+      const i = this.index.get(w);
+      if (i !== undefined) return i;
+      if (opts.unk) return 3;
+      throw new InputError(`unknown word "${w}" in ${JSON.stringify(text.length > 80 ? text.slice(0, 77) + "…" : text)}; the tokenizer knows ${this.vocab.length} tokens (pass {unk: true} to map it to <unk>)`);
+    };
     const ids = text
       .split(/(<[a-z]+>)/)
-      .flatMap((part) => (this.index.has(part) && part.startsWith("<") ? [this.index.get(part)!] : splitWords(part).map((w) => this.index.get(w) ?? 3)));
+      .flatMap((part) => (this.index.has(part) && part.startsWith("<") ? [this.index.get(part)!] : splitWords(part).map(wordId)));
     if (opts.bos) ids.unshift(1);
     if (opts.eos) ids.push(2);
     return ids;
