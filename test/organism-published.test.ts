@@ -152,6 +152,11 @@ test("publishOrganismResults: writes family, alignment and provenance atomically
   assert.equal((back[0].checkpoints[0].iid.byModality[0] as { samples?: unknown }).samples, undefined);
   assert.deepEqual((back[0].checkpoints[1].iid.byModality[0] as { samples?: unknown }).samples, samples);
   assert.equal(back[1].checkpoints[1].ood.generativeScore, 0.25);
+  // Timings and folders live in the provenance only, so republishing the same numbers changes nothing.
+  for (const key of ["dir", "seconds", "msPerStep", "tokensPerSec"]) assert.ok(!(key in back[0]), `published family.json keeps ${key}`);
+  const familyText = fs.readFileSync(files.family, "utf8");
+  publishOrganismResults("smoke", family, { S: rows() }, { root: path.join(tmp, "runs"), outRoot });
+  assert.equal(fs.readFileSync(files.family, "utf8"), familyText);
   assert.deepEqual(loadPublishedAlignment("smoke", files.alignment), { S: rows() });
   const prov = loadProvenance("smoke", files.provenance);
   assert.equal(prov.pretraining.wallSeconds, 1200);

@@ -44,6 +44,6 @@ export {
   loadPublishedAlignment,
   loadProvenance,
 } from "./published";
-export type { AlignmentBySize, StageTiming, Provenance, PublishOptions } from "./published";
+export type { AlignmentBySize, StageTiming, Provenance, PublishOptions, PublishedRun } from "./published";
 export { EXPERIMENTS, experimentByName } from "./registry";
 export type { Experiment, ExperimentContext, ExperimentOutcome } from "./registry";

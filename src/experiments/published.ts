@@ -45,6 +45,9 @@ export function publishedFiles(profile: string, root = PUBLISHED_ROOT, variant =
   return { family: `${dir}/family${v}.json`, alignment: `${dir}/alignment${v}.json`, provenance: `${dir}/provenance${v}.json` };
 }
 
+/** One published pretraining run: the run's result without its timings and folder (see {@link Provenance}). */
+export type PublishedRun = Omit<FamilyRun, "dir" | "seconds" | "msPerStep" | "tokensPerSec">;
+
 /** Alignment rows per family member, e.g. `{S: rows, M: rows, L: rows}`. */
 export type AlignmentBySize = Record<string, AlignmentRow[]>;
 
@@ -144,9 +147,10 @@ export function publishOrganismResults(profile: string, family: readonly FamilyR
   const root = runsRoot(options.root);
   const files = publishedFiles(profile, options.outRoot, options.variant);
   // Generated samples are kept at the last checkpoint only (they are for reading, not plotting).
-  const runs = family.map((r) => ({
+  // Timings and folders stay out of the result files (the provenance below keeps them), so
+  // republishing the same numbers leaves the published results unchanged.
+  const runs: PublishedRun[] = family.map(({ dir: _d, seconds: _s, msPerStep: _m, tokensPerSec: _t, ...r }) => ({
     ...r,
-    dir: path.relative(process.cwd(), r.dir),
     checkpoints: r.checkpoints.map((c, i) => (i === r.checkpoints.length - 1 ? c : stripSamples(c))),
   }));
   const provenance: Provenance = {
@@ -187,8 +191,8 @@ function readJson<T>(rel: string, format: string): T {
  * The published family runs of a profile (default `"full"`).
  * @param file override the path (default `data/organism/<profile>/family.json`).
  */
-export function loadPublishedFamily(profile = "full", file = publishedFiles(profile).family): FamilyRun[] {
-  return readJson<{ runs: FamilyRun[] }>(file, "lco-organism-family v1").runs;
+export function loadPublishedFamily(profile = "full", file = publishedFiles(profile).family): PublishedRun[] {
+  return readJson<{ runs: PublishedRun[] }>(file, "lco-organism-family v1").runs;
 }
 
 /** The published alignment rows per size of a profile (default `"full"`). */

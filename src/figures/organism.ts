@@ -6,15 +6,14 @@
  * @module
  */
 import { InputError } from "../array";
-import type { FamilyRun } from "../organism/family";
 import type { AlignmentRow, LayerCurves, ModalityAlignment } from "../experiments/alignment";
-import { loadPublishedAlignment, loadPublishedFamily, publishedFiles, type AlignmentBySize } from "../experiments/published";
+import { loadPublishedAlignment, loadPublishedFamily, publishedFiles, type AlignmentBySize, type PublishedRun } from "../experiments/published";
 import type { FigureSpec, PlotlyFigure } from "./types";
 
 const COLOURS: Record<string, string> = { S: "#4C78A8", M: "#F58518", L: "#54A24B" };
 
 /** Training loss per step for every run (one line per size × seed, colour = size). */
-export function lossCurveFigure(runs: readonly FamilyRun[]): PlotlyFigure {
+export function lossCurveFigure(runs: readonly PublishedRun[]): PlotlyFigure {
   return {
     data: runs.map((r) => ({
       type: "scatter",
@@ -39,10 +38,10 @@ export function lossCurveFigure(runs: readonly FamilyRun[]): PlotlyFigure {
  * Generative score at every checkpoint (step 0 = random init), IID (●) and OOD (×), one marker
  * per seed; colour = size. These scores are the x-axis of the GRSL regression later.
  */
-export function generativeScoreFigure(runs: readonly FamilyRun[]): PlotlyFigure {
+export function generativeScoreFigure(runs: readonly PublishedRun[]): PlotlyFigure {
   const data: Record<string, unknown>[] = [];
   for (const split of ["iid", "ood"] as const) {
-    const bySize = new Map<string, FamilyRun[]>();
+    const bySize = new Map<string, PublishedRun[]>();
     for (const r of runs) bySize.set(r.spec.size, [...(bySize.get(r.spec.size) ?? []), r]);
     for (const [size, rs] of bySize) {
       const xs: number[] = [], ys: number[] = [], text: string[] = [];
