@@ -196,7 +196,7 @@ test("chapter 22's prose numbers and exercise answers match the published full-p
   const { chanceLevel } = await import("../src/probes");
   const { ORGANISM_EXERCISE_ANSWERS, organismExercises } = await import("../src/exercises/organism");
   const bySize = loadPublishedAlignment("full");
-  const flat = Object.entries(bySize).flatMap(([size, rows]) => alignmentTable(rows).map((r) => ({ size, ...r })));
+  const flat: Record<string, string | number>[] = Object.entries(bySize).flatMap(([size, rows]) => alignmentTable(rows).map((r) => ({ ...r, size })));
   const r2 = (v: number) => Math.round(v * 100) / 100;
   // "3 seeds per size, 240 IID and 48 OOD items"
   for (const rows of Object.values(bySize)) assert.deepEqual([...new Set(rows.map((r) => r.seed))].sort(), [0, 1, 2]);
