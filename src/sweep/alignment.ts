@@ -16,7 +16,7 @@ import { InputError } from "../array";
 import { FAMILY } from "../organism/config";
 import { listCheckpoints } from "../organism/checkpoint";
 import { pretrain, pretrainDir, pretrainIdentity, pretrainSpec, type PretrainResult, type PretrainSpec } from "../organism/family";
-import { alignmentComparison, alignmentDir, alignmentExperiment, alignmentRunConfig, type AlignmentComparisonRow, type AlignmentRow } from "../organism/align";
+import { alignmentComparison, alignmentDir, alignmentExperiment, alignmentRunConfig, type AlignmentComparisonRow, type AlignmentRow } from "../experiments/alignment";
 import type { Profile } from "../config";
 import { runOrLoad } from "../runs/cache";
 import { configHash } from "../runs/hash";
