@@ -12,15 +12,15 @@
  */
 import * as path from "node:path";
 import { initBackend } from "../backend";
-import { PROFILES, type Profile } from "../config";
 import { writeJsonAtomic } from "../io/atomic";
 import { collectSweep } from "../sweep/collect";
-import { availableWorkers, runLocal } from "../sweep/local";
+import { runLocal } from "../sweep/local";
+import { defaultWorkers } from "../organism/family";
 import { planJsonl, planSweep, readPlan, refreshDone } from "../sweep/plan";
 import { SWEEP_EXPERIMENTS } from "../sweep/registry";
 import { runJob } from "../sweep/run";
 import { sbatchScript, submitScript, sweepStatus } from "../sweep/slurm";
-import { parseCommandArgs, parseIntList, parseIntStrict, printJson } from "./args";
+import { parseCommandArgs, parseIntList, parseIntStrict, parseProfile, printJson } from "./args";
 import type { CliIO, Command } from "./command";
 import { UsageError } from "./command";
 
@@ -77,12 +77,6 @@ const LOCAL_USAGE = `usage: lco sweep local PLAN [--workers N] [--json]
 
 Run the plan on this machine: stage by stage, the pending jobs of a stage in a pool of N worker
 processes (default: one per core), each running exactly what a Slurm array task runs.`;
-
-function parseProfile(v: string | boolean | undefined): Profile {
-  const p = (v as string | undefined) ?? "full";
-  if (!(PROFILES as readonly string[]).includes(p)) throw new UsageError(`invalid --profile; expected one of ${PROFILES.join(", ")}, got "${p}"`);
-  return p as Profile;
-}
 
 function positiveInt(v: string | boolean | undefined, flag: string): number | undefined {
   return v === undefined ? undefined : parseIntStrict(v as string, flag, 1);
@@ -229,7 +223,7 @@ export const sweepLocalCommand: Command = {
   usage: LOCAL_USAGE,
   async run(argv: string[], io: CliIO): Promise<number> {
     const { positionals, flags } = parseCommandArgs(argv, { workers: "string", json: "boolean" }, ["PLAN"]);
-    const workers = flags.workers === undefined || flags.workers === "auto" ? availableWorkers() : parseIntStrict(flags.workers as string, "--workers", 1);
+    const workers = flags.workers === undefined || flags.workers === "auto" ? defaultWorkers() : parseIntStrict(flags.workers as string, "--workers", 1);
     const r = await runLocal(positionals[0], { workers, log: (l) => io.err(l) });
     if (flags.json) printJson(io, { command: "sweep local", workers, ...r });
     else io.out(`ran ${r.ran.length} jobs, ${r.skipped.length} were done, in ${r.seconds.toFixed(1)} s`);

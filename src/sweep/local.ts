@@ -6,9 +6,9 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { InputError } from "../array";
+import { defaultWorkers } from "../organism/family";
 import { planStages, readPlan, refreshDone } from "./plan";
 import type { SweepJob } from "./types";
 
@@ -38,11 +38,6 @@ function workerEntry(): string {
   return f;
 }
 
-/** Number of cores: `os.availableParallelism()` (Node ≥ 18.14). */
-export function availableWorkers(): number {
-  return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-}
-
 function runWorker(file: string, job: SweepJob, threads: number, log: (line: string) => void): Promise<number> {
   // The worker runs with the parent's loader flags (e.g. tsx's), so it works from src/ and dist/.
   const args = [...process.execArgv.filter((a) => !a.startsWith("--inspect")), workerEntry(), file, String(job.index)];
@@ -65,7 +60,7 @@ function runWorker(file: string, job: SweepJob, threads: number, log: (line: str
  * @throws Error naming the failed jobs when a stage fails (later stages do not start).
  */
 export async function runLocal(file: string, options: LocalOptions = {}): Promise<LocalOutcome> {
-  const workers = options.workers ?? availableWorkers();
+  const workers = options.workers ?? defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1) throw new InputError(`invalid number of workers ${workers}; need an integer ≥ 1`);
   const log = options.log ?? (() => {});
   const t0 = Date.now();
