@@ -9,7 +9,8 @@ import * as path from "node:path";
 import { InputError } from "../src/array";
 import { initBackend } from "../src/backend";
 import { main } from "../src/cli/main";
-import { arrayRanges, planJsonl, planSweep, readPlan, refreshDone, runJob, sbatchScript, sweepStatus, writePlan, type SweepJob } from "../src/sweep";
+import { alignmentExperiment } from "../src/experiments";
+import { arrayRanges, collectSweep, planJsonl, planSweep, readPlan, refreshDone, runJob, runLocal, sbatchScript, sweepStatus, writePlan, type AlignmentTables, type SweepJob } from "../src/sweep";
 
 const made: string[] = [];
 function tmp(): string {
@@ -138,4 +139,24 @@ test("lco sweep: bad input exits 2 with one line naming the value", async () => 
   const c = capture();
   assert.equal(await main(["sweep", "plan", "alignment", "--profile", "smoke", "--sizes", "S", "--seeds", "0,1", "--steps", "3", "--clip-steps", "2", "--eval-items", "4", "--root", root], c.io), 0);
   assert.equal(c.out.join("\n") + "\n", planJsonl(tinyPlan(root)));
+});
+
+test("lco sweep local: a pool of worker processes runs the plan stage by stage; collect equals the in-process run", async () => {
+  await initBackend();
+  const root = tmp();
+  const file = path.join(root, "sweep.jsonl");
+  const jobs = tinyPlan(path.join(root, "runs"));
+  writePlan(file, jobs);
+  const lines: string[] = [];
+  const r = await runLocal(file, { workers: 2, log: (l) => lines.push(l) });
+  assert.deepEqual(r.ran, [0, 1, 2, 3, 4]);
+  assert.deepEqual(r.skipped, []);
+  assert.ok(lines.some((l) => l.startsWith("[2 measure S/seed 0] job 2:")), "worker output is relayed with the job's tag");
+  assert.deepEqual(refreshDone(jobs).map((j) => j.done), [true, true, true, true, true]);
+  // A second pass has nothing to do.
+  assert.deepEqual((await runLocal(file, { workers: 2 })).ran, []);
+  // The collected tables equal the same experiment run in this process (another folder).
+  const tables = (await collectSweep(jobs)) as AlignmentTables;
+  const rows = await alignmentExperiment("smoke", "S", { seeds: [0, 1], root: path.join(root, "ref"), spec: { numSteps: 3, evalItems: 4 }, clipSteps: 2 });
+  assert.deepStrictEqual(tables.bySize, { S: rows });
 });
