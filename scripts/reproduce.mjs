@@ -44,7 +44,7 @@ function writeAtomic(file, text) {
 }
 
 /** Run a command with inherited stderr; capture stdout; fail the job on a non-zero exit. */
-function run(cmd, cmdArgs, { capture = false, echo = true } = {}) {
+function run(cmd, cmdArgs, { capture = false } = {}) {
   console.log(`\n$ ${[cmd, ...cmdArgs].join(" ")}`);
   const r = spawnSync(cmd, cmdArgs, { env, stdio: ["ignore", capture ? "pipe" : "inherit", "inherit"], encoding: "utf8" });
   if (r.status !== 0) {
@@ -52,7 +52,7 @@ function run(cmd, cmdArgs, { capture = false, echo = true } = {}) {
     console.error(`✗ failed (exit ${r.status ?? r.signal}): ${[cmd, ...cmdArgs].join(" ")}`);
     process.exit(r.status || 1);
   }
-  if (capture && echo) process.stdout.write(r.stdout);
+  if (capture) process.stdout.write(r.stdout);
   return r.stdout ?? "";
 }
 
@@ -127,15 +127,9 @@ const stages = {
       summary.push("## Model organism", "", "skipped: this build has no organism commands.", "");
       return;
     }
-    // 1. The family's generative pretraining (every size × seed, with checkpoints) and the
-    //    alignment measurements, as one sweep plan run by a local pool of worker processes (one
-    //    per core): the same jobs `lco sweep slurm` hands to a cluster. Finished jobs are loaded,
-    //    interrupted pretraining resumes from its checkpoints.
-    const plan = path.join(outDir, "sweep-alignment.jsonl");
-    writeAtomic(plan, run("node", ["bin/lco.js", "sweep", "plan", "alignment", "--profile", profile], { capture: true, echo: false }));
-    run("node", ["bin/lco.js", "sweep", "local", plan, "--workers", "auto"]);
-    // Every run exists now: this loads them and writes the family summary the figures read.
-    const out = run("node", ["bin/lco.js", "organism", "train", "--family", "--profile", profile, "--json"], { capture: true });
+    // 1. Generative pretraining of the whole family (every size × seed, in parallel worker
+    //    processes, one per core), with checkpoints; resumes or loads finished runs.
+    const out = run("node", ["bin/lco.js", "organism", "train", "--family", "--profile", profile, "--workers", "auto", "--json"], { capture: true });
     const family = lastJson(out);
     writeAtomic(path.join(outDir, "organism-family.json"), JSON.stringify(family, null, 2) + "\n");
     summary.push("## Model organism: generative pretraining", "", "| size | seed | generative score (IID) | (OOD) |", "|---|---|---|---|");
@@ -146,8 +140,7 @@ const stages = {
     summary.push("");
 
     // 2. The first measurement: does generative pretraining align modalities? Every size, every
-    //    seed, against random-init, shuffled-pairs and CLIP-style controls, IID and OOD (measured
-    //    by the sweep above; loaded here).
+    //    seed, against random-init, shuffled-pairs and CLIP-style controls, IID and OOD.
     const lco = require("../dist/index.js");
     await lco.initBackend({ verbose: true });
     const figures = [];
