@@ -10,12 +10,14 @@
 #   - node_modules (npm ci) and the built kit in dist/
 #   - the tslab kernel, registered in the project-local prefix .jupyter/ (no global state)
 #   - optionally, the Debian Bible modules behind data/world/verses.json (for one test)
+#   - Debian's Slurm 22.05 (slurmctld, slurmd, slurm-client; munge comes as a dependency), for the
+#     sweep test against a throwaway local cluster (environment/local-slurm.sh); no daemon is started
 set -u
 cd "$(dirname "$0")/.."
 check_only=0
 [[ "${1:-}" == "--check" ]] && check_only=1
 
-APT_PKGS=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-core chromium)
+APT_PKGS=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-core chromium slurmctld slurmd slurm-client)
 missing=()
 have_py_mod() { /usr/bin/python3 -c "import $1" >/dev/null 2>&1; }
 have_py_mod nbclient || missing+=(python3-nbclient)
@@ -24,6 +26,9 @@ have_py_mod ipykernel || missing+=(python3-ipykernel)
 have_py_mod jupyter_client || missing+=(jupyter-client)
 command -v jupyter >/dev/null 2>&1 || missing+=(jupyter-core)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+command -v slurmctld >/dev/null 2>&1 || missing+=(slurmctld)
+command -v slurmd >/dev/null 2>&1 || missing+=(slurmd)
+command -v sbatch >/dev/null 2>&1 || missing+=(slurm-client)
 
 if ((${#missing[@]})); then
   if ((check_only)); then
@@ -31,14 +36,24 @@ if ((${#missing[@]})); then
   elif [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${APT_PKGS[@]}" >/dev/null \
-      || { echo "apt-get install failed"; exit 1; }
+    # The munge/slurm packages would start their daemons on a machine with an init system; the
+    # tests start their own throwaway cluster instead, so forbid service starts during the install
+    # (a policy-rc.d that denies everything, removed again unless one was already there).
+    own_policy=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+    fi
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${APT_PKGS[@]}" >/dev/null
+    apt_rc=$?
+    ((own_policy)) && rm -f /usr/sbin/policy-rc.d
+    ((apt_rc == 0)) || { echo "apt-get install failed"; exit 1; }
     missing=()
   else
     echo "missing Debian packages: ${missing[*]}"
     echo "install them as root with:"
     echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${APT_PKGS[*]}"
-    echo "(chromium is only needed for PNG/SVG figure export; notebooks need the Jupyter packages)"
+    echo "(chromium is only needed for PNG/SVG figure export; notebooks need the Jupyter packages;"
+    echo " the slurm packages only for the sweep test against a local cluster, which skips without them)"
   fi
 fi
 
@@ -74,4 +89,4 @@ JSON
 fi
 
 if ((${#missing[@]})); then exit 1; fi
-echo "environment ok: $(node --version), jupyter $(/usr/bin/python3 -c 'import nbclient;print("nbclient", nbclient.__version__)'), chromium $([[ -x /usr/bin/chromium ]] && echo yes || echo no)"
+echo "environment ok: $(node --version), jupyter $(/usr/bin/python3 -c 'import nbclient;print("nbclient", nbclient.__version__)'), chromium $([[ -x /usr/bin/chromium ]] && echo yes || echo no), slurm $(dpkg-query -W -f='${Version}' slurm-client 2>/dev/null || echo no)"

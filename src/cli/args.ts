@@ -15,6 +15,7 @@ import type { Matrix, NdArray } from "../array";
 import { initBackend } from "../backend";
 import { readArray } from "../io";
 import { JS_ENGINE_MAX_WORK } from "../probes";
+import { PROFILES, type Profile } from "../config";
 import type { CliIO } from "./command";
 import { UsageError } from "./command";
 
@@ -95,6 +96,13 @@ export function parseIntStrict(value: string, flag: string, min = -Infinity, max
     throw new UsageError(`invalid ${flag}; need an integer ${range}, got ${value}`);
   }
   return n;
+}
+
+/** `--profile`: one of `PROFILES`, default `"full"`. @throws UsageError naming the bad value. */
+export function parseProfile(v: string | boolean | undefined): Profile {
+  const p = (v as string | undefined) ?? "full";
+  if (!(PROFILES as readonly string[]).includes(p)) throw new UsageError(`invalid --profile; expected one of ${PROFILES.join(", ")}, got "${p}"`);
+  return p as Profile;
 }
 
 /** A comma-separated list of strict integers, e.g. `"1,5,10"` → `[1, 5, 10]` (sorted, unique). */

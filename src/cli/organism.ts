@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import { InputError, type NdArray } from "../array";
 import { initBackend, describeBackend } from "../backend";
-import { PROFILES, type Profile } from "../config";
+import type { Profile } from "../config";
 import { writeNpy } from "../io";
 import { writeJsonAtomic } from "../io/atomic";
 import { runsRoot } from "../runs";
@@ -19,7 +19,7 @@ import { embedIndices } from "../organism/embed";
 import { defaultWorkers, pretrain, pretrainFamily, pretrainSpec, type PretrainResult } from "../organism/family";
 import type { TrainProgress } from "../organism/pretrain";
 import { dataForRun } from "../organism/checkpoint";
-import { fmt, parseCommandArgs, parseIntList, parseIntStrict, printJson } from "./args";
+import { fmt, parseCommandArgs, parseIntList, parseIntStrict, parseProfile, printJson } from "./args";
 import type { CliIO, Command } from "./command";
 import { UsageError } from "./command";
 
@@ -57,12 +57,6 @@ order, plus FILE.items.json with the item ids and attributes.
   --step     checkpoint step (default: the latest)
   --format   prompt variant (default: the one the model was trained with)
   --caption  for text: which paraphrase (default 0)`;
-
-function parseProfile(v: string | boolean | undefined): Profile {
-  const p = (v as string | undefined) ?? "full";
-  if (!(PROFILES as readonly string[]).includes(p)) throw new UsageError(`invalid --profile; expected one of ${PROFILES.join(", ")}, got "${p}"`);
-  return p as Profile;
-}
 
 function parseFormat(v: string | boolean | undefined, fallback: AnswerFormat): AnswerFormat {
   if (v === undefined) return fallback;

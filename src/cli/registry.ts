@@ -10,6 +10,7 @@ import { retrievalCommand } from "./retrieval";
 import { benchTrainCommand } from "./bench";
 import { embedCommand, organismTrainCommand } from "./organism";
 import { experimentCommand } from "./experiment";
+import { sweepCommands } from "./sweep";
 
 /** The command table `main()` dispatches over (order = `lco --help` order). */
-export const COMMANDS: Command[] = [anisotropyCommand, alignCommand, retrievalCommand, benchTrainCommand, organismTrainCommand, embedCommand, experimentCommand];
+export const COMMANDS: Command[] = [anisotropyCommand, alignCommand, retrievalCommand, benchTrainCommand, organismTrainCommand, embedCommand, experimentCommand, ...sweepCommands];

@@ -226,8 +226,8 @@ export interface AlignmentExperimentOptions {
   log?: (line: string) => void;
 }
 
-/** What identifies one alignment run (hashed into its folder name). */
-function alignmentRunConfig(spec: PretrainSpec, clipSteps = 150) {
+/** What identifies one alignment run (hashed into its folder name; with the seed, its `result.json`). */
+export function alignmentRunConfig(spec: PretrainSpec, clipSteps = 150) {
   return { spec, clipSteps, measure: "alignment v1" };
 }
 

@@ -111,6 +111,15 @@ export function specData(spec: PretrainSpec): OrganismData {
   return d;
 }
 
+/**
+ * What a pretraining run's `result.json` is keyed by (with the seed): the spec *and* the organism
+ * config it resolves to (vocabulary aside), so changing a default in the code invalidates old
+ * results instead of loading them.
+ */
+export function pretrainIdentity(spec: PretrainSpec): PretrainSpec & { config: string } {
+  return { ...spec, config: configKey(specConfig(spec, 1)) };
+}
+
 /** Folder of a run. */
 export function pretrainDir(root: string, spec: PretrainSpec, seed: number): string {
   return runDir(root, "organism", spec, seed, { defaults: pretrainSpec(spec.profile, "S") });
@@ -134,9 +143,7 @@ export interface PretrainOptions {
 export async function pretrain(spec: PretrainSpec, seed: number, options: PretrainOptions = {}): Promise<PretrainResult & { dir: string; loaded: boolean }> {
   const root = runsRoot(options.root);
   const dir = pretrainDir(root, spec, seed);
-  // The stored result is keyed by the spec *and* the organism config it resolves to (vocabulary
-  // aside), so changing a default in the code invalidates old results instead of loading them.
-  const identity = { ...spec, config: configKey(specConfig(spec, 1)) };
+  const identity = pretrainIdentity(spec);
   const out = await runOrLoadDetailed<PretrainResult, typeof identity>({
     dir,
     cfg: identity,

@@ -1,0 +1,162 @@
+// The sweep machinery without Slurm: plans (round trip, validation), one job at a time (refusal
+// when a dependency is missing, idempotence), the submit script's structure, the CLI's bad input.
+// The test against a real Slurm is test/sweep-slurm.test.ts.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { InputError } from "../src/array";
+import { initBackend } from "../src/backend";
+import { main } from "../src/cli/main";
+import { alignmentExperiment } from "../src/experiments";
+import { arrayRanges, collectSweep, planJsonl, planSweep, readPlan, refreshDone, runJob, runLocal, sbatchScript, sweepStatus, writePlan, type AlignmentTables, type SweepJob } from "../src/sweep";
+
+const made: string[] = [];
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "lco-sweep-test-"));
+  made.push(d);
+  return d;
+}
+after(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function capture() {
+  const out: string[] = [], err: string[] = [];
+  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
+}
+
+/** A tiny alignment sweep: size S, seeds 0 and 1, 3 pretraining steps, 2 CLIP steps. */
+function tinyPlan(root: string): SweepJob[] {
+  return planSweep("alignment", { profile: "smoke", sizes: ["S"], seeds: [0, 1], root, steps: 3, clipSteps: 2, evalItems: 4 });
+}
+
+test("arrayRanges writes Slurm's array syntax", () => {
+  assert.equal(arrayRanges([0, 1, 2, 5, 7, 8]), "0-2,5,7-8");
+  assert.equal(arrayRanges([4]), "4");
+  assert.equal(arrayRanges([3, 1, 2]), "1-3");
+});
+
+test("the alignment plan: stages in order, dependencies by hash, a JSONL round trip, edits detected", () => {
+  const root = tmp();
+  const jobs = tinyPlan(root);
+  assert.deepEqual(jobs.map((j) => j.stage), ["pretrain", "pretrain", "measure", "measure", "collect"]);
+  assert.deepEqual(jobs.map((j) => j.index), [0, 1, 2, 3, 4]);
+  // measure S/seed s needs pretrain S/seed s; collect needs both measurements.
+  assert.deepEqual(jobs[2].deps, [jobs[0].hash]);
+  assert.deepEqual(jobs[3].deps, [jobs[1].hash]);
+  assert.deepEqual(jobs[4].deps, [jobs[2].hash, jobs[3].hash]);
+  assert.equal(new Set(jobs.map((j) => j.hash)).size, 5);
+  assert.equal(new Set(jobs.map((j) => j.dir)).size, 5);
+  assert.ok(jobs.every((j) => !j.done));
+  // Planning again gives the same plan (hashes are of the configs, not of the time).
+  assert.equal(planJsonl(tinyPlan(root)), planJsonl(jobs));
+  const file = path.join(root, "sweep.jsonl");
+  writePlan(file, jobs);
+  assert.deepEqual(readPlan(file), jobs);
+  // A hand-edited config no longer matches its hash.
+  fs.writeFileSync(file, planJsonl(jobs).replace('"seed":1', '"seed":7'));
+  assert.throws(() => readPlan(file), (e: Error) => e instanceof InputError && /line 2/.test(e.message) && /hash/.test(e.message));
+  fs.writeFileSync(file, "{not json\n");
+  assert.throws(() => readPlan(file), (e: Error) => e instanceof InputError && /line 1 is not valid JSON/.test(e.message));
+  assert.throws(() => readPlan(path.join(root, "missing.jsonl")), (e: Error) => e instanceof InputError && /missing\.jsonl/.test(e.message));
+  assert.throws(() => planSweep("alignment", { profile: "smoke", sizes: ["XL"], seeds: [0], root }), (e: Error) => e instanceof InputError && /"XL"/.test(e.message));
+  assert.throws(() => planSweep("grsl-nope", { profile: "smoke", seeds: [0], root }), (e: Error) => e instanceof InputError && /grsl-nope/.test(e.message));
+});
+
+test("runJob refuses a job whose dependency has no result, runs one job only, and loads it the second time", async () => {
+  await initBackend();
+  const root = tmp();
+  const jobs = tinyPlan(root);
+  await assert.rejects(runJob(jobs, 2), (e: Error) => e instanceof InputError && /needs the result of job 0/.test(e.message) && e.message.includes(jobs[0].dir));
+  await assert.rejects(runJob(jobs, 9), (e: Error) => e instanceof InputError && /invalid job index 9/.test(e.message));
+  assert.ok(!fs.existsSync(jobs[2].dir), "a refused job writes nothing");
+  const first = await runJob(jobs, 0);
+  assert.equal(first.wasDone, false);
+  assert.deepEqual(refreshDone(jobs).map((j) => j.done), [true, false, false, false, false]);
+  // Only job 0's folder exists under the runs root (besides its parents).
+  assert.ok(fs.existsSync(path.join(jobs[0].dir, "result.json")));
+  assert.ok(!fs.existsSync(jobs[1].dir));
+  const resultFile = path.join(jobs[0].dir, "result.json");
+  const before = fs.readFileSync(resultFile, "utf8");
+  const again = await runJob(jobs, 0);
+  assert.equal(again.wasDone, true);
+  assert.equal(fs.readFileSync(resultFile, "utf8"), before, "a second run does not rewrite the result");
+  assert.deepEqual(again.result, first.result);
+  // A plan written now marks the job done; status counts it (no Slurm configured in this env).
+  assert.deepEqual(tinyPlan(root).map((j) => j.done), [true, false, false, false, false]);
+  const st = sweepStatus(jobs, { PATH: process.env.PATH });
+  assert.equal(st.slurm, false);
+  assert.deepEqual(st.stages.map((s) => [s.stage, s.done, s.jobs]), [["pretrain", 1, 2], ["measure", 0, 2], ["collect", 0, 1]]);
+});
+
+test("the submit script: one array per stage, afterok chaining, names and logs per stage, only pending jobs", () => {
+  const root = tmp();
+  const jobs = tinyPlan(root);
+  jobs[0].done = true;
+  const s = sbatchScript(jobs, "sweep.jsonl", { partition: "gpu", gres: "gpu:1", cpusPerTask: 2, time: "1-00:00:00", maxParallel: 3, account: "lab_x", workdir: root, lco: "lco" });
+  assert.deepEqual([...s.matchAll(/^#SBATCH --array=(.*)$/gm)].map((m) => m[1]), ["1%3", "2-3%3", "4%3"]);
+  assert.deepEqual([...s.matchAll(/^#SBATCH --job-name=(.*)$/gm)].map((m) => m[1]), ["lco-alignment-pretrain", "lco-alignment-measure", "lco-alignment-collect"]);
+  assert.deepEqual([...s.matchAll(/^#SBATCH --output=(.*)$/gm)].map((m) => m[1]), ["pretrain", "measure", "collect"].map((st) => `slurm-logs/alignment/${st}-%A_%a.log`));
+  assert.deepEqual([...s.matchAll(/--dependency=afterok:\$(\w+)/g)].map((m) => m[1]), ["pretrain", "measure"]);
+  for (const line of ["#SBATCH --partition=gpu", "#SBATCH --gres=gpu:1", "#SBATCH --cpus-per-task=2", "#SBATCH --time=1-00:00:00", "#SBATCH --account=lab_x", `#SBATCH --chdir=${root}`]) {
+    assert.equal(s.split("\n").filter((l) => l === line).length, 3, line);
+  }
+  assert.equal(s.split("\n").filter((l) => l === 'exec lco sweep run sweep.jsonl --index "$SLURM_ARRAY_TASK_ID"').length, 3);
+  for (const [opt, value] of [["time", "soon"], ["partition", "a b"], ["gres", "gpu;rm"], ["account", "x'y"]] as const) {
+    assert.throws(() => sbatchScript(jobs, "p", { [opt]: value }), (e: Error) => e instanceof InputError && e.message.includes(value), `${opt} ${value}`);
+  }
+  assert.throws(() => sbatchScript(jobs, "p", { maxParallel: 0 }), (e: Error) => e instanceof InputError && /--max-parallel 0/.test(e.message));
+  assert.throws(() => sbatchScript(jobs.map((j) => ({ ...j, done: true })), "p"), (e: Error) => e instanceof InputError && /nothing to submit/.test(e.message));
+});
+
+test("lco sweep: bad input exits 2 with one line naming the value", async () => {
+  const root = tmp();
+  const file = path.join(root, "sweep.jsonl");
+  writePlan(file, tinyPlan(root));
+  const cases: [string[], RegExp][] = [
+    [["sweep", "plan", "alignment", "--profile", "tiny"], /"tiny"/],
+    [["sweep", "plan", "nosuch", "--profile", "smoke"], /"nosuch"/],
+    [["sweep", "plan", "alignment", "--profile", "smoke", "--seeds", "0,x"], /"0,x"|"x"/],
+    [["sweep", "plan", "alignment", "--profile", "smoke", "--sizes", "S,Q"], /"Q"/],
+    [["sweep", "run", file, "--index", "12"], /invalid job index 12/],
+    [["sweep", "run", file, "--index", "3"], /needs the result of job 1/],
+    [["sweep", "run", path.join(root, "nope.jsonl"), "--index", "0"], /nope\.jsonl/],
+    [["sweep", "slurm", file, "--time", "tomorrow"], /"tomorrow"/],
+    [["sweep", "slurm", file, "--max-parallel", "0"], /--max-parallel/],
+    [["sweep", "local", file, "--workers", "-1"], /--workers/],
+    [["sweep", "submit", path.join(root, "none.sbatch")], /none\.sbatch/],
+    [["sweep", "collect", file], /have no result yet/],
+  ];
+  for (const [argv, re] of cases) {
+    const c = capture();
+    assert.equal(await main(argv, c.io), 2, argv.join(" "));
+    assert.equal(c.err.length, 1, argv.join(" "));
+    assert.match(c.err[0], re, argv.join(" "));
+  }
+  // plan prints one JSON job per line on stdout.
+  const c = capture();
+  assert.equal(await main(["sweep", "plan", "alignment", "--profile", "smoke", "--sizes", "S", "--seeds", "0,1", "--steps", "3", "--clip-steps", "2", "--eval-items", "4", "--root", root], c.io), 0);
+  assert.equal(c.out.join("\n") + "\n", planJsonl(tinyPlan(root)));
+});
+
+test("lco sweep local: a pool of worker processes runs the plan stage by stage; collect equals the in-process run", async () => {
+  await initBackend();
+  const root = tmp();
+  const file = path.join(root, "sweep.jsonl");
+  const jobs = tinyPlan(path.join(root, "runs"));
+  writePlan(file, jobs);
+  const lines: string[] = [];
+  const r = await runLocal(file, { workers: 2, log: (l) => lines.push(l) });
+  assert.deepEqual(r.ran, [0, 1, 2, 3, 4]);
+  assert.deepEqual(r.skipped, []);
+  assert.ok(lines.some((l) => l.startsWith("[2 measure S/seed 0] job 2:")), "worker output is relayed with the job's tag");
+  assert.deepEqual(refreshDone(jobs).map((j) => j.done), [true, true, true, true, true]);
+  // A second pass has nothing to do.
+  assert.deepEqual((await runLocal(file, { workers: 2 })).ran, []);
+  // The collected tables equal the same experiment run in this process (another folder).
+  const tables = (await collectSweep(jobs)) as AlignmentTables;
+  const rows = await alignmentExperiment("smoke", "S", { seeds: [0, 1], root: path.join(root, "ref"), spec: { numSteps: 3, evalItems: 4 }, clipSteps: 2 });
+  assert.deepStrictEqual(tables.bySize, { S: rows });
+});
