@@ -9,13 +9,15 @@
 #   - Debian chromium for static (PNG/SVG) figure export through playwright-core
 #   - node_modules (npm ci) and the built kit in dist/
 #   - the tslab kernel, registered in the project-local prefix .jupyter/ (no global state)
+#   - optionally, the native BLAS addon in native/ (Debian libopenblas-dev + node-gyp); without it
+#     the kit runs on wasm
 #   - optionally, the Debian Bible modules behind data/world/verses.json (for one test)
 set -u
 cd "$(dirname "$0")/.."
 check_only=0
 [[ "${1:-}" == "--check" ]] && check_only=1
 
-APT_PKGS=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-core chromium)
+APT_PKGS=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-core chromium libopenblas-dev)
 missing=()
 have_py_mod() { /usr/bin/python3 -c "import $1" >/dev/null 2>&1; }
 have_py_mod nbclient || missing+=(python3-nbclient)
@@ -24,6 +26,8 @@ have_py_mod ipykernel || missing+=(python3-ipykernel)
 have_py_mod jupyter_client || missing+=(jupyter-client)
 command -v jupyter >/dev/null 2>&1 || missing+=(jupyter-core)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+# OpenBLAS headers for the native addon (optional at run time, but CI builds and tests it).
+[[ -f /usr/include/x86_64-linux-gnu/cblas.h || -f /usr/include/cblas.h || $(uname) == Darwin ]] || missing+=(libopenblas-dev)
 
 if ((${#missing[@]})); then
   if ((check_only)); then
@@ -58,6 +62,11 @@ if ((!check_only)) && command -v apt-get >/dev/null 2>&1 && [[ ! -d data/cache/s
   node environment/fetch-assets.mjs --only verses >/dev/null 2>&1 \
     && echo "verse modules fetched into data/cache/" \
     || echo "verse modules not fetched (no Debian mirror?); the Debian-module verse test will skip"
+fi
+
+# The optional native BLAS addon (issue 13). Never fatal: without it the kit runs on wasm.
+if ((!check_only)) && [[ ! -f native/build/Release/lco_blas.node ]]; then
+  bash environment/build-native.sh
 fi
 
 # The tslab kernel, in a project-local Jupyter prefix. kernel.json has no absolute paths; Jupyter
