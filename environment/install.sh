@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 check_only=0
 [[ "${1:-}" == "--check" ]] && check_only=1
 
-APT_PKGS=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-core chromium libopenblas-dev)
+APT_PKGS=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-core chromium)
 missing=()
 have_py_mod() { /usr/bin/python3 -c "import $1" >/dev/null 2>&1; }
 have_py_mod nbclient || missing+=(python3-nbclient)
@@ -26,8 +26,6 @@ have_py_mod ipykernel || missing+=(python3-ipykernel)
 have_py_mod jupyter_client || missing+=(jupyter-client)
 command -v jupyter >/dev/null 2>&1 || missing+=(jupyter-core)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
-# OpenBLAS headers for the native addon (optional at run time, but CI builds and tests it).
-[[ -f /usr/include/x86_64-linux-gnu/cblas.h || -f /usr/include/cblas.h || $(uname) == Darwin ]] || missing+=(libopenblas-dev)
 
 if ((${#missing[@]})); then
   if ((check_only)); then
@@ -64,8 +62,18 @@ if ((!check_only)) && command -v apt-get >/dev/null 2>&1 && [[ ! -d data/cache/s
     || echo "verse modules not fetched (no Debian mirror?); the Debian-module verse test will skip"
 fi
 
-# The optional native BLAS addon (issue 13). Never fatal: without it the kit runs on wasm.
+# The optional native BLAS addon (issue 13): Debian's OpenBLAS headers (when root), then the build.
+# Never fatal: without it the kit runs on wasm (npm run env says why).
 if ((!check_only)) && [[ ! -f native/build/Release/lco_blas.node ]]; then
+  if [[ $(uname) != Darwin ]] && ! ls /usr/include/cblas.h /usr/include/*/cblas.h >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libopenblas-dev >/dev/null 2>&1 \
+        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libopenblas-dev >/dev/null 2>&1; } \
+        || echo "libopenblas-dev not installed; the native BLAS path stays off"
+    else
+      echo "optional: sudo apt-get install -y --no-install-recommends libopenblas-dev  (native BLAS path)"
+    fi
+  fi
   bash environment/build-native.sh
 fi
 
