@@ -12,7 +12,8 @@
  * OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (its OpenBLAS picks its best kernel); the kit runs
  * in the environment as given (the BLAS kernel it uses is printed).
  * Environment: LCO_BENCH_SIZES=2000,10000 (default 2000,10000,20000), LCO_BENCH_STACK=0 skips the
- * layer stack, LCO_BENCH_PARTS=step|probes runs one part, BENCH_TRAIN_STEPS (default 15).
+ * layer stack, LCO_BENCH_PARTS=step|probes runs one part, LCO_BENCH_WASM=0 leaves out the probes'
+ * (slow) wasm column, BENCH_TRAIN_STEPS (default 15).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -112,7 +113,7 @@ function probesPart(): void {
       ];
       for (const [name, kitArgs, pyArgs] of probes) {
         const nat = timed("node", [LCO, ...kitArgs, "--json"]);
-        const wasm = timed("node", [LCO, ...kitArgs, "--json"], { ...process.env, LCO_NATIVE: "0" });
+        const wasm = process.env.LCO_BENCH_WASM === "0" ? null : timed("node", [LCO, ...kitArgs, "--json"], { ...process.env, LCO_NATIVE: "0" });
         const py = numpy ? timed(PY, [path.join(__dirname, "py", "probes_numpy.py"), ...pyArgs], pyEnv()) : null;
         const s = (r: { s: number; json: unknown } | null) => (r && r.json ? r.s : null);
         console.log(`| ${JSON.stringify(shape)} | ${name} | ${fmt(s(nat), 2)} | ${fmt(s(wasm), 2)} | ${fmt(s(py), 2)} | ${ratio(s(nat), s(py))} | ${ratio(s(wasm), s(py))} |`);
