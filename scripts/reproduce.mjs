@@ -14,7 +14,7 @@
 //
 // Results land in out/reproduce/ (gitignored): one JSON per stage plus SUMMARY.md.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync, renameSync, existsSync } from "node:fs";
+import { mkdirSync, writeFileSync, renameSync } from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 
@@ -127,60 +127,49 @@ const stages = {
   },
 
   async organism() {
-    if (!existsSync("dist/cli/organism.js")) {
-      summary.push("## Model organism", "", "skipped: this build has no organism commands.", "");
-      return;
-    }
-    // 1. Generative pretraining of the whole family (every size × seed, in parallel worker
-    //    processes, one per core), with checkpoints; resumes or loads finished runs.
-    const out = run("node", ["bin/lco.js", "organism", "train", "--family", "--profile", profile, "--workers", "auto", "--json"], { capture: true });
-    const family = lastJson(out);
-    writeAtomic(path.join(outDir, "organism-family.json"), JSON.stringify(family, null, 2) + "\n");
-    summary.push("## Model organism: generative pretraining", "", "| size | seed | generative score (IID) | (OOD) |", "|---|---|---|---|");
-    for (const r of family.runs ?? []) {
-      const g = r.generativeScore ?? {};
-      summary.push(`| ${r.size} | ${r.seed} | ${Number(g.iid).toFixed(3)} | ${Number(g.ood).toFixed(3)} |`);
-    }
+    // The experiments on the model organism, one `lco experiment` each (it pretrains the family in
+    // parallel worker processes, one per core, resuming or loading finished runs, then measures).
+    // P1, latent alignment: every size and seed against random-init, shuffled-pairs and CLIP-style
+    // controls, IID and OOD. --publish copies the results with provenance into data/organism/.
+    const out = run("node", ["bin/lco.js", "experiment", "alignment", "--profile", profile, "--workers", "auto", "--json", ...(publish ? ["--publish"] : [])], { capture: true });
+    const result = lastJson(out);
+    writeAtomic(path.join(outDir, "experiment-alignment.json"), JSON.stringify(result, null, 2) + "\n");
+    const cols = ["size", "condition", "split", "modality", "seeds", "mutual_knn", "mknn chance", "cka", "cka shuffled", "R@1", "R@1 chance", "within-class R@1", "within chance"];
+    summary.push("## Model organism: alignment (last layer; mean ± 95 % CI over seeds)", "", `| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`);
+    for (const r of result.table) summary.push(`| ${cols.map((c) => r[c] ?? "").join(" | ")} |`);
     summary.push("");
 
-    // 2. The first measurement: does generative pretraining align modalities? Every size, every
-    //    seed, against random-init, shuffled-pairs and CLIP-style controls, IID and OOD.
+    // Run-dependent figures (their inputs live under runs/, which is not committed): everything
+    // below loads the finished runs, nothing trains.
     const lco = require("../dist/index.js");
     await lco.initBackend({ verbose: true });
-    const figures = [];
-    const runs = lco.organism.readFamilySummary(lco.organism.familySummaryPath(profile));
-    figures.push(["organism-loss-curves", lco.organism.lossCurveFigure(runs)]);
-    figures.push(["organism-generative-score", lco.organism.generativeScoreFigure(runs)]);
-    const sizes = [...new Set((family.runs ?? []).map((r) => r.size))];
-    const bySize = {};
-    for (const size of sizes) {
-      console.log(`\n$ lco.organism.alignmentExperiment("${profile}", "${size}")`);
-      const rows = await lco.organism.alignmentExperiment(profile, size, { log: (line) => console.error(`  ${line}`) });
-      bySize[size] = rows;
-      const table = lco.organism.alignmentSummary(rows);
-      writeAtomic(path.join(outDir, `organism-alignment-${size}.json`), JSON.stringify({ rows, summary: table }, null, 2) + "\n");
-      const cols = ["condition", "split", "modality", "seeds", "mutual_knn", "mknn chance", "cka", "cka shuffled", "R@1", "R@1 chance", "within-class R@1", "within chance"];
-      summary.push(`## Model organism: alignment, size ${size} (last layer; mean ± 95 % CI over seeds)`, "", `| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`);
-      for (const r of table) summary.push(`| ${cols.map((c) => r[c] ?? "").join(" | ")} |`);
-      summary.push("");
+    const { family, bySize } = await lco.experiments.runAlignment(profile, result.config);
+    summary.push("## Model organism: generative pretraining", "", "| size | seed | generative score (IID) | (OOD) |", "|---|---|---|---|");
+    for (const r of family) {
+      const last = r.checkpoints[r.checkpoints.length - 1];
+      summary.push(`| ${r.spec.size} | ${r.seed} | ${last.iid.generativeScore.toFixed(3)} | ${last.ood.generativeScore.toFixed(3)} |`);
+    }
+    summary.push("");
+    const figures = [
+      ["organism-loss-curves", lco.figures.lossCurveFigure(family)],
+      ["organism-generative-score", lco.figures.generativeScoreFigure(family)],
+    ];
+    for (const [size, rows] of Object.entries(bySize)) {
       for (const modality of ["image", "audio"]) {
         for (const metric of ["mutualKnn", "cka", "recallAt1", "anisotropy"]) {
-          figures.push([`organism-${size}-${modality}-${metric}`, lco.organism.alignmentLayerFigure(rows, metric, modality)]);
+          figures.push([`organism-${size}-${modality}-${metric}`, lco.figures.alignmentLayerFigure(rows, metric, modality)]);
         }
       }
     }
     await writeFigures(lco, figures);
-    const timing = lco.organism.stageTiming(runs.map((r) => r.dir));
+    const timing = lco.experiments.stageTiming(family.map((r) => r.dir));
     summary.push(
       `Pretraining of the family (${timing.runs} runs computed in this folder): ${(timing.wallSeconds / 60).toFixed(1)} min wall clock ` +
         `(first start ${timing.startedAt}, last end ${timing.endedAt}; includes each run's checkpoint evaluation), ` +
         `${(timing.sumSeconds / 60).toFixed(1)} min summed over runs.`,
       "",
     );
-    if (publish) {
-      const files = lco.organism.publishOrganismResults(profile, runs, bySize);
-      summary.push(`Published to ${Object.values(files).join(", ")}; rebuild the registered figures with \`npm run figures -- --force\`.`, "");
-    }
+    if (publish) summary.push(`Published to ${result.published.join(", ")}; rebuild the registered figures with \`npm run figures -- --force\`.`, "");
   },
 };
 

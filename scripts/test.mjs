@@ -16,6 +16,8 @@ const run = (cmd, args, env = {}) => {
 run("bash", ["environment/install.sh"]);
 run("npx", ["tsc", "-p", "tsconfig.build.json"]);
 run("npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]);
+// The layering rules (.dependency-cruiser.cjs; the map is in CONTRIBUTING.md): no circles, no arrow upward.
+run("npx", ["depcruise", "src", "bin", "--config", ".dependency-cruiser.cjs"]);
 // Optional filter: `npm test -- probes` runs only test files whose name contains "probes".
 const filter = process.argv[2];
 const files = readdirSync("test")

@@ -24,12 +24,12 @@ export function profileFromEnv(fallback: Profile = "full"): Profile {
   const v = process.env.LCO_PROFILE;
   if (v === undefined || v === "") return fallback;
   if ((PROFILES as readonly string[]).includes(v)) return v as Profile;
-  throw new Error(`invalid LCO_PROFILE; expected one of ${PROFILES.join(", ")}, got "${v}"`);
+  throw new InputError(`invalid LCO_PROFILE; expected one of ${PROFILES.join(", ")}, got "${v}"`);
 }
 
 /** Pick the value for a profile from a per-profile table, e.g. `byProfile(p, {smoke: 2, full: 200, large: 2000})`. */
 export function byProfile<T>(profile: Profile, values: Record<Profile, T>): T {
-  if (!(profile in values)) throw new Error(`invalid profile "${profile}"`);
+  if (!(profile in values)) throw new InputError(`invalid profile "${profile}"`);
   return values[profile];
 }
 

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { InputError } from "./array";
 import seedrandom from "seedrandom";
 
 /** A seeded random stream. */
@@ -32,7 +33,7 @@ export interface Rng {
  */
 export function rng(seed: number): Rng {
   if (!Number.isFinite(seed) || !Number.isInteger(seed)) {
-    throw new Error(`invalid seed; need an integer, got ${seed}`);
+    throw new InputError(`invalid seed; need an integer, got ${seed}`);
   }
   const s = seed >>> 0;
   const gen = seedrandom.alea(String(s));
@@ -42,7 +43,7 @@ export function rng(seed: number): Rng {
     seed: s,
     next,
     int(n: number) {
-      if (!(Number.isInteger(n) && n >= 1)) throw new Error(`invalid n for int(); need an integer ≥ 1, got ${n}`);
+      if (!(Number.isInteger(n) && n >= 1)) throw new InputError(`invalid n for int(); need an integer ≥ 1, got ${n}`);
       return Math.floor(next() * n);
     },
     normal() {
@@ -104,7 +105,7 @@ export function permutation(n: number, r: Rng): number[] {
 /** Draw `k` distinct indices from `0..n-1` without replacement (partial Fisher–Yates). */
 export function sampleIndices(n: number, k: number, r: Rng): number[] {
   if (!(Number.isInteger(k) && k >= 0 && k <= n)) {
-    throw new Error(`invalid k for sampleIndices; need 0 ≤ k ≤ n = ${n}, got ${k}`);
+    throw new InputError(`invalid k for sampleIndices; need 0 ≤ k ≤ n = ${n}, got ${k}`);
   }
   const idx = Array.from({ length: n }, (_, i) => i);
   for (let i = 0; i < k; i++) {
@@ -118,7 +119,7 @@ export function sampleIndices(n: number, k: number, r: Rng): number[] {
 
 /** Pick one element of a non-empty array. */
 export function choice<T>(xs: readonly T[], r: Rng): T {
-  if (xs.length === 0) throw new Error("choice() from an empty array");
+  if (xs.length === 0) throw new InputError("choice() from an empty array");
   return xs[r.int(xs.length)];
 }
 

@@ -4,8 +4,8 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { THREADED_MATMUL_MIN_MACS, backendInfo, initBackend, setWasmThreadPolicy, wasmThreadPolicy, type WasmThreadPolicy } from "../src/backend";
-import { ThreadpoolSwitch, availableCores } from "../src/nn/wasm-threads";
-import { REFERENCE_MODEL, TINY_MODEL, disposeTrainer, makeTrainer, serialStep, type BenchModel } from "../src/train";
+import { ThreadpoolSwitch, availableCores } from "../src/backend/wasm-threads";
+import { REFERENCE_MODEL, TINY_MODEL, disposeTrainer, makeTrainer, serialStep, type BenchModel } from "../src/bench";
 
 // These tests are about the wasm kernels themselves (and child processes inherit this): keep the
 // optional native BLAS path (src/backend/native.ts, tested in native.test.ts) out of the way.
@@ -147,7 +147,7 @@ describe("wasm threads in Node", () => {
   });
 
   it("the threaded build's losses equal the single-threaded build's (separate process)", { skip: !multiCore && "one core" }, () => {
-    const code = `const b = require(${SRC} + "/backend"); const t = require(${SRC} + "/train");
+    const code = `const b = require(${SRC} + "/backend"); const t = require(${SRC} + "/bench");
       b.initBackend({ backend: "wasm" }).then((info) => { b.setWasmThreadPolicy("all");
         const tr = t.makeTrainer(t.TINY_MODEL, 5, "fast"); const losses = [];
         for (let i = 0; i < 20; i++) losses.push(t.serialStep(tr));

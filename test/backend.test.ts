@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { backendInfo, describeBackend, initBackend, setWasmPatches, transposeLastTwo, wasmPatches } from "../src/backend";
 import { normalArray, rng } from "../src/random";
-import { bmmInPlace, bmmModuleBytes, bmmSimd, bmmSupported } from "../src/nn/wasm-bmm";
+import { bmmInPlace, bmmModuleBytes, bmmSimd, bmmSupported } from "../src/backend/wasm-bmm";
 
 // These tests are about the wasm kernels themselves (and child processes inherit this): keep the
 // optional native BLAS path (src/backend/native.ts, tested in native.test.ts) out of the way.

@@ -15,7 +15,7 @@ import { anisotropy } from "../src/probes";
 import { crossProduct, similarityBlocks } from "../src/probes/similarity";
 import { cka, unbiasedCka } from "../src/probes/cka";
 import { knnIndices } from "../src/probes/knn";
-import { REFERENCE_MODEL, TINY_MODEL, disposeTrainer, makeTrainer, serialStep } from "../src/train/reference";
+import { REFERENCE_MODEL, TINY_MODEL, disposeTrainer, makeTrainer, serialStep } from "../src/bench/reference";
 
 const status = nativeStatus();
 const skip = status.active ? false : `native BLAS addon absent (${status.reason})`;

@@ -11,12 +11,10 @@ import {
   blockLinears,
   cosineSchedule,
   decoderForward,
-  decoderGreedy,
   embedTokens,
   encoderForward,
   addPositional,
   gelu,
-  greedyDecode,
   infoNCE,
   initAttention,
   initDecoder,
@@ -206,7 +204,7 @@ describe("regression: positional embedding between two linear layers (wasm heap 
   // gradient on unchanged, and that one buffer then reached the wasm matMul as the right operand
   // with two shapes ([B, T·d] for the positional column sums, [B·T, d] for linear's weight
   // gradient). The stock kernel's operator cache (keyed by tensor id, not shape) then read and
-  // wrote out of bounds: "Aborted()" and a hung test. Fixed in backend.ts (cache guard).
+  // wrote out of bounds: "Aborted()" and a hung test. Fixed in backend/index.ts (cache guard).
   it("gradients equal the reference implementation, repeatedly, without leaking tensors", { timeout: 60_000 }, () => {
     const ps = new ParamStore(9);
     initLinear(ps, "in", 5, 12);
@@ -433,30 +431,3 @@ describe("LoRA", () => {
   });
 });
 
-describe("greedy decoding", () => {
-  it("follows a fixed next-token rule and stops at eos", () => {
-    // logits favour (last id + 1) mod 5; eos = 4
-    const fn = (x: tf.Tensor2D) => {
-      const last = tf.slice(x, [0, x.shape[1] - 1], [x.shape[0], 1]).reshape([-1]).toInt();
-      return tf.oneHot(tf.mod(tf.add(last, tf.scalar(1, "int32")), tf.scalar(5, "int32")), 5).toFloat().reshape([x.shape[0], 1, 5]);
-    };
-    assert.deepEqual(greedyDecode(fn, [[0], [2]], { maxNewTokens: 6, eosId: 4 }), [[1, 2, 3], [3]]);
-    assert.deepEqual(greedyDecode(fn, [[1, 1]], { maxNewTokens: 2 }), [[2, 3]]);
-  });
-
-  it("decoderGreedy equals argmax of repeated forward passes", () => {
-    const ps = new ParamStore(8);
-    initDecoder(ps, "dec", tiny);
-    const out = decoderGreedy(ps, "dec", tiny, [[1, 2]], { maxNewTokens: 3 });
-    const seq = [1, 2];
-    for (let i = 0; i < 3; i++) {
-      const next = tf.tidy(() => {
-        const l = decoderForward(ps, "dec", tiny, embedTokens(ps, "dec", [seq])).logits;
-        return tf.argMax(tf.slice(l, [0, seq.length - 1, 0], [1, 1, 11]).reshape([11])).dataSync()[0];
-      });
-      seq.push(next);
-    }
-    assert.deepEqual(out[0], seq.slice(2));
-    ps.dispose();
-  });
-});

@@ -53,3 +53,22 @@ test("organism train (smoke, 3 steps) writes checkpoints and a JSON summary; emb
   assert.equal(JSON.parse(again.out[again.out.length - 1]).runs[0].loaded, true);
   fs.rmSync(root, { recursive: true, force: true });
 });
+
+test("lco experiment alignment (smoke, one size, one seed) runs the preset with overrides and prints a JSON table; bad names and keys are InputErrors", async () => {
+  const { experimentCommand } = await import("../src/cli/experiment");
+  const { InputError } = await import("../src/array");
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "lco-experiment-cli-"));
+  const out: string[] = [];
+  const io = { out: (l: string) => out.push(l), err: () => {} };
+  const code = await experimentCommand.run(["alignment", "--profile", "smoke", "--root", root, "--json", "--sizes=S", "--seeds=0", "--clipSteps=3", "--numSteps=3"], io);
+  assert.equal(code, 0);
+  const j = JSON.parse(out[out.length - 1]) as { config: { sizes: string[]; seeds: number[]; clipSteps: number; numSteps: number }; table: Record<string, unknown>[]; published: string[] };
+  assert.deepEqual(j.config, { sizes: ["S"], seeds: [0], clipSteps: 3, numSteps: 3 });
+  // One row per condition × split × modality (3 × 2 × 2), all for size S.
+  assert.equal(j.table.length, 12);
+  assert.ok(j.table.every((r) => r.size === "S"));
+  assert.deepEqual(j.published, []);
+  await assert.rejects(experimentCommand.run(["nosuch", "--profile", "smoke"], io), (e: Error) => e instanceof InputError && /unknown experiment "nosuch"/.test(e.message));
+  await assert.rejects(experimentCommand.run(["alignment", "--profile", "smoke", "--clipStep=3"], io), (e: Error) => e instanceof InputError && /clipStep/.test(e.message));
+  fs.rmSync(root, { recursive: true, force: true });
+});

@@ -8,16 +8,16 @@ import * as path from "node:path";
 import {
   alignmentComparison,
   alignmentDir,
-  alignmentFamilyFigure,
-  attributeAgreementFigure,
   loadPublishedAlignment,
   loadPublishedFamily,
   loadProvenance,
   publishOrganismResults,
   publishedFiles,
   stageTiming,
-} from "../src/organism";
-import type { AlignmentRow, FamilyRun, ModalityAlignment, PretrainSpec } from "../src/organism";
+} from "../src/experiments";
+import { alignmentFamilyFigure, attributeAgreementFigure } from "../src/figures/organism";
+import type { AlignmentRow, ModalityAlignment } from "../src/experiments";
+import type { FamilyRun, PretrainSpec } from "../src/organism";
 
 /** A modality alignment whose layer curves are `base + layer/10` (layer 0 = `base`). */
 function alignment(modality: "image" | "audio", base: number, r1: number): ModalityAlignment {
@@ -152,6 +152,11 @@ test("publishOrganismResults: writes family, alignment and provenance atomically
   assert.equal((back[0].checkpoints[0].iid.byModality[0] as { samples?: unknown }).samples, undefined);
   assert.deepEqual((back[0].checkpoints[1].iid.byModality[0] as { samples?: unknown }).samples, samples);
   assert.equal(back[1].checkpoints[1].ood.generativeScore, 0.25);
+  // Timings and folders live in the provenance only, so republishing the same numbers changes nothing.
+  for (const key of ["dir", "seconds", "msPerStep", "tokensPerSec"]) assert.ok(!(key in back[0]), `published family.json keeps ${key}`);
+  const familyText = fs.readFileSync(files.family, "utf8");
+  publishOrganismResults("smoke", family, { S: rows() }, { root: path.join(tmp, "runs"), outRoot });
+  assert.equal(fs.readFileSync(files.family, "utf8"), familyText);
   assert.deepEqual(loadPublishedAlignment("smoke", files.alignment), { S: rows() });
   const prov = loadProvenance("smoke", files.provenance);
   assert.equal(prov.pretraining.wallSeconds, 1200);
@@ -184,4 +189,37 @@ test("alignmentComparison: mean ± t-CI over seeds per condition, chance, and pa
   const r1 = cmp.find((r) => r.modality === "audio" && r.split === "ood" && r.metric === "R@1")!;
   assert.equal(r1["pretrained > init"], "2/2");
   assert.equal(r1.chance, 0.024);
+});
+
+test("chapter 22's prose numbers and exercise answers match the published full-profile data", async () => {
+  const { alignmentTable } = await import("../src/experiments");
+  const { chanceLevel } = await import("../src/probes");
+  const { ORGANISM_EXERCISE_ANSWERS, organismExercises } = await import("../src/exercises/organism");
+  const bySize = loadPublishedAlignment("full");
+  const flat = Object.entries(bySize).flatMap(([size, rows]) => alignmentTable(rows).map((r) => ({ size, ...r })));
+  const r2 = (v: number) => Math.round(v * 100) / 100;
+  // "3 seeds per size, 240 IID and 48 OOD items"
+  for (const rows of Object.values(bySize)) assert.deepEqual([...new Set(rows.map((r) => r.seed))].sort(), [0, 1, 2]);
+  assert.deepEqual([...new Set(flat.filter((r) => r.split === "iid").map((r) => r.n))], [240]);
+  assert.deepEqual([...new Set(flat.filter((r) => r.split === "ood").map((r) => r.n))], [48]);
+  // "R@1 chance 0.004 IID, 0.021 OOD"
+  assert.equal(Math.round(1000 * (flat.find((r) => r.split === "iid")!["R@1 chance"] as number)) / 1000, 0.004);
+  assert.equal(Math.round(1000 * (flat.find((r) => r.split === "ood")!["R@1 chance"] as number)) / 1000, 0.021);
+  // "higher in 3 of 3 seeds for every size, modality and split"
+  for (const row of alignmentComparison(bySize)) assert.equal(row["pretrained > init"], "3/3", `${row.size} ${row.modality} ${row.split} ${row.metric}`);
+  // Position top-1 per size (min–max over seeds, splits, image and audio): "S 0.23–0.39, M 0.52–0.95, L 0.75–1.00".
+  const position = (size: string) => {
+    const v = flat.filter((r) => r.size === size && r.condition === "pretrained").map((r) => r["position top1"] as number);
+    return [r2(Math.min(...v)), r2(Math.max(...v))];
+  };
+  assert.deepEqual(position("S"), [0.23, 0.39]);
+  assert.deepEqual(position("M"), [0.52, 0.95]);
+  assert.deepEqual(position("L"), [0.75, 1]);
+  // Exercises 22.1 and 22.2 follow from the definitions.
+  assert.equal(ORGANISM_EXERCISE_ANSWERS["22.1"], chanceLevel("mutual_knn", 240, 10));
+  const ex = (id: string) => organismExercises.find((e) => e.id === id)!;
+  assert.equal(ex("22.1").check(0.042).ok, true);
+  assert.equal(ex("22.1").check(10 / 240 + 0.01).ok, false);
+  assert.equal(ex("22.2").check("b").ok, true);
+  assert.equal(ex("22.2").check("a").ok, false);
 });

@@ -26,16 +26,16 @@ import {
   saveCheckpoint,
   loadOrganism,
   listCheckpoints,
-  summarizePrompt,
   evaluateGenerative,
   answerAttributeAccuracy,
   featurize,
-  measureAlignment,
-  clipControl,
   organismDataFromWorld,
   organismWorld,
 } from "../src/organism";
-import { organismExercises, ORGANISM_EXERCISE_ANSWERS } from "../src/organism/exercises";
+import { measureAlignment, clipControl } from "../src/experiments";
+import { summaryPrompt } from "../src/world";
+import { embedTexts, promptEndStates, textPromptEndStates } from "../src/organism";
+import { organismExercises, ORGANISM_EXERCISE_ANSWERS } from "../src/exercises/organism";
 import type { OrganismData, OrganismItem, OrganismTokenizer, Organism } from "../src/organism";
 import { decoderForward, embedTokens } from "../src/nn/transformer";
 
@@ -177,7 +177,7 @@ test("sequence layout: only the answer (and EOS) is a target of the instruction 
   const tok = data.tokenizer;
   const it = data.items[5];
   const s = buildSequence(tok, it, 5, "image", "instruct", "one-word");
-  const prompt = tok.encode(summarizePrompt("image", "one-word"));
+  const prompt = tok.encode(summaryPrompt("image", "one-word"));
   assert.deepEqual(s.ids, [tok.bos, ...prompt, ...tok.encode(it.summaryWord), tok.eos]);
   // Position promptEnd (the ":") predicts the answer word; the answer word predicts EOS.
   assert.equal(s.promptEnd, prompt.length);
@@ -306,6 +306,42 @@ test("tf.memory().numTensors stays flat over training steps and embedding extrac
   embedIndices(model, data, [0, 1, 2], "image");
   embedIndices(model, data, [0, 1, 2], "text");
   assert.equal(tf.memory().numTensors, n0);
+  model.params.dispose();
+});
+
+test("an error inside training or the CLIP control frees the optimiser (try/finally): the tensor count returns to the model's own", async () => {
+  const model = build(9, 8);
+  const n0 = tf.memory().numTensors;
+  await assert.rejects(
+    trainOrganism(model, data, { onProgress: (p) => { if (p.step === 3) throw new Error("interrupted on purpose"); } }),
+    /interrupted on purpose/,
+  );
+  assert.equal(tf.memory().numTensors, n0);
+  // The read-out inside the contrastive loss throws on a bad layer index: nothing may leak.
+  const empty = { ...data, splits: { ...data.splits, train: [] as number[] } };
+  assert.throws(() => clipControl(model, empty, { steps: 2 }));
+  assert.equal(tf.memory().numTensors, n0);
+  model.params.dispose();
+});
+
+test("the prompt-end read-out: the differentiable form equals the evaluation form at every layer, and embedTexts of a caption equals the item's text embedding", async () => {
+  const model = build(5, 4);
+  const idx = [0, 1, 2, 3];
+  const E = embedIndices(model, data, idx, "image");
+  const [L1, n, d] = E.shape;
+  for (let l = 0; l < L1; l++) {
+    const t = promptEndStates(model, data, idx, "image", { layer: l });
+    const got = Array.from(t.dataSync());
+    t.dispose();
+    assert.deepEqual(got, Array.from((E.data as Float32Array).subarray(l * n * d, (l + 1) * n * d)));
+  }
+  const T = embedIndices(model, data, idx, "text");
+  const X = embedTexts(model, data.tokenizer, idx.map((i) => data.items[i].captions[0]));
+  assert.deepEqual(Array.from(X.data as Float32Array), Array.from(T.data as Float32Array));
+  const last = textPromptEndStates(model, data.tokenizer, [data.items[0].captions[0]]);
+  assert.deepEqual(Array.from(last.dataSync()), Array.from((T.data as Float32Array).subarray((L1 - 1) * n * d, (L1 - 1) * n * d + d)));
+  last.dispose();
+  assert.throws(() => promptEndStates(model, data, idx, "image", { layer: L1 }), /invalid layer/);
   model.params.dispose();
 });
 

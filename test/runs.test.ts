@@ -4,8 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
-  canonicalJson, configHash, runDir, configDiff, runOrLoad, runOrLoadDetailed, loadRun, listRuns,
-  JobLog, readJsonl, checkpointed, definePreset, resolveConfig, RUN_FORMAT,
+  stableJson, configHash, runDir, configDiff, runOrLoad, runOrLoadDetailed, loadRun, listRuns,
+  definePreset, resolveConfig, RUN_FORMAT,
 } from "../src/runs";
 import { InputError } from "../src/array";
 
@@ -20,7 +20,7 @@ after(() => {
 });
 
 test("canonical JSON sorts keys recursively; configHash is stable across key order", () => {
-  assert.equal(canonicalJson({ b: 1, a: { d: [3, 1], c: "x" } }), '{"a":{"c":"x","d":[3,1]},"b":1}');
+  assert.equal(stableJson({ b: 1, a: { d: [3, 1], c: "x" } }), '{"a":{"c":"x","d":[3,1]},"b":1}');
   const h1 = configHash({ lr: 0.001, enc: { d: 64, h: 4 }, tags: ["a", "b"] });
   const h2 = configHash({ tags: ["a", "b"], enc: { h: 4, d: 64 }, lr: 0.001 });
   assert.equal(h1, h2);
@@ -157,71 +157,6 @@ test("listRuns finds finished runs by folder", async () => {
   assert.deepEqual(runs[0].config, cfg);
 });
 
-test("JobLog ignores a torn last line and repairs it before appending", () => {
-  const file = path.join(tmp(), "m", "metrics.jsonl");
-  const log = new JobLog<{ step: number; loss: number }>(file);
-  assert.equal(log.lastStep(), -1);
-  log.append({ step: 0, loss: 1.5 });
-  log.append({ step: 1, loss: 1.2 });
-  // Simulate a process killed mid-write.
-  fs.appendFileSync(file, '{"step": 2, "lo');
-  const r = readJsonl(file);
-  assert.equal(r.tornTail, true);
-  assert.deepEqual(r.records, [{ step: 0, loss: 1.5 }, { step: 1, loss: 1.2 }]);
-  const resumed = new JobLog<{ step: number; loss: number }>(file);
-  assert.equal(resumed.lastStep(), 1);
-  resumed.append({ step: 2, loss: 1.0 });
-  assert.equal(fs.readFileSync(file, "utf8"), '{"step":0,"loss":1.5}\n{"step":1,"loss":1.2}\n{"step":2,"loss":1}\n');
-  assert.equal(readJsonl(file).tornTail, false);
-  // Corruption in the middle is an error, naming the line.
-  fs.writeFileSync(file, '{"step":0}\nnot json\n{"step":2}\n');
-  assert.throws(() => readJsonl(file), /line 2 is not valid JSON/);
-  // A complete last line without a newline is kept, and gets its newline on append.
-  fs.writeFileSync(file, '{"step":0}');
-  const l3 = new JobLog(file);
-  assert.equal(l3.length, 1);
-  l3.append({ step: 1 });
-  assert.equal(fs.readFileSync(file, "utf8"), '{"step":0}\n{"step":1}\n');
-  assert.throws(() => l3.append({ step: 2, loss: NaN }), /"loss" is NaN/);
-});
-
-test("a loop interrupted mid-way resumes from the JobLog without redoing steps", () => {
-  const file = path.join(tmp(), "metrics.jsonl");
-  const work: number[] = [];
-  const train = (failAt: number | null) => {
-    const log = new JobLog<{ step: number; value: number }>(file);
-    for (let step = log.lastStep() + 1; step < 10; step++) {
-      if (step === failAt) throw new Error(`interrupted at ${step}`);
-      work.push(step);
-      log.append({ step, value: step * step });
-    }
-    return log.read();
-  };
-  assert.throws(() => train(6), /interrupted at 6/);
-  const records = train(null);
-  assert.deepEqual(work, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-  assert.deepEqual(records.map((r) => r.value), [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
-});
-
-test("checkpointed resumes after an interruption without redoing finished steps", async () => {
-  const dir = tmp();
-  const calls: string[] = [];
-  let fail = true;
-  const steps = [
-    { name: "data", run: () => { calls.push("data"); return [1, 2, 3]; } },
-    { name: "train", run: (d: Record<string, unknown>) => { calls.push("train"); return (d.data as number[]).reduce((a, b) => a + b); } },
-    { name: "probe", run: (d: Record<string, unknown>) => { calls.push("probe"); if (fail) throw new Error("killed"); return (d.train as number) * 2; } },
-  ];
-  await assert.rejects(checkpointed(dir, steps), /killed/);
-  assert.deepEqual(calls, ["data", "train", "probe"]);
-  assert.equal(fs.existsSync(path.join(dir, "steps", "probe.json")), false);
-  fail = false;
-  const out = await checkpointed(dir, steps);
-  assert.deepEqual(calls, ["data", "train", "probe", "probe"]);
-  assert.deepEqual(out, { data: [1, 2, 3], train: 6, probe: 12 });
-  await assert.rejects(checkpointed(dir, [steps[0], steps[0]]), /used twice/);
-});
-
 test("the seed workflow: one runOrLoad per seed, then mean ± t-interval over seeds", async () => {
   const { summarizeSeeds } = await import("../src/stats");
   const { rng } = await import("../src/random");
@@ -246,4 +181,19 @@ test("the seed workflow: one runOrLoad per seed, then mean ± t-interval over se
   assert.deepEqual(second, first);
   assert.deepEqual(first.values, [1, 2, 3].map((s) => 0.5 + 0.01 * rng(s).normal()));
   assert.equal(listRuns(root, "align").length, 3);
+});
+
+test("runsRoot resolves a relative runs folder from the project root whatever the working directory", async () => {
+  const { runsRoot } = await import("../src/runs");
+  const project = path.resolve(__dirname, "..");
+  const here = process.cwd();
+  try {
+    process.chdir(os.tmpdir()); // a notebook kernel starts in notebooks/, a user anywhere
+    assert.equal(runsRoot(), path.join(project, "runs"));
+    assert.equal(runsRoot("other/runs"), path.join(project, "other", "runs"));
+    assert.equal(runsRoot("/abs/runs"), "/abs/runs");
+  } finally {
+    process.chdir(here);
+  }
+  assert.throws(() => runsRoot(""), InputError);
 });

@@ -21,7 +21,6 @@ import {
   renderImage,
   renderVideo,
   sceneKey,
-  sha256File,
   splitWords,
   summarize,
   summaryPrompt,
@@ -31,15 +30,12 @@ import {
   worldTexts,
   encodePng,
   encodeWav,
-  imageBatch,
-  logMelBatch,
-  documentBatch,
-  videoBatch,
-  worldInfo,
   melTile,
-  worldExercises,
   chanceLevels,
 } from "../src/world/index";
+import { worldExercises } from "../src/exercises/world";
+import { sha256File } from "../src/io";
+import { InputError } from "../src/array";
 import type { Meaning, World } from "../src/world/index";
 
 const smoke = worldConfig("smoke");
@@ -175,7 +171,7 @@ test("summaries: compound word and few words, in the configured order", () => {
   assert.deepEqual(summarize(m, ["position", "size", "colour", "object"]), { word: "left-big-red-circle", fewWords: "left big red circle" });
   assert.deepEqual(summarize(m, ["colour", "object"]), { word: "red-circle", fewWords: "red circle" });
   assert.equal(summaryPrompt("image"), "Summarize the above image in one word:");
-  assert.equal(summaryPrompt("audio", "fewWords"), "Summarize the above audio in a few words:");
+  assert.equal(summaryPrompt("audio", "few-words"), "Summarize the above audio in a few words:");
 });
 
 test("fft matches a direct DFT", () => {
@@ -287,7 +283,7 @@ test("tokenizer: prompt words are in the vocabulary, round trip, save/load, unkn
   const tok = Tokenizer.fit(worldTexts(w));
   assert.deepEqual(tok.vocab.slice(0, 4), ["<pad>", "<bos>", "<eos>", "<unk>"]);
   for (const m of ["text", "image", "audio", "document", "video"] as const) {
-    for (const f of ["word", "fewWords"] as const) assert.ok(!tok.encode(summaryPrompt(m, f)).includes(tok.special.unk));
+    for (const f of ["one-word", "few-words"] as const) assert.ok(!tok.encode(summaryPrompt(m, f)).includes(tok.special.unk));
   }
   for (const t of worldTexts(w).slice(0, 500)) assert.equal(tok.decode(tok.encode(t)), splitWords(t).join(" ").replace(/ ([:,.?!])/g, "$1"));
   assert.equal(tok.decode(tok.encode("Summarize the above image in one word:")), "summarize the above image in one word:");
@@ -295,18 +291,20 @@ test("tokenizer: prompt words are in the vocabulary, round trip, save/load, unkn
   const ids = tok.encode("<img> a big red circle", { bos: true, eos: true });
   assert.deepEqual(ids.slice(0, 2), [tok.special.bos, tok.special.img]);
   assert.equal(ids[ids.length - 1], tok.special.eos);
-  assert.deepEqual(tok.encode("a zebra"), [tok.id("a"), tok.special.unk]);
+  // The tokenizer contract: an unknown word is an InputError naming it, unless <unk> is asked for.
+  assert.throws(() => tok.encode("a zebra"), (e: Error) => e instanceof InputError && /unknown word "zebra"/.test(e.message));
+  assert.deepEqual(tok.encode("a zebra", { unk: true }), [tok.id("a"), tok.special.unk]);
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lco-world-")), "tok.json");
   tok.save(file);
   const back = Tokenizer.load(file);
   assert.deepEqual(back.vocab, tok.vocab);
   assert.throws(() => tok.decode([tok.vocabSize]), /invalid token id/);
   // Fitting on the training split only leaves held-out compound words out of the vocabulary.
-  const wordCfg = worldConfig("full", { summaryFormat: "word" });
+  const wordCfg = worldConfig("full", { summaryFormat: "one-word" });
   const ww = generateWorld(wordCfg, 0);
   const trainTok = Tokenizer.fit(worldTexts(ww, ["train"]));
   const oodItem = ww.items[ww.splits.ood[0]];
-  assert.deepEqual(trainTok.encode(oodItem.summary.word), [trainTok.special.unk]);
+  assert.deepEqual(trainTok.encode(oodItem.summary.word, { unk: true }), [trainTok.special.unk]);
 });
 
 test("config errors name the bad value", () => {
@@ -350,29 +348,6 @@ test("real-asset cache: loads after its sha256 check, drives real mode, and a mo
   assert.throws(() => loadAssets(dir), /sha256 mismatch/);
 });
 
-test("batches stack the single renderers; worldInfo records the mode", () => {
-  const w = generateWorld(smoke, 0);
-  const ids = [0, 5, w.items.length - 1];
-  const ib = imageBatch(w, ids);
-  assert.deepEqual(ib.shape, [3, 16, 16, 3]);
-  assert.deepEqual(ib.data.subarray(16 * 16 * 3, 2 * 16 * 16 * 3), renderImage(w, w.items[5]).data);
-  const mb = logMelBatch(w, ids);
-  const one = logMel(renderAudio(w, w.items[5]), smoke.audio);
-  assert.deepEqual(mb.shape, [3, one.frames, one.nMels]);
-  assert.deepEqual(mb.data.subarray(one.data.length, 2 * one.data.length), one.data);
-  const db = documentBatch(w, ids, { script: "lowres" });
-  assert.deepEqual(db.shape, [3, smoke.document.height, smoke.document.width]);
-  assert.equal(db.texts.length, 3);
-  assert.deepEqual(videoBatch(w, [1]).shape, [1, smoke.videoFrames, 16, 16, 3]);
-  assert.throws(() => imageBatch(w, [w.items.length]), /invalid item id/);
-  const info = worldInfo(w);
-  assert.equal(info.mode, "procedural");
-  assert.equal(info.nItems.train + info.nItems.iid + info.nItems.ood, w.items.length);
-  const t = melTile(one);
-  assert.equal(t.data.length, one.nMels * one.frames * 3);
-  assert.ok(t.data.every((v) => v >= 0 && v <= 1));
-});
-
 test("chapter 20 exercises accept the right answers and reject wrong ones", () => {
   const ex = (id: string) => worldExercises.find((e) => e.id === id)!;
   assert.equal(ex("20.1").check(48).ok, true);
@@ -389,7 +364,7 @@ test("chance levels match the prototype's hand-computed values", () => {
   // organism-notes round 2: IID n = 240, OOD n = 48 in 12 classes (size-colour-object words):
   // class-R@1 chance 1/12 = 0.083, mutual-kNN@10 chance 10/47 = 0.21, within-class R@1 1/4;
   // attribute chance 0.50, 0.17, 0.17, 0.25 on the IID gallery.
-  const cfg = worldConfig("full", { summaryFormat: "word", summaryAttributes: ["size", "colour", "object"] });
+  const cfg = worldConfig("full", { summaryFormat: "one-word", summaryAttributes: ["size", "colour", "object"] });
   const w = generateWorld(cfg, 0);
   const ood = chanceLevels(w, w.splits.ood);
   assert.equal(ood.n, 48);

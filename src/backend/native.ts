@@ -29,7 +29,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as tf from "@tensorflow/tfjs";
-import { availableCores } from "../nn/wasm-threads";
+import { availableCores } from "./wasm-threads";
 
 /** The addon's exports (see `native/lco_blas.c`). Matrices are row-major `Float32Array` views. */
 export interface NativeBlas {

@@ -5,17 +5,20 @@
  * @module
  */
 import * as path from "node:path";
-import { InputError } from "../array";
+import { InputError, type NdArray } from "../array";
 import { initBackend, describeBackend } from "../backend";
 import { PROFILES, type Profile } from "../config";
 import { writeNpy } from "../io";
+import { writeJsonAtomic } from "../io/atomic";
+import { runsRoot } from "../runs";
 import { formatProgress } from "../display/progress";
 import { FAMILY, MODALITIES, type AnswerFormat, type Modality } from "../organism/config";
 import { listCheckpoints, loadOrganism } from "../organism/checkpoint";
+import { disposeOrganism } from "../organism/model";
 import { embedIndices } from "../organism/embed";
 import { defaultWorkers, pretrain, pretrainFamily, pretrainSpec, type PretrainResult } from "../organism/family";
-import type { TrainProgress } from "../organism/train";
-import { dataForRun } from "../organism/world";
+import type { TrainProgress } from "../organism/pretrain";
+import { dataForRun } from "../organism/checkpoint";
 import { fmt, parseCommandArgs, parseIntList, parseIntStrict, printJson } from "./args";
 import type { CliIO, Command } from "./command";
 import { UsageError } from "./command";
@@ -136,7 +139,7 @@ export const organismTrainCommand: Command = {
       ...(flags.steps !== undefined ? { numSteps: parseIntStrict(flags.steps as string, "--steps", 1) } : {}),
       ...(flags["eval-items"] !== undefined ? { evalItems: parseIntStrict(flags["eval-items"] as string, "--eval-items", 1) } : {}),
     };
-    const root = (flags.root as string | undefined) ?? "runs";
+    const root = flags.root !== undefined ? path.resolve(flags.root as string) : runsRoot();
     const info = await initBackend();
     if (!flags.json) io.err(describeBackend(info));
     let results: (PretrainResult & { dir: string; loaded: boolean })[];
@@ -201,17 +204,20 @@ export const embedCommand: Command = {
     const steps = listCheckpoints(run);
     if (steps.length === 0) throw new InputError(`no checkpoint in ${run}; train it with \`lco organism train\``);
     const step = flags.step !== undefined ? parseIntStrict(flags.step as string, "--step", 1) : undefined;
-    const { model, step: used } = loadOrganism(run, step);
-    const data = dataForRun(run);
-    const idx = split === "all" ? data.items.map((_, i) => i) : data.splits[split as "train" | "iid" | "ood"];
-    const format = flags.format !== undefined ? parseFormat(flags.format, model.config.answerFormat) : undefined;
     const caption = flags.caption !== undefined ? parseIntStrict(flags.caption as string, "--caption", 0) : undefined;
-    const E = embedIndices(model, data, idx, modality, { format, caption });
-    writeNpy(out, E);
+    const { model, step: used } = loadOrganism(run, step);
+    let E: NdArray;
     const itemsFile = out.replace(/\.npy$/, ".items.json");
-    const { writeJsonAtomic } = await import("../io/atomic");
-    writeJsonAtomic(itemsFile, idx.map((i) => ({ index: i, id: data.items[i].id, attributes: data.items[i].attributes, caption: data.items[i].captions[caption ?? 0] })));
-    model.params.dispose();
+    try {
+      const data = dataForRun(run);
+      const idx = split === "all" ? data.items.map((_, i) => i) : data.splits[split as "train" | "iid" | "ood"];
+      const format = flags.format !== undefined ? parseFormat(flags.format, model.config.answerFormat) : undefined;
+      E = embedIndices(model, data, idx, modality, { format, caption });
+      writeNpy(out, E);
+      writeJsonAtomic(itemsFile, idx.map((i) => ({ index: i, id: data.items[i].id, attributes: data.items[i].attributes, caption: data.items[i].captions[caption ?? 0] })));
+    } finally {
+      disposeOrganism(model);
+    }
     if (flags.json) {
       printJson(io, { command: "embed", run, step: used, modality, split, shape: E.shape, out: path.resolve(out), items: path.resolve(itemsFile) });
       return 0;

@@ -20,7 +20,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic";
 import { chromiumUnavailableReason, sharedRenderer, standaloneHtml } from "./render";
-import { buildCanonical, compareSnapshot, sha256, sha256File, snapshotPath } from "./snapshot";
+import { sha256, sha256File } from "../io/hash";
+import { buildCanonical, compareSnapshot, snapshotPath } from "./snapshot";
 import { findFigureTags, type FigureTag } from "./tags";
 import type { FigureSpec, PlotlyFigure } from "./types";
 

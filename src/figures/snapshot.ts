@@ -6,11 +6,11 @@
  *
  * @module
  */
-import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic } from "../io/atomic";
 import { canonicalJson } from "./canonical";
+import { sha256 } from "../io/hash";
 import type { FigureSpec } from "./types";
 
 /** `<dir>/<id>.plotly.json`. */
@@ -21,17 +21,6 @@ export function snapshotPath(dir: string, id: string): string {
 /** `<dir>/<id>-changed.plotly.json`: written when a rebuild differs from the snapshot. */
 export function changedPath(dir: string, id: string): string {
   return path.join(dir, `${id}-changed.plotly.json`);
-}
-
-/** Hex sha256 of a string or bytes. */
-export function sha256(data: string | Uint8Array): string {
-  return crypto.createHash("sha256").update(data).digest("hex");
-}
-
-/** Hex sha256 of a file's bytes. Throws naming the file if it is missing. */
-export function sha256File(file: string): string {
-  if (!fs.existsSync(file)) throw new Error(`missing input file ${file}`);
-  return sha256(fs.readFileSync(file));
 }
 
 /** Run a figure's builder and return its canonical JSON text. Errors name the figure. */

@@ -12,3 +12,4 @@ export { readArray } from "./readArray";
 export type { ReadArrayOptions } from "./readArray";
 export { halfToFloat, floatToHalf } from "./float16";
 export { writeFileAtomic, writeJsonAtomic } from "./atomic";
+export { sha256, sha256File } from "./hash";

@@ -1,6 +1,6 @@
 /**
  * The `nn` area: a small functional transformer toolkit on TF.js — named, seeded parameters,
- * layers, a causal decoder and a bidirectional encoder, LoRA, losses, AdamW and greedy decoding.
+ * layers, a causal decoder and a bidirectional encoder, LoRA, losses and AdamW.
  * Named exports only.
  *
  * @example
@@ -45,5 +45,3 @@ export { tokenCrossEntropy, nextTokenLoss, infoNCE } from "./losses";
 export type { InfoNCEOptions } from "./losses";
 export { AdamW, cosineSchedule, clipByGlobalNorm, trainStep } from "./optim";
 export type { AdamWOptions, CosineScheduleOptions, Schedule, TrainStepOptions, TrainStepResult } from "./optim";
-export { greedyDecode, decoderGreedy } from "./decode";
-export type { GreedyOptions } from "./decode";

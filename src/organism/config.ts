@@ -11,6 +11,7 @@
  * @module
  */
 import type { Profile } from "../config";
+import type { SummaryFormat } from "../world/types";
 import { InputError } from "../array";
 
 /** Modalities the organism reads. `text` has no encoder: its tokens go straight to the decoder. */
@@ -23,11 +24,11 @@ export const MODALITIES: readonly Modality[] = ["text", "image", "audio", "docum
 export const ENCODED_MODALITIES: readonly Exclude<Modality, "text">[] = ["image", "audio", "document"];
 
 /**
- * How the summarize instruction is answered.
+ * How the summarize instruction is answered: the world's `SummaryFormat` (one vocabulary).
  * - `"one-word"`: the paper's prompt, answered with one compound word (e.g. `big-red-circle`).
  * - `"few-words"`: "… in a few words:" answered with the attribute words (e.g. `big red circle left`).
  */
-export type AnswerFormat = "one-word" | "few-words";
+export type AnswerFormat = SummaryFormat;
 
 /** A small bidirectional transformer over one modality's input tokens. */
 export interface EncoderConfig {
@@ -238,6 +239,9 @@ export function validateConfig(cfg: OrganismConfig): void {
     posInt(e.patch, `encoders.${m}.patch`);
     posInt(e.nLayers, `encoders.${m}.nLayers`);
     if (e.dModel % e.nHeads !== 0) throw new InputError(`encoders.${m}.nHeads = ${e.nHeads} must divide dModel = ${e.dModel}`);
+  }
+  if (cfg.projector !== "linear" && cfg.projector !== "mlp") {
+    throw new InputError(`invalid projector; expected "linear" or "mlp", got ${JSON.stringify(cfg.projector)}`);
   }
   if (cfg.answerFormat !== "one-word" && cfg.answerFormat !== "few-words") {
     throw new InputError(`invalid answerFormat; expected "one-word" or "few-words", got "${cfg.answerFormat}"`);

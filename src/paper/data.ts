@@ -8,21 +8,17 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Papa from "papaparse";
+import { PROJECT_ROOT, projectPath } from "../project";
 
 /** How a number was obtained (paper-notes §0). */
 export type Provenance = "read" | "digitised" | "verified" | "secondary" | "inferred";
 
 const PROVENANCE: readonly Provenance[] = ["read", "digitised", "verified", "secondary", "inferred"];
 
-/**
- * The project root: two folders above this file, which is `src/paper/` under tsx and
- * `dist/paper/` in the built package, so both tests and notebooks find `data/` the same way
- * whatever the kernel's working directory is.
- */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 /** Relative paths (from the project root) of the paper-track data files. */
 export const PAPER_FILES = {
@@ -34,22 +30,18 @@ export const PAPER_FILES = {
   theoryGrid: "data/paper/theory_grid.json",
 } as const;
 
-/** Absolute path of a project-relative file. */
-export function projectPath(rel: string, root: string = PROJECT_ROOT): string {
-  return path.isAbsolute(rel) ? rel : path.join(root, rel);
-}
 
 /** Parse a CSV file (header row) into string records; empty cells become `""`. */
 export function readCsv(rel: string, root: string = PROJECT_ROOT): Record<string, string>[] {
   const file = projectPath(rel, root);
-  if (!fs.existsSync(file)) throw new Error(`paper data file not found: ${file}`);
+  if (!fs.existsSync(file)) throw new InputError(`paper data file not found: ${file}`);
   const parsed = Papa.parse<Record<string, string>>(fs.readFileSync(file, "utf8"), {
     header: true,
     skipEmptyLines: true,
   });
   if (parsed.errors.length > 0) {
     const e = parsed.errors[0];
-    throw new Error(`cannot parse ${rel}: ${e.message} (row ${e.row})`);
+    throw new InputError(`cannot parse ${rel}: ${e.message} (row ${e.row})`);
   }
   return parsed.data;
 }
@@ -58,7 +50,7 @@ export function readCsv(rel: string, root: string = PROJECT_ROOT): Record<string
 function num(rec: Record<string, string>, col: string, where: string): number {
   const v = Number(rec[col]);
   if (rec[col] === undefined || rec[col] === "" || !Number.isFinite(v)) {
-    throw new Error(`${where}: column ${col} must be a number, got ${JSON.stringify(rec[col])}`);
+    throw new InputError(`${where}: column ${col} must be a number, got ${JSON.stringify(rec[col])}`);
   }
   return v;
 }
@@ -71,7 +63,7 @@ function optNum(rec: Record<string, string>, col: string, where: string): number
 function prov(rec: Record<string, string>, where: string): Provenance {
   const p = rec.provenance as Provenance;
   if (!PROVENANCE.includes(p)) {
-    throw new Error(`${where}: provenance must be one of ${PROVENANCE.join(" / ")}, got ${JSON.stringify(rec.provenance)}`);
+    throw new InputError(`${where}: provenance must be one of ${PROVENANCE.join(" / ")}, got ${JSON.stringify(rec.provenance)}`);
   }
   return p;
 }
@@ -297,7 +289,7 @@ export function loadTheoryGrid(root: string = PROJECT_ROOT): TheoryGrid {
   const file = projectPath(PAPER_FILES.theoryGrid, root);
   const g = JSON.parse(fs.readFileSync(file, "utf8")) as TheoryGrid;
   for (const key of ["nCandidates", "nPairs", "delta"] as const) {
-    if (!Number.isFinite(g[key])) throw new Error(`${PAPER_FILES.theoryGrid}: ${key} must be a number, got ${JSON.stringify(g[key])}`);
+    if (!Number.isFinite(g[key])) throw new InputError(`${PAPER_FILES.theoryGrid}: ${key} must be a number, got ${JSON.stringify(g[key])}`);
   }
   return g;
 }

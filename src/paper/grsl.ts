@@ -13,7 +13,8 @@
 import { confidenceBand, ols, permutationTest } from "../stats";
 import { InputError } from "../array";
 import type { BandPoint, OlsFit } from "../stats";
-import { loadGrslComponents, loadGrslPoints, PROJECT_ROOT } from "./data";
+import { PROJECT_ROOT } from "../project";
+import { loadGrslComponents, loadGrslPoints } from "./data";
 import type { GrslComponentRow, GrslPointRow, Provenance } from "./data";
 
 /** The three GRSL panels in the paper's order. */
@@ -61,11 +62,11 @@ export function reconstructGenerativeScore(components: Record<string, number> | 
   const entries: [string, number][] = Array.isArray(components)
     ? (components as readonly number[]).map((v, i) => [String(i), v])
     : Object.entries(components as Record<string, number>);
-  if (entries.length === 0) throw new Error("reconstructGenerativeScore needs at least one component score; got none");
+  if (entries.length === 0) throw new InputError("reconstructGenerativeScore needs at least one component score; got none");
   let sum = 0;
   for (const [name, v] of entries) {
     if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new Error(`component ${name} must be a finite number, got ${JSON.stringify(v)}`);
+      throw new InputError(`component ${name} must be a finite number, got ${JSON.stringify(v)}`);
     }
     sum += v;
   }
@@ -114,7 +115,7 @@ export function loadGrslPanels(root: string = PROJECT_ROOT): GrslPanel[] {
 /** One panel by name (`"ocr"`, `"video"`, `"audio"`). */
 export function grslPanel(name: string, root: string = PROJECT_ROOT): GrslPanel {
   const p = loadGrslPanels(root).find((q) => q.name === name);
-  if (!p) throw new Error(`unknown GRSL panel ${JSON.stringify(name)}; expected one of ${GRSL_PANELS.join(", ")}`);
+  if (!p) throw new InputError(`unknown GRSL panel ${JSON.stringify(name)}; expected one of ${GRSL_PANELS.join(", ")}`);
   return p;
 }
 
@@ -213,7 +214,7 @@ export function exactPermutationPValue(x: readonly number[], y: readonly number[
 export function fitGrslPanel(panel: GrslPanel, opts: GrslFitOptions = {}): GrslFit {
   const level = opts.level ?? 0.95;
   const nBand = opts.bandPoints ?? 50;
-  if (!(Number.isInteger(nBand) && nBand >= 2)) throw new Error(`invalid bandPoints; need an integer ≥ 2, got ${nBand}`);
+  if (!(Number.isInteger(nBand) && nBand >= 2)) throw new InputError(`invalid bandPoints; need an integer ≥ 2, got ${nBand}`);
   const x = panel.points.map((p) => (opts.useReconstructed && p.xReconstructed !== null ? p.xReconstructed : p.x));
   const y = panel.points.map((p) => p.y);
   const fit = ols(x, y, { level });
@@ -263,13 +264,13 @@ export function addModel(
   opts: GrslFitOptions = {},
 ): { panel: GrslPanel; fit: GrslFit; warnings: string[] } {
   if (panel.points.some((p) => p.model === model.name)) {
-    throw new Error(`model ${JSON.stringify(model.name)} is already on the ${panel.name} panel`);
+    throw new InputError(`model ${JSON.stringify(model.name)} is already on the ${panel.name} panel`);
   }
   if (!Number.isFinite(model.representationScore)) {
-    throw new Error(`representationScore must be a finite number, got ${model.representationScore}`);
+    throw new InputError(`representationScore must be a finite number, got ${model.representationScore}`);
   }
   if (!(Number.isFinite(model.nParams) && model.nParams > 0)) {
-    throw new Error(`nParams must be a positive number, got ${model.nParams}`);
+    throw new InputError(`nParams must be a positive number, got ${model.nParams}`);
   }
   const x = reconstructGenerativeScore(model.components);
   const warnings: string[] = [];

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import { MIEB_COLUMNS } from "./data";
 import type { MiebCategoryRow, MiebMeansRow } from "./data";
 
@@ -32,7 +33,7 @@ export function miebGapsToBestBaseline(rows: readonly MiebMeansRow[]): {
   gapMeanEn47: number;
 }[] {
   const baselines = rows.filter((r) => r.variant !== "LCO-Emb");
-  if (baselines.length === 0) throw new Error("no baseline rows (variant !== \"LCO-Emb\") in the MIEB-Lite table");
+  if (baselines.length === 0) throw new InputError("no baseline rows (variant !== \"LCO-Emb\") in the MIEB-Lite table");
   const best = baselines.reduce((a, b) => (b.mean51 > a.mean51 ? b : a));
   const bestEn = Math.max(...baselines.map((b) => b.meanEn47));
   return rows

@@ -16,12 +16,13 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import * as path from "node:path";
 import type { NdArray } from "../array";
 import { writeNpy } from "../io/npy";
 import { writeSafetensors } from "../io/safetensors";
 import { rng, splitSeed } from "../random";
-import { PROJECT_ROOT } from "./data";
+import { PROJECT_ROOT } from "../project";
 
 /** Options of {@link makeSyntheticLayerStacks}. */
 export interface SyntheticStackOptions {
@@ -70,7 +71,7 @@ export function makeSyntheticLayerStacks(opts: SyntheticStackOptions = {}): Synt
   };
   const { numLayers: L, n, d, latentDim: m } = o;
   for (const [k, v] of [["numLayers", L], ["n", n], ["d", d], ["latentDim", m]] as const) {
-    if (!(Number.isInteger(v) && v >= 2)) throw new Error(`invalid ${k}; need an integer ≥ 2, got ${v}`);
+    if (!(Number.isInteger(v) && v >= 2)) throw new InputError(`invalid ${k}; need an integer ≥ 2, got ${v}`);
   }
   const zr = rng(splitSeed(o.seed, "latent"));
   const z = Float64Array.from({ length: n * m }, () => zr.normal());

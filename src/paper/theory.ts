@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 
 /** Inputs of {@link theoryBound}. All information quantities in nats. */
 export interface TheoryBoundParams {
@@ -62,12 +63,12 @@ export interface TheoryBoundValue {
  */
 export function theoryBound(p: TheoryBoundParams): TheoryBoundValue {
   const gap = p.empiricalGap ?? 0;
-  if (!(Number.isFinite(p.mutualInfo) && p.mutualInfo >= 0)) throw new Error(`invalid mutualInfo; need ≥ 0 nats, got ${p.mutualInfo}`);
-  if (!(Number.isFinite(p.kl) && p.kl >= 0)) throw new Error(`invalid kl; need ≥ 0 nats, got ${p.kl}`);
-  if (!(Number.isFinite(p.nPairs) && p.nPairs >= 1)) throw new Error(`invalid nPairs; need ≥ 1, got ${p.nPairs}`);
-  if (!(Number.isFinite(p.nCandidates) && p.nCandidates >= 2)) throw new Error(`invalid nCandidates; need ≥ 2, got ${p.nCandidates}`);
-  if (!(p.delta > 0 && p.delta < 1)) throw new Error(`invalid delta; need 0 < δ < 1, got ${p.delta}`);
-  if (!(Number.isFinite(gap) && gap >= 0)) throw new Error(`invalid empiricalGap; need ≥ 0, got ${gap}`);
+  if (!(Number.isFinite(p.mutualInfo) && p.mutualInfo >= 0)) throw new InputError(`invalid mutualInfo; need ≥ 0 nats, got ${p.mutualInfo}`);
+  if (!(Number.isFinite(p.kl) && p.kl >= 0)) throw new InputError(`invalid kl; need ≥ 0 nats, got ${p.kl}`);
+  if (!(Number.isFinite(p.nPairs) && p.nPairs >= 1)) throw new InputError(`invalid nPairs; need ≥ 1, got ${p.nPairs}`);
+  if (!(Number.isFinite(p.nCandidates) && p.nCandidates >= 2)) throw new InputError(`invalid nCandidates; need ≥ 2, got ${p.nCandidates}`);
+  if (!(p.delta > 0 && p.delta < 1)) throw new InputError(`invalid delta; need 0 < δ < 1, got ${p.delta}`);
+  if (!(Number.isFinite(gap) && gap >= 0)) throw new InputError(`invalid empiricalGap; need ≥ 0, got ${gap}`);
   // InfoNCE cannot certify more than log N nats, so past that point the info term stays at 0.
   const infoTerm = Math.max(0, Math.log(p.nCandidates) - p.mutualInfo);
   const complexityTerm = Math.sqrt((p.kl + Math.log((2 * Math.sqrt(p.nPairs)) / p.delta)) / (2 * p.nPairs));
@@ -89,8 +90,8 @@ export function theoryBoundCurve(
 
 /** `from, from+step, …` up to `to` (inclusive, with a small tolerance for float steps). */
 export function grid(from: number, to: number, step: number): number[] {
-  if (!(step > 0)) throw new Error(`invalid step; need > 0, got ${step}`);
-  if (!(to >= from)) throw new Error(`invalid range; need to ≥ from, got from = ${from}, to = ${to}`);
+  if (!(step > 0)) throw new InputError(`invalid step; need > 0, got ${step}`);
+  if (!(to >= from)) throw new InputError(`invalid range; need to ≥ from, got from = ${from}, to = ${to}`);
   const n = Math.floor((to - from) / step + 1e-9) + 1;
   return Array.from({ length: n }, (_, i) => Number((from + i * step).toFixed(12)));
 }

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import { TRAINING_COLUMNS } from "./data";
 import type { TrainingColumn, TrainingRow } from "./data";
 
@@ -76,7 +77,7 @@ export function checkTrainingTable(
 ): { rows: TrainingRowChecked[]; flags: TrainingFlag[] } {
   const tol = opts.tolerance ?? 0.006;
   const minSame = opts.minIdenticalColumns ?? 3;
-  if (!(tol >= 0)) throw new Error(`invalid tolerance; need ≥ 0, got ${tol}`);
+  if (!(tol >= 0)) throw new InputError(`invalid tolerance; need ≥ 0, got ${tol}`);
   const flags: TrainingFlag[] = [];
   const checked = rows.map((r) => {
     const avg = trainingAverage(r);
@@ -136,7 +137,7 @@ export function trainingGains(rows: readonly TrainingRow[]): TrainingGain[] {
   for (const r of rows) {
     if (r.gpuHours === null) continue;
     const base = rows.find((b) => b.backbone === r.backbone && b.gpuHours === null);
-    if (!base) throw new Error(`no untrained baseline row for backbone ${r.backbone}`);
+    if (!base) throw new InputError(`no untrained baseline row for backbone ${r.backbone}`);
     const gain = trainingAverage(r) - trainingAverage(base);
     out.push({ label: trainingRowLabel(r), backbone: r.backbone, strategy: r.strategy, gpuHours: r.gpuHours, gain, gainPerGpuHour: gain / r.gpuHours });
   }

@@ -13,7 +13,19 @@
 import * as path from "node:path";
 import { InputError } from "../array";
 import type { Preset } from "../config";
+import { PROJECT_ROOT } from "../project";
 import { configHash } from "./hash";
+
+/**
+ * The runs folder: `root` (default `"runs"`) resolved from the project root when it is relative,
+ * so a notebook kernel (which starts in `notebooks/`), the CLI and the tests all find the same run
+ * folders whatever their working directory.
+ * @example runsRoot() // "/…/lco-kit/runs"
+ */
+export function runsRoot(root = "runs"): string {
+  if (typeof root !== "string" || root === "") throw new InputError(`invalid runs folder ${JSON.stringify(root)}; need a path`);
+  return path.resolve(PROJECT_ROOT, root);
+}
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);

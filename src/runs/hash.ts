@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { InputError } from "../array";
+import { sha256 } from "../io/hash";
 
 /**
  * JSON with object keys sorted (recursively) and no whitespace. Array order is kept (it is
@@ -14,7 +14,7 @@ import { InputError } from "../array";
  * @throws InputError on a non-finite number, a function, a bigint or a cycle, naming the path
  *   (`NaN` would silently become `null` in plain JSON and collide with a real `null`).
  */
-export function canonicalJson(value: unknown): string {
+export function stableJson(value: unknown): string {
   const seen = new Set<object>();
   const enc = (v: unknown, path: string): string => {
     if (v === null) return "null";
@@ -48,16 +48,11 @@ export function canonicalJson(value: unknown): string {
   return enc(value, "config");
 }
 
-/** Hex sha256 of a string (64 characters). */
-export function sha256(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
-}
-
 /**
  * sha256 of the canonical JSON of `cfg` (64 hex characters). Stable across key order; changes
  * when any value changes.
  * @example configHash({a: 1, b: 2}) === configHash({b: 2, a: 1}) // true
  */
 export function configHash(cfg: unknown): string {
-  return sha256(canonicalJson(cfg));
+  return sha256(stableJson(cfg));
 }

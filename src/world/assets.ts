@@ -11,9 +11,10 @@
  *
  * @module
  */
-import * as crypto from "node:crypto";
+import { InputError } from "../array";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { sha256File } from "../io/hash";
 import type { AssetBundle, GlyphAtlas, Script, Sprite } from "./types";
 
 /** Folder of the world's committed data (`data/world/` at the package root). */
@@ -52,26 +53,21 @@ export interface Registry {
   readonly derived: { readonly path: string; readonly sha256: string; readonly tools?: readonly string[] };
 }
 
-/** sha256 (hex) of a file's bytes. */
-export function sha256File(file: string): string {
-  return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-}
-
 /**
  * Check that a file has the registered sha256; throw, naming the file and both sums, if not
  * (a modified, truncated or different-version file must never be used silently).
  */
 export function verifySha256(file: string, expected: string): void {
-  if (!fs.existsSync(file)) throw new Error(`asset file missing: ${file}`);
+  if (!fs.existsSync(file)) throw new InputError(`asset file missing: ${file}`);
   const got = sha256File(file);
-  if (got !== expected.toLowerCase()) throw new Error(`sha256 mismatch for ${file}: expected ${expected}, got ${got}`);
+  if (got !== expected.toLowerCase()) throw new InputError(`sha256 mismatch for ${file}: expected ${expected}, got ${got}`);
 }
 
 /** Read `registry.json` from a data folder (default {@link worldDataDir}). */
 export function readRegistry(dir: string = worldDataDir()): Registry {
   const file = path.join(dir, "registry.json");
   const reg = JSON.parse(fs.readFileSync(file, "utf8")) as Registry;
-  if (reg.format !== "lco-world-registry v1") throw new Error(`${file}: unknown registry format ${JSON.stringify(reg.format)}`);
+  if (reg.format !== "lco-world-registry v1") throw new InputError(`${file}: unknown registry format ${JSON.stringify(reg.format)}`);
   return reg;
 }
 
@@ -103,16 +99,16 @@ function b64(s: string): Buffer {
  * against the registry. Throws, saying how to rebuild it, if the cache is missing or modified.
  */
 export function loadAssets(dir: string = worldDataDir()): AssetBundle {
-  if (!hasAssets(dir)) throw new Error(`real assets missing in ${dir}; run: node environment/fetch-assets.mjs (or use world mode "procedural")`);
+  if (!hasAssets(dir)) throw new InputError(`real assets missing in ${dir}; run: node environment/fetch-assets.mjs (or use world mode "procedural")`);
   const reg = readRegistry(dir);
   const file = path.join(dir, "assets.json");
   verifySha256(file, reg.derived.sha256);
   const j = JSON.parse(fs.readFileSync(file, "utf8")) as AssetCacheJson;
-  if (j.format !== "lco-world-assets v1") throw new Error(`${file}: unknown asset cache format ${JSON.stringify(j.format)}`);
+  if (j.format !== "lco-world-assets v1") throw new InputError(`${file}: unknown asset cache format ${JSON.stringify(j.format)}`);
   const sprites = new Map<string, Sprite>();
   for (const [name, s] of Object.entries(j.sprites)) {
     const u8 = b64(s.rgba);
-    if (u8.length !== s.width * s.height * 4) throw new Error(`${file}: sprite "${name}" has ${u8.length} bytes, expected ${s.width * s.height * 4}`);
+    if (u8.length !== s.width * s.height * 4) throw new InputError(`${file}: sprite "${name}" has ${u8.length} bytes, expected ${s.width * s.height * 4}`);
     sprites.set(name, { width: s.width, height: s.height, data: Float32Array.from(u8, (v) => v / 255) });
   }
   const sounds = new Map<string, Float32Array>();

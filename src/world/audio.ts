@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import type { LogMel, LogMelOptions, Waveform } from "./types";
 
 /** Hz → mel (the HTK formula, 2595·log10(1 + f/700)). */
@@ -24,7 +25,7 @@ export function melToHz(m: number): number {
  */
 export function fft(re: Float64Array, im: Float64Array): void {
   const n = re.length;
-  if (im.length !== n || (n & (n - 1)) !== 0) throw new Error(`fft needs equal power-of-2 lengths, got ${n} and ${im.length}`);
+  if (im.length !== n || (n & (n - 1)) !== 0) throw new InputError(`fft needs equal power-of-2 lengths, got ${n} and ${im.length}`);
   // Bit-reversal permutation, then butterflies of growing size.
   for (let i = 1, j = 0; i < n; i++) {
     let bit = n >> 1;
@@ -62,7 +63,7 @@ export function fft(re: Float64Array, im: Float64Array): void {
  * edge m+2 (peak 1, no area normalisation).
  */
 export function melFilterbank(sampleRate: number, nFft: number, nMels: number, fMin = 0, fMax = sampleRate / 2): Float32Array {
-  if (!(fMax > fMin && fMin >= 0 && fMax <= sampleRate / 2)) throw new Error(`invalid mel range; need 0 ≤ fMin < fMax ≤ ${sampleRate / 2}, got ${fMin}..${fMax}`);
+  if (!(fMax > fMin && fMin >= 0 && fMax <= sampleRate / 2)) throw new InputError(`invalid mel range; need 0 ≤ fMin < fMax ≤ ${sampleRate / 2}, got ${fMin}..${fMax}`);
   const nBins = nFft / 2 + 1;
   const edges = Array.from({ length: nMels + 2 }, (_, i) => melToHz(hzToMel(fMin) + ((hzToMel(fMax) - hzToMel(fMin)) * i) / (nMels + 1)));
   const w = new Float32Array(nMels * nBins);
@@ -76,11 +77,6 @@ export function melFilterbank(sampleRate: number, nFft: number, nMels: number, f
     }
   }
   return w;
-}
-
-/** Centre frequency (Hz) of each mel band of {@link melFilterbank}. */
-export function melCentres(nMels: number, fMin: number, fMax: number): number[] {
-  return Array.from({ length: nMels }, (_, m) => melToHz(hzToMel(fMin) + ((hzToMel(fMax) - hzToMel(fMin)) * (m + 1)) / (nMels + 1)));
 }
 
 /** Filterbank, each band's non-zero bin range, and the Hann window, cached per setting (a world renders thousands of clips with one setting). */
@@ -116,7 +112,7 @@ export function logMel(wave: Waveform, opts: Partial<LogMelOptions> = {}): LogMe
   const nFft = opts.nFft ?? 256, hop = opts.hop ?? 128, nMels = opts.nMels ?? 32;
   const fMin = opts.fMin ?? 0, fMax = opts.fMax ?? wave.sampleRate / 2, eps = opts.eps ?? 1e-6;
   const x = wave.data;
-  if (x.length < nFft) throw new Error(`waveform too short for one frame: ${x.length} samples < nFft ${nFft}`);
+  if (x.length < nFft) throw new InputError(`waveform too short for one frame: ${x.length} samples < nFft ${nFft}`);
   const frames = 1 + Math.floor((x.length - nFft) / hop);
   const nBins = nFft / 2 + 1;
   const { fb, lo, hi, win } = frontEnd(wave.sampleRate, nFft, nMels, fMin, fMax);

@@ -5,6 +5,9 @@
  *
  * @module
  */
+import { InputError } from "../array";
+import { chanceLevel } from "../probes/measure";
+import { retrievalChance } from "../retrieval/retrieval";
 import type { Attribute, World } from "./types";
 
 /** Chance levels of one gallery (queries = gallery items, one correct match each). */
@@ -36,8 +39,8 @@ export interface ChanceLevels {
  */
 export function chanceLevels(world: World, ids: readonly number[], k = 10): ChanceLevels {
   const n = ids.length;
-  if (n < 2) throw new Error(`a gallery needs at least 2 items, got ${n}`);
-  if (!(Number.isInteger(k) && k >= 1 && k < n)) throw new Error(`invalid k; need 1 ≤ k < n = ${n}, got ${k}`);
+  if (n < 2) throw new InputError(`a gallery needs at least 2 items, got ${n}`);
+  if (!(Number.isInteger(k) && k >= 1 && k < n)) throw new InputError(`invalid k; need 1 ≤ k < n = ${n}, got ${k}`);
   const count = (key: (id: number) => string) => {
     const m = new Map<string, number>();
     for (const id of ids) m.set(key(id), (m.get(key(id)) ?? 0) + 1);
@@ -51,9 +54,10 @@ export function chanceLevels(world: World, ids: readonly number[], k = 10): Chan
     a === "position" ? item(id).relation ?? item(id).position ?? "" : item(id).objects.map((o) => o[a]).join("|");
   return {
     n,
-    r1: 1 / n,
-    rk: k / n,
-    mutualKnn: k / (n - 1),
+    // The formulas live with the metrics (one home per chance formula).
+    r1: retrievalChance(n, { ks: [1] })["recall@1"],
+    rk: retrievalChance(n, { ks: [k] })[`recall@${k}`],
+    mutualKnn: chanceLevel("mutual_knn", n, k)!,
     classR1: sumSq(cls),
     withinClassR1: ids.reduce((s, id) => s + 1 / cls.get(world.items[id].summary.word)!, 0) / n,
     attribute: {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import { byProfile, type Profile } from "../config";
 import { ATTRIBUTES, type AssetMode, type WorldConfig } from "./types";
 
@@ -63,7 +64,7 @@ export type WorldOverrides = Partial<Omit<WorldConfig, "profile" | "audio" | "do
  *
  * In `mode: "real"` the object vocabulary defaults to the first objects of {@link REAL_OBJECTS}.
  *
- * @example worldConfig("smoke", { summaryFormat: "word", summaryAttributes: ["colour", "object"] })
+ * @example worldConfig("smoke", { summaryFormat: "one-word", summaryAttributes: ["colour", "object"] })
  */
 export function worldConfig(profile: Profile = "full", overrides: WorldOverrides = {}): WorldConfig {
   const mode: AssetMode = overrides.mode ?? "procedural";
@@ -82,7 +83,7 @@ export function worldConfig(profile: Profile = "full", overrides: WorldOverrides
     heldOut: overrides.heldOut ?? diagonalHeldOut(colours, objects),
     trainRepeats: overrides.trainRepeats ?? byProfile(profile, { smoke: 1, full: 2, large: 4 }),
     maxScenes: overrides.maxScenes ?? byProfile(profile, { smoke: 200, full: 2000, large: 8000 }),
-    summaryFormat: overrides.summaryFormat ?? "fewWords",
+    summaryFormat: overrides.summaryFormat ?? "few-words",
     summaryAttributes: overrides.summaryAttributes ?? ATTRIBUTES,
     imageSize: overrides.imageSize ?? byProfile(profile, { smoke: 16, full: 24, large: 32 }),
     audio: {
@@ -107,7 +108,7 @@ export function worldConfig(profile: Profile = "full", overrides: WorldOverrides
 /** Throw (naming the bad value) if a config is inconsistent. */
 export function validateConfig(cfg: WorldConfig): void {
   const need = (ok: boolean, msg: string) => {
-    if (!ok) throw new Error(`invalid world config: ${msg}`);
+    if (!ok) throw new InputError(`invalid world config: ${msg}`);
   };
   need(cfg.nObjects === 1 || cfg.nObjects === 2, `nObjects must be 1 or 2, got ${cfg.nObjects}`);
   for (const [name, xs] of [["objects", cfg.objects], ["colours", cfg.colours], ["sizes", cfg.sizes], ["positions", cfg.positions], ["relations", cfg.relations]] as const) {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import { rng, splitSeed, shuffle, sampleIndices, type Rng } from "../random";
 import type { Attribute, AssetBundle, Item, Meaning, Modality, ObjectSpec, Split, Summary, SummaryFormat, TextPair, World, WorldConfig } from "./types";
 import { validateConfig } from "./config";
@@ -81,15 +82,15 @@ function objectPhrase(o: ObjectSpec): string {
 /** Caption `template` (0-based) of a meaning. Throws on an out-of-range template. */
 export function caption(meaning: Meaning, template: number): string {
   if (meaning.objects.length === 1) {
-    if (!(template >= 0 && template < TEMPLATES_1.length)) throw new Error(`invalid template ${template}; need 0 ≤ t < ${TEMPLATES_1.length}`);
+    if (!(template >= 0 && template < TEMPLATES_1.length)) throw new InputError(`invalid template ${template}; need 0 ≤ t < ${TEMPLATES_1.length}`);
     const o = meaning.objects[0];
     const P = POSITION_PHRASE[meaning.position ?? ""];
-    if (P === undefined) throw new Error(`invalid position "${meaning.position}"`);
+    if (P === undefined) throw new InputError(`invalid position "${meaning.position}"`);
     return TEMPLATES_1[template].replace("{s}", o.size).replace("{c}", o.colour).replace("{o}", o.object).replace("{P}", P);
   }
-  if (!(template >= 0 && template < TEMPLATES_2.length)) throw new Error(`invalid template ${template}; need 0 ≤ t < ${TEMPLATES_2.length}`);
+  if (!(template >= 0 && template < TEMPLATES_2.length)) throw new InputError(`invalid template ${template}; need 0 ≤ t < ${TEMPLATES_2.length}`);
   const r = meaning.relation ?? "";
-  if (!(r in RELATION_PHRASE)) throw new Error(`invalid relation "${r}"`);
+  if (!(r in RELATION_PHRASE)) throw new InputError(`invalid relation "${r}"`);
   return TEMPLATES_2[template]
     .replace("{A}", objectPhrase(meaning.objects[0]))
     .replace("{B}", objectPhrase(meaning.objects[1]))
@@ -192,7 +193,7 @@ export function summarize(meaning: Meaning, attributes: readonly Attribute[]): S
 
 /** The summary answer the config selects (`word` or `fewWords`). */
 export function summaryOf(item: Item, format: SummaryFormat): string {
-  return format === "word" ? item.summary.word : item.summary.fewWords;
+  return format === "one-word" ? item.summary.word : item.summary.fewWords;
 }
 
 /** Modality names as they appear in the summarize prompt. */
@@ -201,10 +202,11 @@ const MODALITY_NOUN: Record<Modality, string> = { text: "text", image: "image", 
 /**
  * The paper's summarize prompt for a modality: `"Summarize the above image in one word:"`, or
  * for few-word answers `"Summarize the above image in a few words:"`. The embedding is the
- * last-token state at the end of this prompt, before any answer token.
+ * last-token state at the end of this prompt, before any answer token. The one summarize prompt
+ * of the kit: the tokenizer is fitted on it (`worldTexts`) and the organism's sequences use it.
  */
-export function summaryPrompt(modality: Modality, format: SummaryFormat = "word"): string {
-  return format === "word"
+export function summaryPrompt(modality: Modality, format: SummaryFormat = "one-word"): string {
+  return format === "one-word"
     ? `Summarize the above ${MODALITY_NOUN[modality]} in one word:`
     : `Summarize the above ${MODALITY_NOUN[modality]} in a few words:`;
 }
@@ -324,8 +326,8 @@ function hardNegative(m: Meaning, cfg: WorldConfig, r: Rng): { meaning: Meaning;
 export function generateWorld(cfg: WorldConfig, seed: number, assets: AssetBundle | null = null): World {
   validateConfig(cfg);
   if (cfg.mode === "real") {
-    if (assets === null) throw new Error(`world mode "real" needs an asset bundle; call loadAssets() (or use mode "procedural")`);
-    for (const o of cfg.objects) if (!assets.sprites.has(o)) throw new Error(`real asset cache has no picture for object "${o}"; available: ${[...assets.sprites.keys()].join(", ")}`);
+    if (assets === null) throw new InputError(`world mode "real" needs an asset bundle; call loadAssets() (or use mode "procedural")`);
+    for (const o of cfg.objects) if (!assets.sprites.has(o)) throw new InputError(`real asset cache has no picture for object "${o}"; available: ${[...assets.sprites.keys()].join(", ")}`);
   }
   const sceneRng = rng(splitSeed(seed, "world/scenes"));
   const renderRng = rng(splitSeed(seed, "world/render"));
@@ -380,11 +382,6 @@ export function generateWorld(cfg: WorldConfig, seed: number, assets: AssetBundl
   return { config: cfg, seed, mode: cfg.mode, items, splits, textPairs: shuffle(textPairs, pairRng), assets: cfg.mode === "real" ? assets : null };
 }
 
-/** Items of one split. */
-export function itemsOf(world: World, split: Split): Item[] {
-  return world.splits[split].map((i) => world.items[i]);
-}
-
 /**
  * Every text of the world a tokenizer must know: all captions (all splits, so held-out
  * *words* are known, although held-out *combinations* never appear in training sequences),
@@ -403,7 +400,7 @@ export function worldTexts(world: World, splits: readonly Split[] = ["train", "i
     out.push(...it.captions, it.summary.word, it.summary.fewWords);
   }
   for (const m of ["text", "image", "audio", "document", "video"] as Modality[]) {
-    out.push(summaryPrompt(m, "word"), summaryPrompt(m, "fewWords"));
+    out.push(summaryPrompt(m, "one-word"), summaryPrompt(m, "few-words"));
   }
   for (const p of world.textPairs) out.push(p.anchor, p.positive, p.negative);
   return out;

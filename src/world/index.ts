@@ -37,7 +37,6 @@ export {
   captionsOf,
   generateWorld,
   isHeldOut,
-  itemsOf,
   mentionsHeldOut,
   nCaptions,
   parseCaption,
@@ -49,11 +48,11 @@ export {
 } from "./generate";
 export { documentText, fontOf, renderAudio, renderDocument, renderImage, renderVideo } from "./render";
 export type { DocumentOptions } from "./render";
-export { encodeWav, fft, hzToMel, logMel, melCentres, melFilterbank, melToHz } from "./audio";
+export { encodeWav, fft, hzToMel, logMel, melFilterbank, melToHz } from "./audio";
 export { SPECIAL_TOKENS, Tokenizer, splitWords } from "./tokenizer";
 export type { EncodeOptions, TokenizerJson } from "./tokenizer";
 export { cipherFont, pixelFont } from "./font";
-export { hasAssets, loadAssets, readRegistry, sha256File, verifySha256, worldDataDir } from "./assets";
+export { hasAssets, loadAssets, readRegistry, verifySha256, worldDataDir } from "./assets";
 export type { AssetCacheJson, Registry, RegistryFile, RegistrySource } from "./assets";
 export {
   BIBLE_BOOKS,
@@ -98,8 +97,5 @@ export { encodePng, imageGrid } from "./png";
 export type { Tile } from "./png";
 export { melTile, showAudio, showImages } from "./show";
 export type { ShowImagesOptions } from "./show";
-export { worldExercises } from "./exercises";
-export { documentBatch, imageBatch, logMelBatch, videoBatch, worldInfo } from "./batch";
-export type { Batch, WorldInfo } from "./batch";
 export { chanceLevels } from "./chance";
 export type { ChanceLevels } from "./chance";

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import * as zlib from "node:zlib";
 
 const CRC_TABLE = (() => {
@@ -37,7 +38,7 @@ function chunk(type: string, data: Uint8Array): Buffer {
  * @param data `[height, width, channels]` row-major, channels 1 (grey) or 3 (RGB).
  */
 export function encodePng(data: Float32Array, height: number, width: number, channels: 1 | 3 = 3): Uint8Array {
-  if (data.length !== height * width * channels) throw new Error(`encodePng: data has ${data.length} values, expected ${height}×${width}×${channels} = ${height * width * channels}`);
+  if (data.length !== height * width * channels) throw new InputError(`encodePng: data has ${data.length} values, expected ${height}×${width}×${channels} = ${height * width * channels}`);
   const raw = Buffer.alloc(height * (1 + width * 3));
   for (let y = 0; y < height; y++) {
     raw[y * (1 + width * 3)] = 0; // filter type 0 (none)
@@ -76,7 +77,7 @@ export interface Tile {
  * @returns `{data, height, width}` ready for {@link encodePng}.
  */
 export function imageGrid(tiles: readonly Tile[], cols: number, scale = 4, gap = 1): { data: Float32Array; height: number; width: number } {
-  if (tiles.length === 0) throw new Error("imageGrid needs at least one tile");
+  if (tiles.length === 0) throw new InputError("imageGrid needs at least one tile");
   const th = Math.max(...tiles.map((t) => t.height)), tw = Math.max(...tiles.map((t) => t.width));
   const rows = Math.ceil(tiles.length / cols);
   const H = rows * (th + gap) + gap, W = cols * (tw + gap) + gap;

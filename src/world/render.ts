@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import { rng, splitSeed, type Rng } from "../random";
 import { COLOUR_RGB, PROCEDURAL_OBJECTS } from "./config";
 import { cipherFont, pixelFont } from "./font";
@@ -86,7 +87,7 @@ function insideShape(shape: string, u: number, v: number): boolean {
     case "ring": { const d = u * u + v * v; return d <= 1 && d >= 0.3; }
     case "cross": return (Math.abs(u) <= 0.3 && Math.abs(v) <= 1) || (Math.abs(v) <= 0.3 && Math.abs(u) <= 1);
     case "star": return inPolygon(u, v, STAR);
-    default: throw new Error(`procedural renderer cannot draw "${shape}"; known: ${PROCEDURAL_OBJECTS.join(", ")}`);
+    default: throw new InputError(`procedural renderer cannot draw "${shape}"; known: ${PROCEDURAL_OBJECTS.join(", ")}`);
   }
 }
 
@@ -146,7 +147,7 @@ function drawObject(img: Float32Array, S: number, p: Placement, rgb: [number, nu
 
 function colourOf(name: string, r: Rng): [number, number, number] {
   const base = COLOUR_RGB[name];
-  if (base === undefined) throw new Error(`unknown colour "${name}"`);
+  if (base === undefined) throw new InputError(`unknown colour "${name}"`);
   return base.map((v) => Math.min(1, Math.max(0, v + (r.next() - 0.5) * 0.08))) as [number, number, number];
 }
 
@@ -158,7 +159,7 @@ function drawScene(world: World, item: Item, r: Rng, t: number): Float32Array {
   const places = layout(world, item, r, t);
   for (const p of places) {
     const sprite = world.mode === "real" ? world.assets!.sprites.get(p.object) ?? null : null;
-    if (world.mode === "real" && sprite === null) throw new Error(`no real picture for object "${p.object}"`);
+    if (world.mode === "real" && sprite === null) throw new InputError(`no real picture for object "${p.object}"`);
     drawObject(img, S, p, colourOf(p.colour, r), sprite);
   }
   for (let i = 0; i < img.length; i++) img[i] = Math.min(1, Math.max(0, img[i]));
@@ -213,7 +214,7 @@ function addToneEvent(out: Float32Array, sr: number, start: number, len: number,
       case "ring": s = Math.sin(2 * Math.PI * f0 * t + phase) * (0.5 + 0.5 * Math.sin(2 * Math.PI * 14 * t)); break;
       case "cross": s = Math.sin(2 * Math.PI * f0 * t + 0.06 * (f0 / 7) * Math.sin(2 * Math.PI * 7 * t) + phase); break;
       case "star": for (let k = 1; k * f0 < nyq; k++) s += Math.sin(2 * Math.PI * k * f0 * t + phase) / k; s *= 0.6 * Math.exp(-4 * t); break;
-      default: throw new Error(`procedural audio has no timbre for "${shape}"`);
+      default: throw new InputError(`procedural audio has no timbre for "${shape}"`);
     }
     out[start + i] += gain * env * s;
   }
@@ -269,7 +270,7 @@ export function renderAudio(world: World, item: Item): Waveform {
     const { start, len } = events[k];
     if (world.mode === "real") {
       const src = world.assets!.sounds.get(o.object);
-      if (src === undefined) throw new Error(`no real sound for object "${o.object}"`);
+      if (src === undefined) throw new InputError(`no real sound for object "${o.object}"`);
       addRealEvent(out, sr, start, len, src, world.assets!.soundRate, f0 / 392, gain);
     } else {
       addToneEvent(out, sr, start, len, o.object, f0, gain, r.next() * 2 * Math.PI);
@@ -319,7 +320,7 @@ export interface DocumentOptions {
 export function renderDocument(world: World, item: Item, opts: DocumentOptions = {}): DocumentData {
   const script = opts.script ?? "latin";
   const ci = opts.caption ?? item.renderSeed % nCaptions(world.config);
-  if (!(ci >= 0 && ci < item.captions.length)) throw new Error(`invalid caption index ${ci}; item ${item.id} has ${item.captions.length}`);
+  if (!(ci >= 0 && ci < item.captions.length)) throw new InputError(`invalid caption index ${ci}; item ${item.id} has ${item.captions.length}`);
   const text = documentText(world, item.captions[ci], script);
   const font = fontOf(world, script);
   const { height: H, width: W } = world.config.document;
@@ -341,7 +342,7 @@ export function renderDocument(world: World, item: Item, opts: DocumentOptions =
     }
   }
   if (cur !== "") lines.push(cur);
-  if (oy + lines.length * lineH > H) throw new Error(`document ${H}×${W} too small for "${text}" (${lines.length} lines of ${lineH} px)`);
+  if (oy + lines.length * lineH > H) throw new InputError(`document ${H}×${W} too small for "${text}" (${lines.length} lines of ${lineH} px)`);
   lines.forEach((line, li) => {
     let x = ox;
     const y = oy + li * lineH;

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { InputError } from "../array";
 import * as fs from "node:fs";
 import { writeJsonAtomic } from "../io/atomic";
 
@@ -29,6 +30,11 @@ export interface EncodeOptions {
   bos?: boolean;
   /** Append `<eos>`. Default false. */
   eos?: boolean;
+  /**
+   * Map a word the vocabulary lacks to `<unk>` instead of throwing. Default false: text the
+   * tokenizer never saw would otherwise be trained on (or embedded) as `<unk>` without a word said.
+   */
+  unk?: boolean;
 }
 
 /** The saved form of a tokenizer (`"lco-world-tokenizer v1"`). */
@@ -46,9 +52,9 @@ export class Tokenizer {
   private constructor(vocab: readonly string[]) {
     this.vocab = vocab;
     this.index = new Map(vocab.map((t, i) => [t, i]));
-    if (this.index.size !== vocab.length) throw new Error("tokenizer vocabulary has duplicate tokens");
+    if (this.index.size !== vocab.length) throw new InputError("tokenizer vocabulary has duplicate tokens");
     SPECIAL_TOKENS.forEach((t, i) => {
-      if (vocab[i] !== t) throw new Error(`tokenizer vocabulary must start with the special tokens; position ${i} is "${vocab[i]}", expected "${t}"`);
+      if (vocab[i] !== t) throw new InputError(`tokenizer vocabulary must start with the special tokens; position ${i} is "${vocab[i]}", expected "${t}"`);
     });
   }
 
@@ -72,7 +78,7 @@ export class Tokenizer {
   /** Id of a token; throws on an unknown token (use {@link encode} for text). */
   id(token: string): number {
     const i = this.index.get(token);
-    if (i === undefined) throw new Error(`unknown token "${token}"`);
+    if (i === undefined) throw new InputError(`unknown token "${token}"`);
     return i;
   }
 
@@ -81,11 +87,20 @@ export class Tokenizer {
     return { pad: 0, bos: 1, eos: 2, unk: 3, sep: 4, img: 5, aud: 6, doc: 7, vid: 8 };
   }
 
-  /** Text → ids; unknown words become `<unk>`. Special tokens written in the text (`<img>`) are kept. */
+  /**
+   * Text → ids. Special tokens written in the text (`<img>`) are kept.
+   * @throws InputError naming the first word the vocabulary lacks, unless `opts.unk` asks for `<unk>`.
+   */
   encode(text: string, opts: EncodeOptions = {}): number[] {
+    const wordId = (w: string) => {
+      const i = this.index.get(w);
+      if (i !== undefined) return i;
+      if (opts.unk) return 3;
+      throw new InputError(`unknown word "${w}" in ${JSON.stringify(text.length > 80 ? text.slice(0, 77) + "…" : text)}; the tokenizer knows ${this.vocab.length} tokens (pass {unk: true} to map it to <unk>)`);
+    };
     const ids = text
       .split(/(<[a-z]+>)/)
-      .flatMap((part) => (this.index.has(part) && part.startsWith("<") ? [this.index.get(part)!] : splitWords(part).map((w) => this.index.get(w) ?? 3)));
+      .flatMap((part) => (this.index.has(part) && part.startsWith("<") ? [this.index.get(part)!] : splitWords(part).map(wordId)));
     if (opts.bos) ids.unshift(1);
     if (opts.eos) ids.push(2);
     return ids;
@@ -95,7 +110,7 @@ export class Tokenizer {
   decode(ids: readonly number[], keepSpecial = false): string {
     const out: string[] = [];
     for (const i of ids) {
-      if (!(Number.isInteger(i) && i >= 0 && i < this.vocab.length)) throw new Error(`invalid token id ${i}; vocabulary size is ${this.vocab.length}`);
+      if (!(Number.isInteger(i) && i >= 0 && i < this.vocab.length)) throw new InputError(`invalid token id ${i}; vocabulary size is ${this.vocab.length}`);
       if (!keepSpecial && i < SPECIAL_TOKENS.length) continue;
       out.push(this.vocab[i]);
     }
@@ -109,7 +124,7 @@ export class Tokenizer {
 
   /** Rebuild from {@link toJSON} output; throws on another format. */
   static fromJSON(j: TokenizerJson): Tokenizer {
-    if (j?.format !== "lco-world-tokenizer v1" || !Array.isArray(j.vocab)) throw new Error(`not a world tokenizer: format ${JSON.stringify(j?.format)}`);
+    if (j?.format !== "lco-world-tokenizer v1" || !Array.isArray(j.vocab)) throw new InputError(`not a world tokenizer: format ${JSON.stringify(j?.format)}`);
     return new Tokenizer(j.vocab);
   }
 

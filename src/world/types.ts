@@ -29,10 +29,11 @@ export const ATTRIBUTES: readonly Attribute[] = ["size", "colour", "object", "po
 
 /**
  * How the summarize instruction is answered (organism-notes, round 3):
- * - `"word"`: one compound token such as `big-red-circle-left` (the paper's "in one word");
- * - `"fewWords"`: a generated few-word answer such as `big red circle left`.
+ * - `"one-word"`: one compound token such as `big-red-circle-left` (the paper's "in one word");
+ * - `"few-words"`: a generated few-word answer such as `big red circle left`.
+ * The same vocabulary serves the world, the tokenizer and the organism (its `AnswerFormat`).
  */
-export type SummaryFormat = "word" | "fewWords";
+export type SummaryFormat = "one-word" | "few-words";
 
 /**
  * Where pixels and sounds come from.
@@ -194,7 +195,7 @@ export interface WorldConfig {
   readonly trainRepeats: number;
   /** Two-object worlds are large; at most this many distinct training scenes are drawn (one-object worlds use all). */
   readonly maxScenes: number;
-  /** The summary answer format. Default `"fewWords"`. */
+  /** The summary answer format. Default `"few-words"`. */
   readonly summaryFormat: SummaryFormat;
   /** Which attributes the summary names, in order (the granularity/ordering sweep). Default all four. */
   readonly summaryAttributes: readonly Attribute[];

@@ -1,12 +1,11 @@
 /**
- * Exercises of the model-organism chapters (21). Expected values follow from the organism's
+ * Exercises of the model-organism chapters (21, 22). Expected values follow from the organism's
  * definitions (the tests recompute them with the kit's own functions).
  *
  * @module
  */
-// The helpers file, not the `../exercises` barrel: the barrel's registry imports this list.
-import { choiceExercise, numericExercise } from "../exercises/helpers";
-import type { Exercise } from "../exercises/types";
+import { choiceExercise, numericExercise } from "./helpers";
+import type { Exercise } from "./types";
 
 /** Expected answers, exported for the tests. */
 export const ORGANISM_EXERCISE_ANSWERS = {
@@ -19,6 +18,9 @@ export const ORGANISM_EXERCISE_ANSWERS = {
    */
   "21.2": 24,
   "21.3": "the answer and EOS",
+  /** mutual-kNN chance k / (n − 1) at n = 240, k = 10 (the IID split of the full world). */
+  "22.1": 10 / 239,
+  "22.2": "its embeddings are almost collinear and share the prompt, so neighbourhoods agree for reasons unrelated to the pairing",
 } as const;
 
 /** Exercises of the model-organism chapters. */
@@ -43,5 +45,23 @@ export const organismExercises: Exercise[] = [
     prompt: "In an instruction sequence, which tokens does the loss train the model to predict?",
     choices: ["every token", "the prompt and the answer", "the answer and EOS", "only EOS"],
     answer: ORGANISM_EXERCISE_ANSWERS["21.3"],
+  }),
+  numericExercise({
+    id: "22.1",
+    prompt: "The IID split has n = 240 items. What is the chance level of mutual-kNN with k = 10?",
+    expected: () => ORGANISM_EXERCISE_ANSWERS["22.1"],
+    tol: 5e-4,
+    hint: "A random neighbour list of item i holds k of the other n − 1 items.",
+  }),
+  choiceExercise({
+    id: "22.2",
+    prompt: "Random init scores far above chance on mutual-kNN but at chance on R@1. Why?",
+    choices: [
+      "the random model is already aligned",
+      ORGANISM_EXERCISE_ANSWERS["22.2"],
+      "R@1 is computed on a different split",
+      "the chance level of mutual-kNN is wrong",
+    ],
+    answer: ORGANISM_EXERCISE_ANSWERS["22.2"],
   }),
 ];

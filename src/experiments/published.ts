@@ -24,9 +24,10 @@ import { execFileSync } from "node:child_process";
 import { InputError } from "../array";
 import { writeJsonAtomic } from "../io/atomic";
 import type { RunMeta } from "../runs/cache";
-import { projectPath } from "../paper/data";
-import { alignmentDir, type AlignmentRow } from "./align";
-import type { FamilyRun } from "./figures";
+import { runsRoot } from "../runs/dir";
+import { projectPath } from "../project";
+import type { FamilyRun } from "../organism/family";
+import { alignmentDir, type AlignmentRow } from "./alignment";
 
 /** Where published results live, relative to the project root. */
 export const PUBLISHED_ROOT = "data/organism";
@@ -43,6 +44,9 @@ export function publishedFiles(profile: string, root = PUBLISHED_ROOT, variant =
   const v = variant ? `-${variant}` : "";
   return { family: `${dir}/family${v}.json`, alignment: `${dir}/alignment${v}.json`, provenance: `${dir}/provenance${v}.json` };
 }
+
+/** One published pretraining run: the run's result without its timings and folder (see {@link Provenance}). */
+export type PublishedRun = Omit<FamilyRun, "dir" | "seconds" | "msPerStep" | "tokensPerSec">;
 
 /** Alignment rows per family member, e.g. `{S: rows, M: rows, L: rows}`. */
 export type AlignmentBySize = Record<string, AlignmentRow[]>;
@@ -116,7 +120,7 @@ function gitCommit(): string | null {
 
 /** Options of {@link publishOrganismResults}. */
 export interface PublishOptions {
-  /** Runs folder the family and alignment runs live in. Default `"runs"`. */
+  /** Runs folder the family and alignment runs live in (see `runs.runsRoot`). Default `runs/`. */
   root?: string;
   /** Destination root. Default {@link PUBLISHED_ROOT}. */
   outRoot?: string;
@@ -140,12 +144,13 @@ export function publishOrganismResults(profile: string, family: readonly FamilyR
   const sizes = Object.keys(alignment);
   if (sizes.length === 0) throw new InputError("nothing to publish: no alignment rows");
   for (const s of sizes) if (alignment[s].length === 0) throw new InputError(`no alignment rows for size "${s}"`);
-  const root = options.root ?? "runs";
+  const root = runsRoot(options.root);
   const files = publishedFiles(profile, options.outRoot, options.variant);
   // Generated samples are kept at the last checkpoint only (they are for reading, not plotting).
-  const runs = family.map((r) => ({
+  // Timings and folders stay out of the result files (the provenance below keeps them), so
+  // republishing the same numbers leaves the published results unchanged.
+  const runs: PublishedRun[] = family.map(({ dir: _d, seconds: _s, msPerStep: _m, tokensPerSec: _t, ...r }) => ({
     ...r,
-    dir: path.relative(process.cwd(), r.dir),
     checkpoints: r.checkpoints.map((c, i) => (i === r.checkpoints.length - 1 ? c : stripSamples(c))),
   }));
   const provenance: Provenance = {
@@ -186,8 +191,8 @@ function readJson<T>(rel: string, format: string): T {
  * The published family runs of a profile (default `"full"`).
  * @param file override the path (default `data/organism/<profile>/family.json`).
  */
-export function loadPublishedFamily(profile = "full", file = publishedFiles(profile).family): FamilyRun[] {
-  return readJson<{ runs: FamilyRun[] }>(file, "lco-organism-family v1").runs;
+export function loadPublishedFamily(profile = "full", file = publishedFiles(profile).family): PublishedRun[] {
+  return readJson<{ runs: PublishedRun[] }>(file, "lco-organism-family v1").runs;
 }
 
 /** The published alignment rows per size of a profile (default `"full"`). */

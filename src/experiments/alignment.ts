@@ -1,5 +1,6 @@
 /**
- * The first measurement: does generative pretraining align modalities? For a trained organism and
+ * Experiment P1 (the paper's first claim, latent alignment): does generative pretraining align
+ * modalities? For a trained organism and
  * a split, embed every item as text (its canonical caption) and as image / audio with the paper's
  * protocol, then per layer: anisotropy of each modality, mutual-kNN (k = 10) and CKA between a
  * modality and its captions, and retrieval (modality → caption). At the last layer also
@@ -19,16 +20,15 @@ import { AdamW, trainStep } from "../nn/optim";
 import { anisotropy } from "../probes/anisotropy";
 import { chanceLevel, measure, shuffledPairsControl } from "../probes/measure";
 import { classRecallAt1, retrievalScores, withinClassRecallAt1 } from "../retrieval/retrieval";
-import type { Modality } from "./config";
-import { assembleBatch, buildSequence } from "./data";
-import { embedIndices } from "./embed";
-import type { Profile } from "../config";
-import { runDir, runOrLoad } from "../runs";
+import { definePreset, type Profile } from "../config";
+import { runDir, runOrLoad, runsRoot } from "../runs";
 import { meanCI } from "../stats";
-import { loadOrganism } from "./checkpoint";
-import { pretrain, pretrainSpec, specData, type PretrainSpec } from "./family";
-import { createOrganism, disposeOrganism, fitInputNorm, forward, trainableVariables, type Organism } from "./model";
-import { prefixTokens, type OrganismData } from "./train";
+import { loadOrganism } from "../organism/checkpoint";
+import type { Modality } from "../organism/config";
+import type { OrganismData } from "../organism/data";
+import { embedIndices, promptEndStates } from "../organism/embed";
+import { pretrain, pretrainFamily, pretrainSpec, specData, type FamilyRun, type PretrainSpec } from "../organism/family";
+import { createOrganism, disposeOrganism, fitInputNorm, trainableVariables, type Organism } from "../organism/model";
 
 /** Per-layer curves of one modality paired with captions. */
 export interface LayerCurves {
@@ -165,21 +165,6 @@ export interface ClipControlOptions {
 }
 
 /**
- * Last-layer state at the prompt's last token, differentiably (for contrastive training):
- * `[indices.length, d]`. The same read-out as {@link embedIndices} at the last layer.
- */
-export function promptEndStates(model: Organism, data: OrganismData, indices: readonly number[], modality: Modality): tf.Tensor2D {
-  const tok = data.tokenizer;
-  const seqs = indices.map((i) => buildSequence(tok, data.items[i], i, modality, "instruct", model.config.answerFormat, 0, false));
-  const batch = assembleBatch(seqs, prefixTokens(data.cache), tok, model.config.decoder.maxLen);
-  const { hidden } = forward(model, batch, data.cache, { hidden: true });
-  const h = hidden![hidden!.length - 1];
-  const d = model.config.decoder.dModel;
-  const pick = Array.from(batch.promptEnd, (p, r) => r * batch.T + p);
-  return tf.gather(h.reshape([batch.B * batch.T, d]), tf.tensor1d(pick, "int32")) as tf.Tensor2D;
-}
-
-/**
  * The CLIP-style paired contrastive positive control: fine-tune the whole organism (in place) with
  * the symmetric InfoNCE loss between `modality` and caption embeddings of *paired* training
  * items. It shows how much alignment the architecture and the read-out can express when pairs are
@@ -194,22 +179,25 @@ export function clipControl(model: Organism, data: OrganismData, options: ClipCo
   const opt = new AdamW({ lr: options.lr ?? 1e-3 });
   const vars = trainableVariables(model);
   const losses: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    const r = rng(splitSeed(options.seed ?? 0, `clip/${s}`));
-    const idx = sampleIndices(data.splits.train.length, bs, r).map((j) => data.splits.train[j]);
-    const { loss } = trainStep(
-      () => {
-        const a = promptEndStates(model, data, idx, modality);
-        const b = promptEndStates(model, data, idx, "text");
-        return tf.mul(tf.add(infoNCE(a, b, { tau }), infoNCE(b, a, { tau })), 0.5) as tf.Scalar;
-      },
-      vars,
-      opt,
-      { clipNorm: 1 },
-    );
-    losses.push(loss);
+  try {
+    for (let s = 0; s < steps; s++) {
+      const r = rng(splitSeed(options.seed ?? 0, `clip/${s}`));
+      const idx = sampleIndices(data.splits.train.length, bs, r).map((j) => data.splits.train[j]);
+      const { loss } = trainStep(
+        () => {
+          const a = promptEndStates(model, data, idx, modality);
+          const b = promptEndStates(model, data, idx, "text");
+          return tf.mul(tf.add(infoNCE(a, b, { tau }), infoNCE(b, a, { tau })), 0.5) as tf.Scalar;
+        },
+        vars,
+        opt,
+        { clipNorm: 1 },
+      );
+      losses.push(loss);
+    }
+  } finally {
+    opt.dispose();
   }
-  opt.dispose();
   return losses;
 }
 
@@ -228,7 +216,7 @@ export interface AlignmentRow {
 export interface AlignmentExperimentOptions {
   /** Seeds (each needs a pretraining run; trained if missing). Default [0, 1, 2]. */
   seeds?: number[];
-  /** Runs folder. Default `"runs"`. */
+  /** Runs folder, relative to the project root unless absolute. Default `runs/`. */
   root?: string;
   /** Overrides of the pretraining spec (e.g. `numSteps`). */
   spec?: Partial<PretrainSpec>;
@@ -258,7 +246,7 @@ export function alignmentDir(root: string, spec: PretrainSpec, seed: number, cli
  */
 export async function alignmentExperiment(profile: Profile, size: string, options: AlignmentExperimentOptions = {}): Promise<AlignmentRow[]> {
   const seeds = options.seeds ?? [0, 1, 2];
-  const root = options.root ?? "runs";
+  const root = runsRoot(options.root);
   const rows: AlignmentRow[] = [];
   for (const seed of seeds) {
     const spec = pretrainSpec(profile, size, options.spec);
@@ -282,15 +270,21 @@ export async function alignmentExperiment(profile: Profile, size: string, option
           }
         };
         const { model } = loadOrganism(pre.dir);
-        measureAll(model, "pretrained");
-        options.log?.(`seed ${seed}: CLIP control, ${cfg.clipSteps} steps`);
-        clipControl(model, data, { steps: cfg.clipSteps, seed });
-        measureAll(model, "CLIP control");
-        disposeOrganism(model);
+        try {
+          measureAll(model, "pretrained");
+          options.log?.(`seed ${seed}: CLIP control, ${cfg.clipSteps} steps`);
+          clipControl(model, data, { steps: cfg.clipSteps, seed });
+          measureAll(model, "CLIP control");
+        } finally {
+          disposeOrganism(model);
+        }
         const init = createOrganism(model.config, model.inputs, seed);
-        fitInputNorm(init, data.cache, data.splits.train);
-        measureAll(init, "random init");
-        disposeOrganism(init);
+        try {
+          fitInputNorm(init, data.cache, data.splits.train);
+          measureAll(init, "random init");
+        } finally {
+          disposeOrganism(init);
+        }
         return res;
       },
     });
@@ -420,4 +414,63 @@ export function alignmentComparison(bySize: Record<string, readonly AlignmentRow
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The preset and the whole run (`lco experiment alignment`)
+
+/** What `lco experiment alignment` runs: the family, then the measurement for every size. */
+export interface AlignmentConfig {
+  /** Family members to measure. Default `["S", "M", "L"]`. */
+  sizes: string[];
+  /** Seeds. Default `[0, 1, 2]`. */
+  seeds: number[];
+  /** CLIP-control steps. Default 150. */
+  clipSteps: number;
+  /** Pretraining steps; `null` = the profile's (2,000 at full, 40 at smoke). */
+  numSteps: number | null;
+}
+
+/** The alignment experiment's preset (the same defaults at every profile; the organism config scales with it). */
+export const ALIGNMENT_PRESET = definePreset<AlignmentConfig>({
+  name: "alignment",
+  description: "P1: does generative pretraining align modalities? (family × seeds vs random init, shuffled pairs and a CLIP control)",
+  defaults: { sizes: ["S", "M", "L"], seeds: [0, 1, 2], clipSteps: 150, numSteps: null },
+});
+
+/** Everything one run of the alignment experiment produced. */
+export interface AlignmentRun {
+  family: FamilyRun[];
+  bySize: Record<string, AlignmentRow[]>;
+}
+
+/** Options of {@link runAlignment}. */
+export interface RunAlignmentOptions {
+  /** Runs folder. Default `runsRoot()` (the project's `runs/`). */
+  root?: string;
+  /** Parallel pretraining processes. Default 1. */
+  workers?: number;
+  /** Receives progress lines. */
+  log?: (line: string) => void;
+}
+
+/** Pretrain the family (or load it), then measure alignment for every size. */
+export async function runAlignment(profile: Profile, cfg: AlignmentConfig, options: RunAlignmentOptions = {}): Promise<AlignmentRun> {
+  const root = runsRoot(options.root);
+  const spec = cfg.numSteps === null ? {} : { numSteps: cfg.numSteps };
+  const family = await pretrainFamily(profile, {
+    sizes: cfg.sizes,
+    seeds: cfg.seeds,
+    workers: options.workers,
+    root,
+    spec,
+    log: options.log,
+    onJobDone: (done, total, label) => options.log?.(`pretraining ${done}/${total}: ${label}`),
+  });
+  const bySize: Record<string, AlignmentRow[]> = {};
+  for (const size of cfg.sizes) {
+    options.log?.(`alignment, size ${size}`);
+    bySize[size] = await alignmentExperiment(profile, size, { seeds: cfg.seeds, root, spec, clipSteps: cfg.clipSteps, log: options.log });
+  }
+  return { family: family.map(({ loaded: _l, ...r }) => r), bySize };
 }

@@ -96,7 +96,7 @@ export function buildModel(model: BenchModel, seed: number): ParamStore {
  * @param weight multiply the loss by this (workers use `rows / batchSize` so that summing their
  *   gradients gives the gradient of the full-batch mean).
  */
-export function batchLoss(ps: ParamStore, model: BenchModel, batch: TokenBatch, impl: NnImpl, weight = 1): tf.Scalar {
+export function referenceBatchLoss(ps: ParamStore, model: BenchModel, batch: TokenBatch, impl: NnImpl, weight = 1): tf.Scalar {
   return tf.tidy(() => {
     const ids = tf.tensor2d(batch.inputs, [batch.batchSize, batch.seqLen], "int32");
     const tgt = tf.tensor2d(batch.targets, [batch.batchSize, batch.seqLen], "int32");
@@ -112,7 +112,7 @@ export function batchLoss(ps: ParamStore, model: BenchModel, batch: TokenBatch, 
  */
 export function batchGrads(ps: ParamStore, model: BenchModel, batch: TokenBatch, impl: NnImpl, weight = 1): { loss: number; grads: tf.Tensor[] } {
   const vars = ps.variables();
-  const { value, grads } = tf.variableGrads(() => batchLoss(ps, model, batch, impl, weight), vars);
+  const { value, grads } = tf.variableGrads(() => referenceBatchLoss(ps, model, batch, impl, weight), vars);
   const loss = value.dataSync()[0];
   value.dispose();
   return { loss, grads: vars.map((v) => grads[v.name]) };

@@ -1,7 +1,7 @@
 /**
  * Data-parallel training on several cores with `worker_threads`.
  *
- * One of two ways to use several cores (the other is the threaded wasm build, `nn/wasm-threads.ts`,
+ * One of two ways to use several cores (the other is the threaded wasm build, `backend/wasm-threads.ts`,
  * which `lco bench train` prefers when it starts; each worker here runs a single-threaded backend).
  * We use the cores the way multi-GPU training does: every worker holds a
  * full copy of the model (same seed → identical initial weights) and its own wasm backend, takes
@@ -30,7 +30,7 @@ import { buildModel, type BenchModel } from "./reference";
  * thread (see `lco bench train --compare`); on idle cores they split the work. (Windows reports a
  * load of 0, so there it is one worker per core.)
  */
-export function defaultWorkers(batchSize = Infinity): number {
+export function idleCoreWorkers(batchSize = Infinity): number {
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   const idle = Math.round(cores - os.loadavg()[0]);
   return Math.max(1, Math.min(idle, cores, batchSize, 8));

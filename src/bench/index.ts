@@ -1,5 +1,5 @@
 /**
- * The `train` area: the training-speed reference model, serial and data-parallel training steps,
+ * The `bench` area (the speed benchmark, not a training loop): the training-speed reference model, serial and data-parallel training steps,
  * and the training benchmark. Named exports only.
  * @module
  */
@@ -10,14 +10,14 @@ export {
   randomBatch,
   sliceBatch,
   buildModel,
-  batchLoss,
+  referenceBatchLoss,
   batchGrads,
   makeTrainer,
   serialStep,
   disposeTrainer,
 } from "./reference";
 export type { BenchModel, TokenBatch, Trainer } from "./reference";
-export { ParallelTrainer, defaultWorkers, workerRows } from "./parallel";
+export { ParallelTrainer, idleCoreWorkers, workerRows } from "./parallel";
 export type { ParallelOptions, WorkerStepMs } from "./parallel";
 export { benchTrain } from "./bench";
 export type { BenchTrainOptions, BenchTrainResult, PathTiming, TrainPath } from "./bench";

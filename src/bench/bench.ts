@@ -28,7 +28,7 @@ import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../array";
 import { type BackendName, type WasmThreadPolicy, initBackend, setWasmPatches, setWasmThreadPolicy, wasmPatches, wasmThreadPolicy } from "../backend";
 import type { NnImpl } from "../nn";
-import { ParallelTrainer, defaultWorkers } from "./parallel";
+import { ParallelTrainer, idleCoreWorkers } from "./parallel";
 import { type BenchModel, type Trainer, disposeTrainer, makeTrainer, serialStep } from "./reference";
 
 /** An optimisation path of the training step. */
@@ -48,7 +48,7 @@ export interface BenchTrainOptions {
   /**
    * Worker threads for the `fast` path. Default: 1 (serial in this thread, the matMuls on the wasm
    * thread pool) when the threaded wasm backend runs; otherwise one per idle core
-   * ({@link defaultWorkers}).
+   * ({@link idleCoreWorkers}).
    */
   workers?: number;
   /** Backend. Default: whatever `initBackend` picks (wasm unless forced). */
@@ -202,7 +202,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   // Automatic choice for the fast path: the wasm thread pool when it runs (measured as fast as
   // two workers on an idle 2-core machine, with no per-step gradient exchange and one model copy),
   // else one worker per idle core.
-  const workers = opts.workers ?? (path === "fast" ? (wasmThreads > 1 ? 1 : defaultWorkers(model.batchSize)) : 1);
+  const workers = opts.workers ?? (path === "fast" ? (wasmThreads > 1 ? 1 : idleCoreWorkers(model.batchSize)) : 1);
   const parallelism = opts.workers !== undefined ? "forced" : path !== "fast" ? "serial path" : wasmThreads > 1 ? "wasm threads" : "idle cores";
   const mainPolicy: WasmThreadPolicy = path === "fast" && workers === 1 && wasmThreads > 1 ? "matmul" : "none";
   if (!(Number.isInteger(workers) && workers >= 1 && workers <= model.batchSize)) {

@@ -16,35 +16,9 @@ import { rng, splitSeed, type Rng } from "../random";
 import { AdamW, trainStep } from "../nn/optim";
 import type { Modality } from "./config";
 import { checkpointSteps, ENCODED_MODALITIES, learningRateAt, MODALITIES } from "./config";
-import {
-  assembleBatch,
-  buildSequence,
-  type AssembledBatch,
-  type FeatureCache,
-  type OrganismItem,
-  type OrganismTokenizer,
-  type SequenceSpec,
-} from "./data";
+import { assembleBatch, availableModalities, buildSequence, prefixTokens, type AssembledBatch, type OrganismData, type SequenceSpec } from "./data";
 import { fitInputNorm, forward, maskedNextTokenLoss, trainableVariables, type Organism } from "./model";
 import { listCheckpoints, loadOptimizer, loadWeights, readCheckpointState, removeCheckpoint, saveCheckpoint, writeRunConfig } from "./checkpoint";
-
-/** Everything the organism trains and is evaluated on. */
-export interface OrganismData {
-  /** All items (indices below point into this list). */
-  items: OrganismItem[];
-  tokenizer: OrganismTokenizer;
-  /** Encoder input tokens of every item (see `buildFeatureCache`). */
-  cache: FeatureCache;
-  /** Item indices per split: `train` (pretraining), `iid` (training-like, held out), `ood` (held-out compositions). */
-  splits: { train: number[]; iid: number[]; ood: number[] };
-  /** Provenance (world config, asset mode, …), copied into the run's organism.json. */
-  meta?: Record<string, unknown>;
-}
-
-/** The modalities the data can feed (text always; the others if the cache has them). */
-export function availableModalities(data: OrganismData): Modality[] {
-  return MODALITIES.filter((m) => m === "text" || data.cache.byModality[m] !== undefined);
-}
 
 /**
  * The sequences of training step `step` (0-based): for every entry of the mixture, that many
@@ -76,16 +50,6 @@ export function sampleSequences(model: Organism, data: OrganismData, seed: numbe
 export function trainingBatch(model: Organism, data: OrganismData, seed: number, step: number): AssembledBatch {
   const seqs = sampleSequences(model, data, seed, step);
   return assembleBatch(seqs, prefixTokens(data.cache), data.tokenizer, model.config.decoder.maxLen);
-}
-
-/** Number of modality tokens per modality in a feature cache. */
-export function prefixTokens(cache: FeatureCache): Partial<Record<Modality, number>> {
-  const out: Partial<Record<Modality, number>> = {};
-  for (const m of ENCODED_MODALITIES) {
-    const f = cache.byModality[m];
-    if (f) out[m] = f.tokens;
-  }
-  return out;
 }
 
 /** The loss of one assembled batch (no update). */
@@ -162,74 +126,78 @@ export async function trainOrganism(model: Organism, data: OrganismData, options
   const keep = new Set(checkpointSteps(cfg));
   const resumeEvery = options.resumeEvery ?? Math.max(1, Math.round(numSteps / 10));
   const opt = new AdamW({ lr: (s) => learningRateAt(cfg, s) });
-  const vars = trainableVariables(model);
-  let losses: number[] = [];
-  let start = 0;
-  let priorSeconds = 0;
-  const runDir = options.runDir;
-  if (runDir) {
-    const done = listCheckpoints(runDir);
-    if (done.length > 0) {
-      start = done[done.length - 1];
-      loadWeights(model, runDir, start);
-      const st = readCheckpointState(runDir, start);
-      losses = st.losses.slice(0, start);
-      priorSeconds = st.seconds;
-      if (start > 0 && !loadOptimizer(opt, model, runDir, start)) {
-        throw new InputError(`checkpoint ${start} in ${runDir} has no optimizer state; cannot resume exactly`);
+  // The optimiser's moments are tensors: free them however the loop ends (divergence, an error).
+  try {
+    const vars = trainableVariables(model);
+    let losses: number[] = [];
+    let start = 0;
+    let priorSeconds = 0;
+    const runDir = options.runDir;
+    if (runDir) {
+      const done = listCheckpoints(runDir);
+      if (done.length > 0) {
+        start = done[done.length - 1];
+        loadWeights(model, runDir, start);
+        const st = readCheckpointState(runDir, start);
+        losses = st.losses.slice(0, start);
+        priorSeconds = st.seconds;
+        if (start > 0 && !loadOptimizer(opt, model, runDir, start)) {
+          throw new InputError(`checkpoint ${start} in ${runDir} has no optimizer state; cannot resume exactly`);
+        }
+      } else {
+        fs.mkdirSync(runDir, { recursive: true });
+        writeRunConfig(runDir, model, options.meta);
       }
-    } else {
-      fs.mkdirSync(runDir, { recursive: true });
-      writeRunConfig(runDir, model, options.meta);
     }
-  }
-  // A fresh run standardises its encoder inputs with training-split statistics (the buffers are
-  // saved with the weights, so a resumed or reloaded model keeps them).
-  if (start === 0 && options.fitInputNorm !== false) fitInputNorm(model, data.cache, data.splits.train);
-  const end = Math.min(numSteps, options.stopAfter ?? numSteps);
-  const t0 = performance.now();
-  let tokens = 0;
-  let lastRolling = start > 0 ? start : -1;
-  for (let s = start; s < end; s++) {
-    const batch = trainingBatch(model, data, seed, s);
-    const lr = opt.currentLr();
-    const { loss } = trainStep(
-      () => maskedNextTokenLoss(forward(model, batch, data.cache).logits, batch.targets, batch.mask),
-      vars,
-      opt,
-      cfg.train.clipNorm > 0 ? { clipNorm: cfg.train.clipNorm } : {},
-    );
-    if (!Number.isFinite(loss)) throw new Error(`training diverged: loss ${loss} at step ${s + 1}`);
-    losses.push(loss);
-    tokens += batch.B * batch.T;
-    const done = s + 1;
-    const elapsed = (performance.now() - t0) / 1000;
-    const perStep = elapsed / (done - start);
-    options.onProgress?.({
-      step: done,
-      numSteps,
-      loss,
-      lr,
-      msPerStep: perStep * 1000,
-      tokensPerSec: tokens / Math.max(elapsed, 1e-9),
-      etaSec: perStep * (end - done),
-    });
-    if (runDir && (keep.has(done) || done % resumeEvery === 0 || done === end)) {
-      const dir = saveCheckpoint(runDir, model, { step: done, losses: losses.slice(), seconds: priorSeconds + elapsed }, opt);
-      options.onCheckpoint?.(done, dir);
-      // Rolling checkpoints that are not kept are dropped once a newer one is complete.
-      if (lastRolling >= 0 && !keep.has(lastRolling)) removeCheckpoint(runDir, lastRolling);
-      lastRolling = done;
+    // A fresh run standardises its encoder inputs with training-split statistics (the buffers are
+    // saved with the weights, so a resumed or reloaded model keeps them).
+    if (start === 0 && options.fitInputNorm !== false) fitInputNorm(model, data.cache, data.splits.train);
+    const end = Math.min(numSteps, options.stopAfter ?? numSteps);
+    const t0 = performance.now();
+    let tokens = 0;
+    let lastRolling = start > 0 ? start : -1;
+    for (let s = start; s < end; s++) {
+      const batch = trainingBatch(model, data, seed, s);
+      const lr = opt.currentLr();
+      const { loss } = trainStep(
+        () => maskedNextTokenLoss(forward(model, batch, data.cache).logits, batch.targets, batch.mask),
+        vars,
+        opt,
+        cfg.train.clipNorm > 0 ? { clipNorm: cfg.train.clipNorm } : {},
+      );
+      if (!Number.isFinite(loss)) throw new Error(`training diverged: loss ${loss} at step ${s + 1}`);
+      losses.push(loss);
+      tokens += batch.B * batch.T;
+      const done = s + 1;
+      const elapsed = (performance.now() - t0) / 1000;
+      const perStep = elapsed / (done - start);
+      options.onProgress?.({
+        step: done,
+        numSteps,
+        loss,
+        lr,
+        msPerStep: perStep * 1000,
+        tokensPerSec: tokens / Math.max(elapsed, 1e-9),
+        etaSec: perStep * (end - done),
+      });
+      if (runDir && (keep.has(done) || done % resumeEvery === 0 || done === end)) {
+        const dir = saveCheckpoint(runDir, model, { step: done, losses: losses.slice(), seconds: priorSeconds + elapsed }, opt);
+        options.onCheckpoint?.(done, dir);
+        // Rolling checkpoints that are not kept are dropped once a newer one is complete.
+        if (lastRolling >= 0 && !keep.has(lastRolling)) removeCheckpoint(runDir, lastRolling);
+        lastRolling = done;
+      }
     }
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      step: end,
+      losses,
+      resumedFrom: start,
+      seconds,
+      checkpoints: runDir ? listCheckpoints(runDir).filter((s) => keep.has(s)) : [],
+      tokensPerSec: end > start ? tokens / seconds : NaN,
+    };
+  } finally {
+    opt.dispose();
   }
-  opt.dispose();
-  const seconds = (performance.now() - t0) / 1000;
-  return {
-    step: end,
-    losses,
-    resumedFrom: start,
-    seconds,
-    checkpoints: runDir ? listCheckpoints(runDir).filter((s) => keep.has(s)) : [],
-    tokensPerSec: end > start ? tokens / seconds : NaN,
-  };
 }

@@ -8,7 +8,7 @@ import { UsageError } from "../src/cli/command";
 import {
   ParallelTrainer,
   TINY_MODEL,
-  defaultWorkers,
+  idleCoreWorkers,
   batchGrads,
   buildModel,
   disposeTrainer,
@@ -18,7 +18,7 @@ import {
   sliceBatch,
   workerRows,
   type Trainer,
-} from "../src/train";
+} from "../src/bench";
 
 const STEPS = 20;
 const TOL = 1e-5;
@@ -134,10 +134,10 @@ describe("data-parallel workers", () => {
   it("defaults to between 1 and min(cores, batch size, 8) workers", () => {
     const cores = os.availableParallelism();
     for (const b of [1, 6, 32]) {
-      const w = defaultWorkers(b);
-      assert.ok(Number.isInteger(w) && w >= 1 && w <= Math.min(cores, b, 8), `defaultWorkers(${b}) = ${w}`);
+      const w = idleCoreWorkers(b);
+      assert.ok(Number.isInteger(w) && w >= 1 && w <= Math.min(cores, b, 8), `idleCoreWorkers(${b}) = ${w}`);
     }
-    assert.equal(defaultWorkers(1), 1);
+    assert.equal(idleCoreWorkers(1), 1);
   });
 
   it("rejects a worker count outside [1, batchSize]", async () => {

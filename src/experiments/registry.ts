@@ -1,0 +1,60 @@
+/**
+ * The experiments `lco experiment <name>` and `npm run reproduce` know. Adding an experiment is
+ * one file (`./<name>.ts` with a preset and a run) plus one entry here.
+ *
+ * @module
+ */
+import { InputError } from "../array";
+import type { Preset, Profile } from "../config";
+import { ALIGNMENT_PRESET, alignmentSummary, runAlignment, type AlignmentConfig } from "./alignment";
+import { publishOrganismResults } from "./published";
+
+/** What every experiment's run gets besides its config. */
+export interface ExperimentContext {
+  profile: Profile;
+  /** Runs folder (see `runs.runsRoot`). */
+  root?: string;
+  /** Parallel worker processes for independent runs. Default 1. */
+  workers?: number;
+  log?: (line: string) => void;
+}
+
+/** What an experiment returns: its result (JSON data), a table to print, and how to publish it. */
+export interface ExperimentOutcome {
+  result: unknown;
+  /** One row per line of the printed summary. */
+  table: Record<string, string | number>[];
+  /** Copy the result with its provenance into `data/`; returns the written files. */
+  publish(): string[];
+}
+
+/** One registered experiment. */
+export interface Experiment<C extends object = object> {
+  /** Its preset: name, one-line description, defaults (overridable as `--key=value`). */
+  preset: Preset<C>;
+  run(cfg: C, ctx: ExperimentContext): Promise<ExperimentOutcome>;
+}
+
+/** Type-erase an experiment for the list (each keeps its own config type inside). */
+function entry<C extends object>(e: Experiment<C>): Experiment {
+  return e as unknown as Experiment;
+}
+
+/** Every registered experiment. */
+export const EXPERIMENTS: readonly Experiment[] = [
+  entry<AlignmentConfig>({
+    preset: ALIGNMENT_PRESET,
+    async run(cfg, ctx) {
+      const r = await runAlignment(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
+      const table = Object.entries(r.bySize).flatMap(([size, rows]) => alignmentSummary(rows).map((row) => ({ size, ...row })));
+      return { result: r, table, publish: () => Object.values(publishOrganismResults(ctx.profile, r.family, r.bySize, { root: ctx.root })) };
+    },
+  }),
+];
+
+/** The experiment with this name; throws an `InputError` listing the known names. */
+export function experimentByName(name: string): Experiment {
+  const e = EXPERIMENTS.find((x) => x.preset.name === name);
+  if (!e) throw new InputError(`unknown experiment "${name}"; known: ${EXPERIMENTS.map((x) => x.preset.name).join(", ")}`);
+  return e;
+}
