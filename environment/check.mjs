@@ -17,10 +17,14 @@ const sh = (cmd, args) => {
 const py = sh("/usr/bin/python3", ["-c", "import sys,nbclient,nbconvert,jupyter_client;print(sys.version.split()[0],nbclient.__version__,nbconvert.__version__,jupyter_client.__version__)"]).split(" ");
 
 let backend = "dist/ not built (run npm run build)";
+let native = backend;
 if (existsSync(new URL("../dist/index.js", import.meta.url))) {
   const lco = require("../dist/index.js");
   const info = await lco.initBackend();
   backend = lco.describeBackend(info);
+  // Which compute path the matrix products take, and why (issue 13; src/backend/native.ts).
+  const n = info.native;
+  native = !n ? "not applicable (backend is not wasm)" : n.active ? `on: ${n.blas}; ${n.threads} BLAS thread(s)` : `off: ${n.reason}; matrix products run on wasm`;
 }
 const live = {
   node: process.versions.node,
@@ -38,6 +42,7 @@ const live = {
   chromium: existsSync("/usr/bin/chromium") ? sh("/usr/bin/chromium", ["--version"]).replace(/^Chromium\s+/, "").split(" ")[0] : "not installed",
   tslabKernel: existsSync(new URL("../.jupyter/share/jupyter/kernels/tslab/kernel.json", import.meta.url)) ? "registered in .jupyter/" : "not registered (run bash environment/install.sh)",
   backend,
+  "native BLAS": native,
   profile: process.env.LCO_PROFILE ?? "full (default)",
 };
 if (process.argv.includes("--json")) {

@@ -9,6 +9,8 @@
 #   - Debian chromium for static (PNG/SVG) figure export through playwright-core
 #   - node_modules (npm ci) and the built kit in dist/
 #   - the tslab kernel, registered in the project-local prefix .jupyter/ (no global state)
+#   - optionally, the native BLAS addon in native/ (Debian libopenblas-dev + node-gyp); without it
+#     the kit runs on wasm
 #   - optionally, the Debian Bible modules behind data/world/verses.json (for one test)
 #   - Debian's Slurm 22.05 (slurmctld, slurmd, slurm-client; munge comes as a dependency), for the
 #     sweep test against a throwaway local cluster (environment/local-slurm.sh); no daemon is started
@@ -73,6 +75,21 @@ if ((!check_only)) && command -v apt-get >/dev/null 2>&1 && [[ ! -d data/cache/s
   node environment/fetch-assets.mjs --only verses >/dev/null 2>&1 \
     && echo "verse modules fetched into data/cache/" \
     || echo "verse modules not fetched (no Debian mirror?); the Debian-module verse test will skip"
+fi
+
+# The optional native BLAS addon (issue 13): Debian's OpenBLAS headers (when root), then the build.
+# Never fatal: without it the kit runs on wasm (npm run env says why).
+if ((!check_only)) && [[ ! -f native/build/Release/lco_blas.node ]]; then
+  if [[ $(uname) != Darwin ]] && ! ls /usr/include/cblas.h /usr/include/*/cblas.h >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libopenblas-dev >/dev/null 2>&1 \
+        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libopenblas-dev >/dev/null 2>&1; } \
+        || echo "libopenblas-dev not installed; the native BLAS path stays off"
+    else
+      echo "optional: sudo apt-get install -y --no-install-recommends libopenblas-dev  (native BLAS path)"
+    fi
+  fi
+  bash environment/build-native.sh
 fi
 
 # The tslab kernel, in a project-local Jupyter prefix. kernel.json has no absolute paths; Jupyter

@@ -34,6 +34,10 @@ const only = flag("--only", undefined);
 const publish = args.includes("--publish");
 const outDir = path.resolve("out", "reproduce", profile);
 mkdirSync(outDir, { recursive: true });
+// Published results come from the wasm path, whose arithmetic gives the same bits on every machine;
+// the native BLAS path (issue 13) differs by CPU kernel and thread count. So --publish runs on wasm
+// unless LCO_NATIVE=1 is set explicitly (then the provenance records the BLAS kernel).
+if (publish && process.env.LCO_NATIVE === undefined) process.env.LCO_NATIVE = "0";
 const env = { ...process.env, LCO_PROFILE: profile };
 
 /** Write a file atomically (temp file + rename), so no half-written result is left behind. */

@@ -10,6 +10,8 @@ export { matrix, toMatrix, row, toRows, layers, stackLayers, sizeOf, assertFinit
 export type { DType, FloatArray, AnyTypedArray, NdArray, Matrix, MatrixLike } from "./array";
 export { initBackend, backendInfo, describeBackend, patchWasmKernels } from "./backend";
 export type { BackendName, BackendInfo, InitBackendOptions } from "./backend";
+export { nativeStatus, describeNative, setNativeMatMul } from "./backend/native";
+export type { NativeStatus } from "./backend/native";
 
 /** The kit's version (kept equal to package.json). */
 export const version = "0.1.0";

@@ -7,6 +7,10 @@ import { THREADED_MATMUL_MIN_MACS, backendInfo, initBackend, setWasmThreadPolicy
 import { ThreadpoolSwitch, availableCores } from "../src/backend/wasm-threads";
 import { REFERENCE_MODEL, TINY_MODEL, disposeTrainer, makeTrainer, serialStep, type BenchModel } from "../src/bench";
 
+// These tests are about the wasm kernels themselves (and child processes inherit this): keep the
+// optional native BLAS path (src/backend/native.ts, tested in native.test.ts) out of the way.
+process.env.LCO_NATIVE = "0";
+
 const TOL = 1e-5;
 const multiCore = availableCores() >= 2;
 

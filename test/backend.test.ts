@@ -5,6 +5,10 @@ import { backendInfo, describeBackend, initBackend, setWasmPatches, transposeLas
 import { normalArray, rng } from "../src/random";
 import { bmmInPlace, bmmModuleBytes, bmmSimd, bmmSupported } from "../src/backend/wasm-bmm";
 
+// These tests are about the wasm kernels themselves (and child processes inherit this): keep the
+// optional native BLAS path (src/backend/native.ts, tested in native.test.ts) out of the way.
+process.env.LCO_NATIVE = "0";
+
 // The wasm and cpu backends coexist in one process: compute on cpu, read the values, switch back
 // to wasm, compute again, compare.
 async function on<T>(backend: "cpu" | "wasm", f: () => T): Promise<T> {

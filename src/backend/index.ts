@@ -33,6 +33,7 @@ import * as tf from "@tensorflow/tfjs";
 import { bmmInPlace, bmmSimd, bmmSupported } from "./wasm-bmm";
 import { simdKernelsFor } from "./wasm-simd-kernels";
 import { ThreadpoolSwitch, type ThreadedWasmModule, availableCores, installPthreadShim, withLogicalCores } from "./wasm-threads";
+import { type NativeStatus, describeNative, nativeMatMul, nativeMatMulActive, nativeStatus } from "./native";
 
 /** Backend names the kit knows. */
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -54,6 +55,8 @@ export interface BackendInfo {
    * `threads` is 1 (the kit then runs single-threaded).
    */
   wasm?: { simd: boolean; threads: number; threadsRequested?: number; threadsError?: string; threadPolicy?: WasmThreadPolicy };
+  /** The native BLAS path (`backend/native.ts`): on or off, and why; BLAS build and threads. */
+  native?: NativeStatus;
   /** Backends tried before this one and why they were skipped. */
   skipped: { name: BackendName; error: string }[];
 }
@@ -91,6 +94,7 @@ export interface InitBackendOptions {
  * matMuls of the kit's models are too small to gain from more).
  */
 export function defaultWasmThreads(): number {
+  if (nativeMatMulActive()) return 1; // BLAS threads the products; a second pool would only compete
   return Math.max(1, Math.min(4, availableCores()));
 }
 
@@ -224,6 +228,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         tfjsVersion: tf.version.tfjs,
         reason: forced ? (options.backend ? "forced by option" : "forced by LCO_BACKEND") : "first available",
         patches: name === "wasm" ? patchNames() : [],
+        ...(name === "wasm" ? { native: nativeStatus() } : {}),
         skipped,
       };
       if (name === "wasm") {
@@ -258,7 +263,7 @@ export function backendInfo(): BackendInfo | null {
 export function describeBackend(info: BackendInfo): string {
   const extra = info.wasm ? `, ${info.wasm.simd ? "simd" : "no simd"}, ${info.wasm.threads} thread(s)` : "";
   const patches = info.patches.length ? `; patches: ${info.patches.join(", ")}` : "";
-  return `backend ${info.name} (tfjs ${info.tfjsVersion}${extra}; ${info.reason}${patches})`;
+  return `backend ${info.name} (tfjs ${info.tfjsVersion}${extra}; ${info.reason}${patches})${info.native ? `; ${describeNative(info.native)}` : ""}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -500,6 +505,8 @@ function xnnCacheSafe(backend: WasmBackendLike, a: tf.TensorInfo, bIn: tf.Tensor
 /** `_FusedMatMul` (matMul + bias + activation in one kernel) through the cache guard and the thread policy. */
 function guardedFusedMatMul(stock: tf.KernelConfig): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
+    const native = nativeMatMul({ inputs, backend, attrs });
+    if (native) return native;
     const { a, b: bIn } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
     const temps: tf.TensorInfo[] = [];
@@ -521,6 +528,8 @@ function guardedFusedMatMul(stock: tf.KernelConfig): tf.KernelFunc {
 //     Every call to the stock kernel goes through the cache guard `xnnCacheSafe` (2d).
 function patchedMatMul(stock: tf.KernelConfig, transposeFirst: boolean, batched: boolean): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
+    const native = nativeMatMul({ inputs, backend, attrs });
+    if (native) return native;
     const b = backend as unknown as WasmBackendLike;
     const { a, b: bIn } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };

@@ -286,8 +286,8 @@ function runWorker(job: PretrainJob, log?: (line: string) => void): Promise<void
   const args = [...process.execArgv.filter((a) => !a.startsWith("--inspect")), workerEntry(), JSON.stringify(job)];
   const tag = `[${job.spec.size}/seed ${job.seed}]`;
   return new Promise((resolve, reject) => {
-    // One single-threaded backend per worker: the workers already use one core each.
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LCO_WASM_THREADS: "1" } });
+    // One single-threaded backend (and one BLAS thread) per worker: the workers already use one core each.
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LCO_WASM_THREADS: "1", LCO_NATIVE_THREADS: "1" } });
     const relay = (buf: Buffer) => {
       for (const line of buf.toString().split(/[\r\n]+/)) if (line.trim()) log?.(`${tag} ${line.trim()}`);
     };

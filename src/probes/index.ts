@@ -3,7 +3,7 @@
  * (shared/paper-notes.md §1.2–1.3), blocked so that n = 20,000 fits in memory. Named exports only.
  * @module
  */
-export { anisotropy, anisotropyByLayer } from "./anisotropy";
+export { anisotropy, anisotropyByLayer, type AnisotropyOptions } from "./anisotropy";
 export {
   measure, measureByLayer, measureLayerPairs, chanceLevel, shuffledPairsControl, METRICS, isKnnMetric,
 } from "./measure";

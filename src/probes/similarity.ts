@@ -7,16 +7,19 @@
  * one **row block** `A[s : s+r] · Bᵀ` (r × m values) at a time, hand it to the caller, and forget
  * it. Callers stream what they need out of each block (top-k per row, sums, ranks).
  *
- * Two engines compute a block:
+ * Three engines compute a block:
  *  - `"js"`: plain float64 loops. About 1 GFLOP/s, but exact to float64, so small problems
  *    (tests, n ≈ 1000) agree with a float64 reference to ~1e-15.
  *  - `"tfjs"`: `tf.matMul` on the active TF.js backend (wasm: 25–36 GFLOP/s, float32). Bᵀ is
  *    uploaded once, transposed once, and reused for every block, because the wasm matMul is
  *    10–30× slower when asked to transpose (shared/stack-notes.md §4.3).
  *
- * `"auto"` (the default) uses `"js"` while `rows · cols · d ≤ JS_ENGINE_MAX_WORK` and `"tfjs"`
- * above it. The tfjs engine needs `await initBackend()` first (we check, because TF.js would
- * otherwise silently pick its slow pure-JS `cpu` backend).
+ *  - `"native"`: the platform's BLAS through the optional addon (`backend/native.ts`; OpenBLAS
+ *    ~100–300 GFLOP/s, float32), straight on the input arrays: no upload, no transposes.
+ *
+ * `"auto"` (the default) uses `"js"` while `rows · cols · d ≤ JS_ENGINE_MAX_WORK`, and above it
+ * `"native"` when the addon is active, else `"tfjs"`. The tfjs engine needs `await initBackend()`
+ * first (we check, because TF.js would otherwise silently pick its slow pure-JS `cpu` backend).
  *
  * @module
  */
@@ -24,9 +27,10 @@ import * as tf from "@tensorflow/tfjs";
 import type { FloatArray, Matrix } from "../array";
 import { InputError } from "../array";
 import { backendInfo } from "../backend";
+import { nativeGemm, nativeMatMulActive } from "../backend/native";
 
 /** Which engine computes similarity blocks; see the module comment. */
-export type SimilarityEngine = "auto" | "js" | "tfjs";
+export type SimilarityEngine = "auto" | "js" | "tfjs" | "native";
 
 /** Options shared by every blocked computation. */
 export interface BlockOptions {
@@ -50,11 +54,14 @@ export const JS_ENGINE_MAX_WORK = 3e7;
 export const DEFAULT_BLOCK_VALUES = 1 << 24;
 
 /** Resolve `"auto"` for a problem of `work` multiply–adds. */
-export function resolveEngine(work: number, engine: SimilarityEngine = "auto"): "js" | "tfjs" {
-  if (engine !== "auto" && engine !== "js" && engine !== "tfjs") {
-    throw new InputError(`invalid engine; expected "auto", "js" or "tfjs", got "${String(engine)}"`);
+export function resolveEngine(work: number, engine: SimilarityEngine = "auto"): "js" | "tfjs" | "native" {
+  if (engine !== "auto" && engine !== "js" && engine !== "tfjs" && engine !== "native") {
+    throw new InputError(`invalid engine; expected "auto", "js", "tfjs" or "native", got "${String(engine)}"`);
   }
-  const chosen = engine === "auto" ? (work <= JS_ENGINE_MAX_WORK ? "js" : "tfjs") : engine;
+  const chosen = engine === "auto" ? (work <= JS_ENGINE_MAX_WORK ? "js" : nativeMatMulActive() ? "native" : "tfjs") : engine;
+  if (chosen === "native" && !nativeMatMulActive()) {
+    throw new Error(`the native similarity engine needs the native BLAS addon, which is off (see npm run env)`);
+  }
   if (chosen === "tfjs" && backendInfo() === null) {
     throw new Error(
       `the tfjs similarity engine needs a backend: call \`await initBackend()\` first ` +
@@ -75,7 +82,7 @@ export function defaultBlockRows(cols: number, total: number, blockRows?: number
   return Math.max(1, Math.min(Math.max(total, 1), Math.floor(DEFAULT_BLOCK_VALUES / Math.max(cols, 1))));
 }
 
-/** Copy (or reuse) data as float32 for upload to TF.js. */
+/** Copy (or reuse) data as float32 (for upload to TF.js, or for BLAS). */
 function asFloat32(data: FloatArray): Float32Array {
   return data instanceof Float32Array ? data : Float32Array.from(data);
 }
@@ -92,7 +99,7 @@ export interface SimilarityBlocks {
   /** Rows per block to request. */
   readonly blockRows: number;
   /** The engine in use. */
-  readonly engine: "js" | "tfjs";
+  readonly engine: "js" | "tfjs" | "native";
   /**
    * Rows `start .. start+count-1` of `A · Bᵀ`, restricted to columns `colStart .. colEnd-1`
    * (default: all `m` columns; anisotropy only needs the lower triangle, the symmetric kNN scan
@@ -131,6 +138,20 @@ export function similarityBlocks(A: Matrix, B: Matrix, opts: BlockOptions = {}):
             out[o + j] = s;
           }
         }
+        return out;
+      },
+      dispose() {},
+    };
+  }
+  if (engine === "native") {
+    const a32 = asFloat32(A.data), b32 = asFloat32(B.data);
+    return {
+      rows: n, cols: m, blockRows, engine,
+      block(start, count, colStart = 0, colEnd = m) {
+        const width = colEnd - colStart;
+        const out = new Float32Array(count * width);
+        // A[start : start+count] · B[colStart : colEnd]ᵀ, both row-major with row stride d.
+        nativeGemm(false, true, count, width, d, a32.subarray(start * d, (start + count) * d), b32.subarray(colStart * d, colEnd * d), out);
         return out;
       },
       dispose() {},
@@ -203,6 +224,13 @@ export function crossProduct(X: Matrix, Y: Matrix, opts: BlockOptions = {}): Flo
         for (let b = 0; b < q; b++) out[o + b] += v * y[yi + b];
       }
     }
+    return out;
+  }
+  if (engine === "native") {
+    // One BLAS call Xᵀ·Y (float32 accumulation, as the tfjs engine), no transposed copies.
+    const c32 = new Float32Array(p * q);
+    nativeGemm(true, false, p, q, n, asFloat32(X.data), asFloat32(Y.data), c32);
+    out.set(c32);
     return out;
   }
   // Chunks of rows; each chunk of X is transposed in JS while converting to float32 (cheap,
