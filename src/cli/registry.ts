@@ -9,6 +9,7 @@ import { anisotropyCommand } from "./anisotropy";
 import { retrievalCommand } from "./retrieval";
 import { benchTrainCommand } from "./bench";
 import { embedCommand, organismTrainCommand } from "./organism";
+import { notebookCommand } from "./notebook";
 
 /** The command table `main()` dispatches over (order = `lco --help` order). */
-export const COMMANDS: Command[] = [anisotropyCommand, alignCommand, retrievalCommand, benchTrainCommand, organismTrainCommand, embedCommand];
+export const COMMANDS: Command[] = [anisotropyCommand, alignCommand, retrievalCommand, benchTrainCommand, organismTrainCommand, embedCommand, notebookCommand];
