@@ -278,8 +278,11 @@ test("exercises: ids unique, answers accepted, wrong values and types rejected w
     assert.equal(e.check("a string").ok, false);
   }
   // The answers agree with the kit's own computations.
-  close(P.fitGrslPanel(P.grslPanel("ocr")).fit.slope, A["10.1"] as number, 5e-4, "10.1");
-  close(P.fitGrslPanel(P.grslPanel("video")).permutationP, A["10.2"] as number, 1e-12, "10.2");
+  const ocr = P.grslPanel("ocr");
+  const ocr4 = P.fitGrslPanel({ ...ocr, points: ocr.points.filter((p) => p.model !== "LLaVA-Next-8B") });
+  assert.equal(ocr4.fit.n, 4);
+  close(ocr4.fit.slope, A["10.1"] as number, 5e-4, "10.1");
+  close(ocr4.permutationP, A["10.2"] as number, 1e-12, "10.2");
   const flags = P.checkTrainingTable(P.loadTrainingStrategies()).flags;
   const same = flags.find((f) => f.kind === "identical-columns");
   assert.ok(same && same.kind === "identical-columns");
