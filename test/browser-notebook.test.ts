@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The chapters as a student meets them: Jupyter's notebook UI in a real browser (Debian's
  * Chromium through playwright-core), the server started by `npm run notebook`'s own code.
