@@ -105,10 +105,15 @@ function page(titleText, body, head = "") {
 `;
 }
 
-/** The `<ul>` under a chapter's "What you'll learn" heading in nbconvert's HTML, or "". */
-function learnList(html) {
+/**
+ * What a chapter teaches, for the table of contents: the `<ul>` under its "What you'll learn"
+ * heading in nbconvert's HTML; for a chapter without that section, the lead quote under its title.
+ */
+export function learnList(html) {
   const m = /<h2 id="What-you'll-learn"[\s\S]*?<\/h2>\s*(<ul>[\s\S]*?<\/ul>)/.exec(html);
-  return m ? m[1] : "";
+  if (m) return `What you'll learn:${m[1]}`;
+  const q = /<blockquote>([\s\S]*?)<\/blockquote>/.exec(html);
+  return q ? q[1] : "";
 }
 
 function parseArgs(argv) {
@@ -171,7 +176,7 @@ export function buildBook({ from = null, out = join(ROOT, "out", "book"), timeou
   }
   const items = pages
     .map((p) => `<li><a href="${esc(p.page)}"><b>${esc(p.title)}</b></a> <span class="badge ${p.profile}">${esc(p.profile)}</span> · <a href="notebooks/${esc(p.file)}" download>${esc(p.file)}</a>
-<div class="learn">${p.learn ? `What you'll learn:${p.learn}` : ""}</div></li>`)
+<div class="learn">${p.learn}</div></li>`)
     .join("\n");
   const index = `<h1>lco-kit: the course</h1>
 <p>Language-centric omnimodal representation learning, in TypeScript notebooks: the paper's published numbers (chapters 10–14) and a
