@@ -225,8 +225,11 @@ test("every paperFigures builder returns JSON with traces; ids unique and notebo
     assert.equal(JSON.stringify(spec.build()), JSON.stringify(fig));
   }
   const grsl = P.paperFigures.find((s) => s.id === "grsl-panels")!.build();
-  // OCR + video: band lo, band hi, line, points; audio (n = 2): line, points.
-  assert.equal(grsl.data.length, 4 + 4 + 2);
+  // One legend entry per model family (3), then OCR + video: band lo, band hi, line, points;
+  // audio (n = 2): line, points.
+  assert.equal(grsl.data.length, 3 + 4 + 4 + 2);
+  const legend = grsl.data.filter((t) => t.showlegend !== false).map((t) => t.name);
+  assert.deepEqual([...legend].sort(), ["llava", "qwen2.5-omni", "qwen2.5-vl"], "the legend names the colours (model families) only");
   const annotations = grsl.layout.annotations as { text: string }[];
   assert.ok(annotations.some((a) => a.text.includes("R² = 0.812") && a.text.includes("n = 5")));
   assert.ok(annotations.some((a) => a.text.includes("exact by construction")));
