@@ -5,7 +5,8 @@
 #   bash environment/install.sh --check  # check only; exit 1 and say what is missing
 #
 # What it sets up:
-#   - Debian Jupyter (nbconvert, nbclient, ipykernel) for the system python3 (/usr/bin/python3)
+#   - Debian Jupyter (nbconvert, nbclient, ipykernel, and the notebook 6.4 server behind
+#     `npm run notebook`) for the system python3 (/usr/bin/python3)
 #   - Debian chromium for static (PNG/SVG) figure export through playwright-core
 #   - node_modules (npm ci) and the built kit in dist/
 #   - the tslab kernel, registered in the project-local prefix .jupyter/ (no global state)
@@ -19,7 +20,7 @@ cd "$(dirname "$0")/.."
 check_only=0
 [[ "${1:-}" == "--check" ]] && check_only=1
 
-APT_PKGS=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-core chromium slurmctld slurmd slurm-client)
+APT_PKGS=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-core jupyter-notebook chromium slurmctld slurmd slurm-client)
 missing=()
 have_py_mod() { /usr/bin/python3 -c "import $1" >/dev/null 2>&1; }
 have_py_mod nbclient || missing+=(python3-nbclient)
@@ -27,6 +28,7 @@ have_py_mod nbconvert || missing+=(jupyter-nbconvert)
 have_py_mod ipykernel || missing+=(python3-ipykernel)
 have_py_mod jupyter_client || missing+=(jupyter-client)
 command -v jupyter >/dev/null 2>&1 || missing+=(jupyter-core)
+have_py_mod notebook.notebookapp || missing+=(jupyter-notebook)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 command -v slurmctld >/dev/null 2>&1 || missing+=(slurmctld)
 command -v slurmd >/dev/null 2>&1 || missing+=(slurmd)
@@ -54,8 +56,8 @@ if ((${#missing[@]})); then
     echo "missing Debian packages: ${missing[*]}"
     echo "install them as root with:"
     echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${APT_PKGS[*]}"
-    echo "(chromium is only needed for PNG/SVG figure export; notebooks need the Jupyter packages;"
-    echo " the slurm packages only for the sweep test against a local cluster, which skips without them)"
+    echo "(chromium is only needed for PNG/SVG figure export and the browser tests; notebooks need the Jupyter packages;"
+    echo " jupyter-notebook is the server behind npm run notebook; the slurm packages only for the sweep test against a local cluster)"
   fi
 fi
 

@@ -7,7 +7,7 @@
 //   node scripts/notebooks.mjs clean [files…]   strip outputs, execution counts and metadata other
 //                                               than the kernelspec and cell tags; write nbformat
 //                                               4.5 with cell ids
-//   node scripts/notebooks.mjs run [--profile smoke|full|large] [--out out/notebooks]
+//   node scripts/notebooks.mjs run [--profile smoke|full|large (default: LCO_PROFILE, else full)] [--out out/notebooks]
 //                                  [--timeout 600] [--no-html] [names or paths…]
 //                                               execute notebooks with the tslab kernel (nbclient,
 //                                               scripts/run_nb.py); write executed copies and an
@@ -164,7 +164,8 @@ export function jupyterAvailable() {
 }
 
 function parseRunArgs(argv) {
-  const o = { profile: "smoke", outDir: join(ROOT, "out", "notebooks"), timeout: 600, html: true, names: [] };
+  // The profile: --profile, else LCO_PROFILE, else full (what `npm run notebooks` means).
+  const o = { profile: process.env.LCO_PROFILE || "full", outDir: join(ROOT, "out", "notebooks"), timeout: 600, html: true, names: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -178,7 +179,7 @@ function parseRunArgs(argv) {
     else if (a.startsWith("--")) throw new Error(`unknown option ${a}`);
     else o.names.push(a);
   }
-  if (!["smoke", "full", "large"].includes(o.profile)) throw new Error(`invalid --profile; expected smoke, full or large, got "${o.profile}"`);
+  if (!["smoke", "full", "large"].includes(o.profile)) throw new Error(`invalid --profile (or LCO_PROFILE); expected smoke, full or large, got "${o.profile}"`);
   if (!(Number.isInteger(o.timeout) && o.timeout > 0)) throw new Error(`invalid --timeout; need a positive integer of seconds, got ${o.timeout}`);
   return o;
 }
@@ -238,6 +239,7 @@ function main(argv) {
         process.stderr.write(`FAILED in ${r.seconds.toFixed(1)} s\n`);
         for (const x of r.failures) {
           console.error(`✗ ${name}: cell ${x.cell ?? "?"}${x.first_line ? ` (${x.first_line.slice(0, 80)})` : ""} failed:\n${indent(x.error.trimEnd())}`);
+          if (x.kernel_stderr) console.error(`  the kernel's last stderr lines:\n${indent(x.kernel_stderr.trimEnd())}`);
         }
       }
       if (r.htmlError) console.error(`  HTML export failed: ${r.htmlError}`);

@@ -15,11 +15,16 @@ start.
 
 Why the 0.3 s sleep: tslab silently aborts every execute request that arrives within 200 ms of
 an error, so without a pause the cells after a failing one would come back empty.
+
+The kernel's own stderr (where a dying kernel says why) goes to a temporary file; its last
+lines are added to the report of a cell that failed by a dead kernel or a timeout, and to the
+report of any failing cell when the kernel wrote something there.
 """
 import argparse
 import json
 import re
 import sys
+import tempfile
 import time
 
 import nbformat
@@ -50,6 +55,14 @@ def error_text(cell):
 INTERNAL_FRAME = re.compile(r"^\s+at .*(node:vm|node:internal|node_modules/tslab/|sigintHandlersWrap|evalmachine\.<anonymous>:\d+:\d+\)?$)")
 
 
+def kernel_stderr_tail(log, n=15):
+    """The last n non-empty lines the kernel process wrote to its stderr."""
+    log.flush()
+    log.seek(0)
+    lines = [l for l in log.read().decode("utf8", "replace").splitlines() if l.strip()]
+    return "\n".join(lines[-n:])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("input")
@@ -60,6 +73,13 @@ def main():
 
     nb = nbformat.read(args.input, as_version=4)
     failed = []
+    running = {"cell": None}
+
+    def on_cell_start(cell, cell_index, **kwargs):
+        # The cell being executed now: the one to blame when the kernel dies or a cell times out.
+        # (Looking for "the first cell without outputs" afterwards is wrong: a cell that dies
+        # half-way, e.g. during a progress display, already has outputs.)
+        running["cell"] = cell_index
 
     def on_cell_error(cell, cell_index, **kwargs):
         failed.append(cell_index)
@@ -71,12 +91,14 @@ def main():
         kernel_name=args.kernel,
         allow_errors=True,
         resources={"metadata": {"path": "."}},
+        on_cell_start=on_cell_start,
         on_cell_error=on_cell_error,
     )
     fatal = None
     t0 = time.time()
+    kernel_log = tempfile.TemporaryFile(mode="w+b")
     try:
-        client.execute()
+        client.execute(stderr=kernel_log)
     except CellTimeoutError as e:
         fatal = f"cell timed out after {args.timeout} s: {str(e).splitlines()[0] if str(e) else ''}"
     except DeadKernelError as e:
@@ -85,6 +107,7 @@ def main():
         fatal = f"{type(e).__name__}: {e}"
     elapsed = time.time() - t0
     nbformat.write(nb, args.output)
+    tail = kernel_stderr_tail(kernel_log)
 
     failures = []
     for i in sorted(set(failed)):
@@ -92,15 +115,12 @@ def main():
         src = cell.source.strip().splitlines()
         failures.append({"cell": i, "first_line": src[0] if src else "", "error": error_text(cell)})
     if fatal:
-        # The cell that was running when it happened is the first code cell without outputs
-        # and execution count after the last executed one; report the fatal error on it.
-        idx = None
-        for i, c in enumerate(nb.cells):
-            if c.cell_type == "code" and c.get("execution_count") is None and i not in failed and not c.get("outputs"):
-                idx = i
-                break
+        idx = running["cell"]
         src = nb.cells[idx].source.strip().splitlines() if idx is not None else []
+        failures = [f for f in failures if f["cell"] != idx]
         failures.append({"cell": idx, "first_line": src[0] if src else "", "error": fatal})
+    if failures and tail:
+        failures[-1]["kernel_stderr"] = tail
     print("LCO-RESULT " + json.dumps({"ok": not failures, "seconds": round(elapsed, 2), "failures": failures}))
     sys.exit(1 if failures else 0)
 

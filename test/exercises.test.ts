@@ -58,7 +58,11 @@ test("registry: ids unique and sorted numerically; unknown id lists the known on
   assert.deepEqual(checkExerciseList([a, b]).map((e) => e.id), ["2.9", "2.10"]);
   assert.throws(() => checkExerciseList([a, a]), /duplicate exercise id "2.10"/);
   assert.throws(() => exerciseById("99.9"), /unknown exercise id "99.9"; known ids: 0\.1, 0\.2, 0\.3/);
-  assert.throws(() => check("99.9", 1), /unknown exercise id/);
+  // check() never throws at a student: an unknown id is a ✗ verdict naming the chapter's ids.
+  const unknown = check("99.9", 1);
+  assert.equal(unknown.ok, false);
+  assert.match(unknown.message, /unknown exercise id "99\.9"; known ids: 0\.1/);
+  assert.match(check("20.9", 1).message, /unknown exercise id "20\.9"; chapter 20 has 20\.1, 20\.2, 20\.3, 20\.4$/);
   assert.deepEqual(list(0).map((e) => e.id), ["0.1", "0.2", "0.3"]);
   assert.deepEqual(list(9, [a, b]), []);
   assert.throws(() => list(-1), /invalid chapter/);
@@ -110,4 +114,11 @@ test("in a (simulated) kernel, check prints one friendly line and its result ech
     console.log = savedLog;
     jupyter.lastWriteDisplayData = saved;
   }
+});
+
+test("chapter 20's exercises are registered: check(\"20.1\", x) works without a third argument", () => {
+  assert.deepEqual(list(20).map((e) => e.id), ["20.1", "20.2", "20.3", "20.4"]);
+  const r = check("20.1", -1);
+  assert.equal(r.ok, false);
+  assert.doesNotMatch(r.message, /unknown exercise id/);
 });

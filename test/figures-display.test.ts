@@ -17,7 +17,7 @@ test("outside a kernel, show() displays nothing and returns the figure's HTML wi
   assert.equal(r.displayed, false);
   assert.match(r.note ?? "", /not in a notebook kernel/);
   assert.equal(r.png, undefined, "no browser is launched outside a kernel unless asked");
-  assert.match(r.html, /style="width:300px;height:200px"/);
+  assert.match(r.html, /style="width:100%;max-width:300px;height:200px"/, "figures shrink to the notebook column, never wider than designed");
   assert.ok(!r.html.includes("</script><b>"), "the figure JSON cannot close the script element");
   assert.ok(!r.html.includes("DecompressionStream"), "the plotly bundle is not part of the per-figure HTML");
   await assert.rejects(show({ data: "nope" } as unknown as PlotlyFigure), /needs a Plotly figure/);
@@ -32,7 +32,8 @@ test("scriptSafeJson round-trips through JSON.parse and escapes '<'", () => {
 
 test("figureHtml embeds the PNG placeholder and queues the draw until plotly is loaded", () => {
   const html = figureHtml(fig, "fig-1", { width: 300, height: 200, pngBase64: "QUJD", note: "a <note>" });
-  assert.match(html, /<div id="fig-1" style="width:300px;height:200px"><img src="data:image\/png;base64,QUJD"/);
+  assert.match(html, /<div id="fig-1" style="width:100%;max-width:300px;height:200px"><img src="data:image\/png;base64,QUJD" style="max-width:100%;height:auto"/);
+  assert.match(html, /delete layout\.width/, "plotly lays the figure out to the div's width");
   assert.match(html, /__lcoPlotlyWaiters/);
   assert.match(html, /a &lt;note>/);
 });
@@ -63,7 +64,9 @@ test("tables: rows, data frames and arquero-like tables; numbers to 4 significan
   assert.deepEqual(toRowObjects({ columns: ["x", "y"], values: [[1, 2], [3, 4]] }), [{ x: 1, y: 2 }, { x: 3, y: 4 }]);
   const arq = { toHTML: (o?: { limit?: number }) => `<arquero limit=${o?.limit}>`, numRows: () => 1, objects: () => [{ q: 1 }] };
   assert.equal(tableHtml(arq, { limit: 5 }), "<arquero limit=5>");
-  assert.match(tableText(Array.from({ length: 25 }, (_, i) => ({ i }))), /… 5 more rows$/);
+  assert.doesNotMatch(tableText(Array.from({ length: 25 }, (_, i) => ({ i }))), /more rows/, "a chapter-sized table is shown whole");
+  assert.match(tableText(Array.from({ length: 105 }, (_, i) => ({ i }))), /… 5 more rows$/);
+  assert.match(tableText(Array.from({ length: 25 }, (_, i) => ({ i })), { limit: 20 }), /… 5 more rows$/);
   assert.equal(formatCell(123456.789), "123500");
   assert.equal(formatCell(null), "");
   assert.throws(() => toRowObjects([1 as unknown as Record<string, unknown>]), /row 0 is number/);

@@ -37,8 +37,8 @@ function dirtyNotebook(sources: string[], tags: string[][] = []) {
 }
 
 /** Run `notebooks.mjs` with arguments; returns exit status and output. */
-function runScript(args: string[], timeoutMs: number) {
-  const r = spawnSync(process.execPath, [SCRIPT, ...args], { cwd: ROOT, encoding: "utf8", timeout: timeoutMs, env: { ...process.env } });
+function runScript(args: string[], timeoutMs: number, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [SCRIPT, ...args], { cwd: ROOT, encoding: "utf8", timeout: timeoutMs, env: { ...process.env, ...env } });
   return { status: r.status, out: `${r.stdout}\n${r.stderr}`, error: r.error };
 }
 
@@ -112,9 +112,70 @@ test("the runner names the notebook, cell and error of a failing cell, and still
   assert.ok(fs.existsSync(path.join(out, "98_broken.html")), "HTML export written");
 });
 
+test("a dying kernel is reported against the cell that was running (even with outputs) with the kernel's last stderr lines; LCO_PROFILE is honoured without --profile", { skip: skipReason, timeout: NOTEBOOK_TIMEOUT_MS }, async () => {
+  const { cleanNotebook, nbJson } = await tools;
+  const dir = tmp("nbdie");
+  const file = path.join(dir, "97_dies.ipynb");
+  const nb = cleanNotebook(
+    dirtyNotebook([
+      'console.log("profile", process.env.LCO_PROFILE);',
+      // Output first, then the process dies: its last words go to the real stderr (fd 2), which
+      // tslab does not forward to the notebook.
+      'console.log("started");\nawait new Promise((r) => setTimeout(r, 300));\nrequire("node:fs").writeSync(2, "LCO-TEST last words of the kernel\\n");\nprocess.exit(3);',
+      'console.log("never");',
+    ]),
+    "97_dies.ipynb",
+  );
+  fs.writeFileSync(file, nbJson(nb));
+  const out = path.join(dir, "out");
+  const r = runScript(["run", "--no-html", "--out", out, file], NOTEBOOK_TIMEOUT_MS, { LCO_PROFILE: "large" });
+  assert.equal(r.status, 1, r.out);
+  assert.match(r.out, /97_dies\.ipynb: cell 1 \(console\.log\("started"\);\) failed:\n\s+the kernel died/);
+  assert.match(r.out, /the kernel's last stderr lines:\n[\s\S]*LCO-TEST last words of the kernel/);
+  assert.doesNotMatch(r.out, /cell 2/);
+  const executed = JSON.parse(fs.readFileSync(path.join(out, "97_dies.ipynb"), "utf8"));
+  const text = (i: number) => executed.cells[i].outputs.map((o: { text?: string[] | string }) => [o.text ?? ""].flat().join("")).join("");
+  assert.match(text(0), /profile large/, "LCO_PROFILE reached the kernel although no --profile was given");
+  assert.match(text(1), /started/);
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  assert.doesNotMatch(pkg.scripts.notebooks, /--profile/, "npm run notebooks must leave the profile to LCO_PROFILE (default full)");
+});
+
+test("thousands of in-place display updates in one cell: the kernel survives, the output is one display updated to its final state", { skip: skipReason, timeout: NOTEBOOK_TIMEOUT_MS }, async () => {
+  // Without the send queue (src/display/send-queue.ts) zeromq throws EBUSY after 512 messages:
+  // the display freezes near step 500 and the cell fails or the kernel dies.
+  const { cleanNotebook, nbJson } = await tools;
+  const dir = tmp("nbprogress");
+  const file = path.join(dir, "96_progress.ipynb");
+  const nb = cleanNotebook(
+    dirtyNotebook([
+      'import * as lco from "lco-kit";\nconst n = 4000;\nconst bar = lco.display.progress(n, { label: "long", minIntervalMs: 0 });\nfor (let i = 1; i <= n; i++) bar.update(i, `loss ${(1 / i).toFixed(4)}`);',
+      // The default throttle, in a loop that yields: few updates, final state always drawn.
+      'const bar2 = lco.display.progress(300, { label: "throttled" });\nfor (let i = 1; i <= 300; i++) { await new Promise((r) => setImmediate(r)); bar2.update(i); }',
+      'console.log("alive after", n, "updates");',
+    ]),
+    "96_progress.ipynb",
+  );
+  fs.writeFileSync(file, nbJson(nb));
+  const out = path.join(dir, "out");
+  const r = runScript(["run", "--profile", "smoke", "--no-html", "--out", out, file], NOTEBOOK_TIMEOUT_MS);
+  assert.equal(r.status, 0, r.out);
+  const executed = JSON.parse(fs.readFileSync(path.join(out, "96_progress.ipynb"), "utf8"));
+  for (const [i, final] of [[0, /^long \[#{20}\] 4000\/4000 100% · .* · done · loss 0\.0003$/], [1, /^throttled \[#{20}\] 300\/300 100%/]] as const) {
+    const outs = executed.cells[i].outputs as { output_type: string; data?: Record<string, string | string[]> }[];
+    assert.equal(outs.length, 1, `cell ${i}: one output, updated in place (got ${outs.map((o) => o.output_type).join(", ")})`);
+    assert.equal(outs[0].output_type, "display_data");
+    assert.match([outs[0].data!["text/plain"]].flat().join(""), final);
+  }
+  assert.match([executed.cells[2].outputs[0].text].flat().join(""), /alive after 4000 updates/);
+});
+
+// The executed copies stay in out/notebooks-smoke/: the book test (web-book.test.ts) builds the
+// website from them instead of executing every chapter a second time.
+const SMOKE_OUT = path.join(ROOT, "out", "notebooks-smoke");
 for (const f of notebooks) {
   test(`notebook ${f} runs cleanly with LCO_PROFILE=smoke`, { skip: skipReason, timeout: NOTEBOOK_TIMEOUT_MS }, () => {
-    const out = tmp("nbsmoke");
+    const out = SMOKE_OUT;
     const r = runScript(["run", "--profile", "smoke", "--no-html", "--out", out, path.join(NB_DIR, f)], NOTEBOOK_TIMEOUT_MS);
     if (r.error) assert.fail(`running notebooks/${f} failed: ${r.error.message}`);
     assert.equal(r.status, 0, `notebooks/${f} failed:\n${r.out}`);

@@ -66,8 +66,12 @@ export function environment(): EnvironmentInfo {
   };
 }
 
-/** Print the environment, one `name: value` line each, and return it. */
-export function printEnvironment(): EnvironmentInfo {
+/**
+ * Print the environment, one `name: value` line each. Returns nothing, so that a notebook cell
+ * ending with this call does not print the same information a second time as a raw object
+ * (tslab echoes a cell's last value); call {@link environment} for the values.
+ */
+export function printEnvironment(): void {
   const e = environment();
   const lines = [
     `lco-kit ${e.kit} · node ${e.node}` + (e.tslab ? ` · tslab ${e.tslab} (TypeScript ${e.typescript})` : ""),
@@ -76,5 +80,4 @@ export function printEnvironment(): EnvironmentInfo {
     `static figures (Chromium): ${e.chromium}`,
   ];
   console.log(lines.join("\n"));
-  return e;
 }

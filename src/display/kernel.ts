@@ -5,6 +5,8 @@
  * @module
  */
 
+import { installSendQueue } from "./send-queue";
+
 /** tslab's internal display hook (`tslab/dist/jupyter`, pinned tslab 1.0.22). */
 interface JupyterModule {
   lastWriteDisplayData:
@@ -21,10 +23,19 @@ function jupyterModule(): JupyterModule | null {
   }
 }
 
+let queueInstalled = false;
+
 /** True when running inside a tslab kernel (display calls will reach the notebook). */
 export function inKernel(): boolean {
-  return jupyterModule()?.lastWriteDisplayData != null;
+  const yes = jupyterModule()?.lastWriteDisplayData != null;
+  // Inside a kernel, make its message sends queue instead of crashing it (send-queue.ts).
+  if (yes && !queueInstalled) queueInstalled = installSendQueue();
+  return yes;
 }
+
+// The kit is imported by a notebook's first cell: fix the kernel's sockets right away, before
+// any cell has had the chance to send 512 messages.
+inKernel();
 
 /** Options for {@link displayData}. */
 export interface DisplayDataOptions {
@@ -41,8 +52,8 @@ export interface DisplayDataOptions {
  * @returns false (and does nothing) outside a kernel.
  */
 export function displayData(data: Record<string, string>, opts: DisplayDataOptions = {}): boolean {
-  const hook = jupyterModule()?.lastWriteDisplayData;
-  if (!hook) return false;
+  if (!inKernel()) return false;
+  const hook = jupyterModule()!.lastWriteDisplayData!;
   hook({ data, metadata: {}, transient: opts.displayId ? { display_id: opts.displayId } : {} }, opts.update ?? false);
   return true;
 }

@@ -81,16 +81,20 @@ export function plotlyLoaderScript(): string {
  * and a script that draws the figure once `window.Plotly` exists.
  */
 export function figureHtml(fig: PlotlyFigure, divId: string, opts: { width: number; height: number; pngBase64?: string; note?: string }): string {
-  const img = opts.pngBase64 ? `<img src="data:image/png;base64,${opts.pngBase64}" width="${opts.width}" height="${opts.height}" alt="figure">` : "";
+  // The figure fits the page: at most its designed width, narrower when the notebook column is
+  // (a 1,200 px figure would otherwise be cut off); plotly re-lays it out to the div's width.
+  const img = opts.pngBase64 ? `<img src="data:image/png;base64,${opts.pngBase64}" style="max-width:100%;height:auto" alt="figure">` : "";
   const note = opts.note ? `<div style="color:#888;font-size:small">${opts.note.replace(/</g, "&lt;")}</div>` : "";
-  return `<div id="${divId}" style="width:${opts.width}px;height:${opts.height}px">${img}</div>${note}
+  return `<div id="${divId}" style="width:100%;max-width:${opts.width}px;height:${opts.height}px">${img}</div>${note}
 <script>(function () {
   var w = window, fig = ${scriptSafeJson(fig)};
   function draw() {
     var el = document.getElementById("${divId}");
     if (!el) return;
     el.innerHTML = "";
-    w.Plotly.newPlot(el, fig.data, fig.layout, {responsive: true});
+    var layout = Object.assign({}, fig.layout, {autosize: true});
+    delete layout.width;
+    w.Plotly.newPlot(el, fig.data, layout, {responsive: true});
   }
   if (w.Plotly) draw(); else (w.__lcoPlotlyWaiters = w.__lcoPlotlyWaiters || []).push(draw);
 })();</script>`;

@@ -8,9 +8,11 @@
  */
 import { displayData, inKernel } from "./kernel";
 
+const DEFAULT_LIMIT = 100;
+
 /** Options for {@link table}. */
 export interface TableOptions {
-  /** Maximum rows shown; default 20. */
+  /** Maximum rows shown; default 100 (a chapter's tables are small: show them whole). */
   limit?: number;
   /** Significant digits for non-integer numbers; default 4. */
   digits?: number;
@@ -73,7 +75,7 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 
 /** The table as HTML (arquero tables use their own renderer). */
 export function tableHtml(data: TableInput, opts: TableOptions = {}): string {
-  const limit = opts.limit ?? 20;
+  const limit = opts.limit ?? DEFAULT_LIMIT;
   const caption = opts.caption ? `<caption>${esc(opts.caption)}</caption>` : "";
   if (isArquero(data)) return (caption ? `<div><b>${esc(opts.caption!)}</b></div>` : "") + data.toHTML({ limit });
   const rows = toRowObjects(data);
@@ -89,7 +91,7 @@ export function tableHtml(data: TableInput, opts: TableOptions = {}): string {
 
 /** The table as aligned plain text (for the CLI and text-only viewers). */
 export function tableText(data: TableInput, opts: TableOptions = {}): string {
-  const limit = opts.limit ?? 20;
+  const limit = opts.limit ?? DEFAULT_LIMIT;
   const rows = toRowObjects(data);
   const cols = columnsOf(rows);
   const shown = rows.slice(0, limit).map((r) => cols.map((c) => formatCell(r[c], opts.digits)));

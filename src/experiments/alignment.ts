@@ -22,7 +22,7 @@ import { chanceLevel, measure, shuffledPairsControl } from "../probes/measure";
 import { classRecallAt1, retrievalScores, withinClassRecallAt1 } from "../retrieval/retrieval";
 import { definePreset, type Profile } from "../config";
 import { runDir, runOrLoad, runsRoot } from "../runs";
-import { meanCI } from "../stats";
+import { meanCIText } from "../stats";
 import { loadOrganism } from "../organism/checkpoint";
 import type { Modality } from "../organism/config";
 import type { OrganismData } from "../organism/data";
@@ -338,8 +338,7 @@ export function alignmentSummary(rows: readonly AlignmentRow[]): Record<string, 
       if (["seed", "condition", "split", "modality", "n", "layer"].includes(col)) continue;
       const vals = rs.map((r) => r[col] as number).filter((v) => Number.isFinite(v));
       if (vals.length === 0) continue;
-      const ci = meanCI(vals);
-      row[col] = vals.length > 1 ? `${ci.mean.toFixed(3)} ± ${ci.halfWidth.toFixed(3)}` : ci.mean.toFixed(3);
+      row[col] = meanCIText(vals);
     }
     out.push(row);
   }
@@ -381,11 +380,7 @@ const COMPARED: readonly [string, string][] = [
  */
 export function alignmentComparison(bySize: Record<string, readonly AlignmentRow[]>): AlignmentComparisonRow[] {
   const out: AlignmentComparisonRow[] = [];
-  const fmt = (vals: number[]) => {
-    if (vals.length === 0) return "";
-    const ci = meanCI(vals);
-    return vals.length > 1 ? `${ci.mean.toFixed(3)} ± ${ci.halfWidth.toFixed(3)}` : ci.mean.toFixed(3);
-  };
+  const fmt = (vals: number[]) => meanCIText(vals);
   for (const [size, rows] of Object.entries(bySize)) {
     const flat = alignmentTable(rows);
     const keys = [...new Set(flat.map((r) => `${r.modality}|${r.split}`))];

@@ -193,9 +193,9 @@ export function alignmentLayerFigure(rows: readonly AlignmentRow[], metric: keyo
   return {
     data,
     layout: {
-      title: { text: `${modality}–caption ${metric} per layer (mean over seeds; bars: min–max)` },
+      title: { text: `${modality}–caption ${METRIC_NAMES[metric]} per layer (mean over seeds; bars: min–max)` },
       xaxis: { title: { text: "decoder layer (layer 0, the input embedding, is identical for every item and left out)" }, dtick: 1 },
-      yaxis: { title: { text: metric } },
+      yaxis: { title: { text: METRIC_NAMES[metric] } },
       width: 760,
       height: 420,
     },

@@ -63,6 +63,20 @@ export function fitAnnotation(f: GrslFit): string {
   return lines.join("<br>");
 }
 
+/**
+ * Where each point's label goes, so that labels neither leave the panel nor sit on each other:
+ * the leftmost point's label above right, the rightmost's above left, and the points in between
+ * alternately above left and below right in x order (neighbours' labels point away from each other).
+ */
+function labelPositions(xs: readonly number[]): string[] {
+  const order = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => i);
+  const pos = new Array<string>(xs.length);
+  order.forEach((i, rank) => {
+    pos[i] = rank === 0 ? "top right" : rank === order.length - 1 ? "top left" : rank % 2 === 1 ? "top left" : "bottom right";
+  });
+  return pos;
+}
+
 /** Options of {@link grslPanelsFigure}. */
 export interface GrslFigureOptions {
   /** Fits to draw (default: {@link fitGrslPanel} of each panel, 95 % band). */
@@ -91,13 +105,20 @@ export function grslPanelsFigure(panels: readonly GrslPanel[], opts: GrslFigureO
   const data: Record<string, unknown>[] = [];
   const layout: Record<string, unknown> = {
     title: { text: opts.title ?? "Generation–representation scaling law (published points, digitised)", y: 0.98, yanchor: "top" },
-    showlegend: false,
-    height: 540,
+    // The legend explains the bubble colours (model families); it sits below the panels.
+    showlegend: true,
+    legend: { orientation: "h", x: 0.5, xanchor: "center", y: -0.2, yanchor: "top", title: { text: "model family" } },
+    height: 580,
     width: 380 * panels.length + 80,
-    margin: { t: 170, b: 70, l: 70, r: 30 },
+    margin: { t: 170, b: 110, l: 70, r: 30 },
     annotations: [] as Record<string, unknown>[],
   };
   const annotations = layout.annotations as Record<string, unknown>[];
+  // One legend entry per model family shown (empty traces carry the colours).
+  const families = [...new Set(panels.flatMap((p) => p.points.map((q) => q.family)))];
+  for (const fam of families) {
+    data.push({ type: "scatter", mode: "markers", x: [null], y: [null], name: fam, legendgroup: "family", marker: { size: 12, color: FAMILY_COLOURS[fam] ?? "#000000", opacity: 0.8 }, hoverinfo: "skip" });
+  }
   panels.forEach((panel, k) => {
     const f = fits[k];
     const ax = k === 0 ? "" : String(k + 1);
@@ -129,7 +150,9 @@ export function grslPanelsFigure(panels: readonly GrslPanel[], opts: GrslFigureO
     data.push({
       type: "scatter", mode: "markers+text",
       x: f.x.map(r4), y: f.y.map(r4),
-      text: panel.points.map((p) => p.model), textposition: "top center", textfont: { size: 10 },
+      text: panel.points.map((p) => p.model), textposition: labelPositions(f.x), textfont: { size: 10 },
+      // Labels may extend past the axes instead of being cut off at the panel's edge.
+      cliponaxis: false, showlegend: false,
       marker: {
         size: panel.points.map((p) => r4(p.nParams / 1e9)), sizemode: "area", sizeref: r4(sizeref) ?? 1, sizemin: 4,
         color: panel.points.map((p) => FAMILY_COLOURS[p.family] ?? "#000000"), opacity: 0.8,
@@ -148,6 +171,8 @@ export function grslPanelsFigure(panels: readonly GrslPanel[], opts: GrslFigureO
       xanchor: "left", yanchor: "bottom", showarrow: false, align: "left", font: { size: 10 },
     });
   });
+  // Only the family colours go into the legend (the fit, band and points explain themselves).
+  for (const t of data) if (t.legendgroup !== "family") t.showlegend = false;
   return { data, layout };
 }
 

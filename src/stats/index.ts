@@ -7,7 +7,7 @@ export { ols, confidenceBand, predictionBand, linspace } from "./regression";
 export type { OlsFit, OlsOptions, BandPoint, BandOptions } from "./regression";
 export { pearson, spearman, rank } from "./correlation";
 export { tQuantile, tCritical, normalQuantile, tTwoSidedP, checkLevel } from "./distributions";
-export { meanCI, summarizeSeeds, formatMeanCI } from "./summary";
+export { meanCI, meanCIText, summarizeSeeds, formatMeanCI } from "./summary";
 export type { MeanCI, MeanCIOptions, SeedRecord, SeedSummary } from "./summary";
 export { bootstrapCI, bootstrapOls, permutationTest, quantileSorted } from "./resampling";
 export type { BootstrapOptions, BootstrapCI, BootstrapOlsResult, PermutationTestOptions, PermutationTestResult } from "./resampling";

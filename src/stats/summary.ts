@@ -108,3 +108,17 @@ export function formatMeanCI(ci: MeanCI, digits = 3): string {
   const pct = Math.round(ci.level * 1000) / 10;
   return `${ci.mean.toFixed(digits)} ± ${ci.halfWidth.toFixed(digits)} (${pct}% CI, n = ${ci.n})`;
 }
+
+/**
+ * A compact "mean ± 95 % CI half-width" for table cells, e.g. `"0.512 ± 0.034"`. A value that
+ * does not vary over seeds (one seed, or a constant such as a chance level) prints as the mean
+ * alone: `"0.050"`, never `"0.050 ± 0.000"`.
+ * @param values one value per seed (non-finite values are the caller's to drop).
+ * @param digits decimal places (default 3).
+ */
+export function meanCIText(values: readonly number[], digits = 3): string {
+  if (values.length === 0) return "";
+  const ci = meanCI(values);
+  const constant = values.every((v) => v === values[0]);
+  return values.length > 1 && !constant ? `${ci.mean.toFixed(digits)} ± ${ci.halfWidth.toFixed(digits)}` : ci.mean.toFixed(digits);
+}
