@@ -10,9 +10,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { InputError, type NdArray } from "../array";
 import type { AnswerFormat, Modality } from "./config";
-import { assembleBatch, buildFeatureCache, buildSequence, type FeatureCache, type OrganismItem, type OrganismTokenizer } from "./data";
-import { forward, type Organism } from "./model";
-import { prefixTokens } from "./train";
+import { assembleBatch, buildFeatureCache, buildSequence, type FeatureCache, type OrganismItem, type OrganismTokenizer, type SequenceSpec } from "./data";
+import { forward, type ForwardOptions, type Organism } from "./model";
+import { prefixTokens, type OrganismData } from "./train";
 
 /** Options of {@link embed} and {@link embedIndices}. */
 export interface EmbedOptions {
@@ -62,7 +62,10 @@ export function embedIndices(
     const rows = tf.tidy(() => {
       const { hidden } = forward(model, batch, data.cache, { hidden: true });
       const at = tf.tensor1d(pick, "int32");
-      return tf.stack(hidden!.map((h) => tf.gather(h.reshape([B * T, d]), at))); // [L+1, B, d]
+      const states = hidden!.map((h) => tf.gather(h.reshape([B * T, d]), at) as tf.Tensor2D);
+      // A refined read-out projection (strategy "linear") acts on the last layer only.
+      states[states.length - 1] = applyReadout(model, states[states.length - 1]);
+      return tf.stack(states); // [L+1, B, d]
     });
     const vals = rows.dataSync() as Float32Array;
     rows.dispose();
@@ -83,4 +86,60 @@ export function embed(model: Organism, items: readonly OrganismItem[], modality:
   const cache = buildFeatureCache(items, model.config, modality === "text" ? [] : [modality]);
   if (modality !== "text" && !cache.byModality[modality]) throw new InputError(`some items have no ${modality} input`);
   return embedIndices(model, { items, tokenizer: options.tokenizer, cache }, items.map((_, i) => i), modality, options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The differentiable read-out (for contrastive refinement)
+
+/**
+ * Prefix of the optional linear projection on the read-out (`readout.proj.w` `[d, d]`,
+ * `readout.proj.b` `[d]`), added by the "linear" refinement strategy. Without it the read-out is
+ * the hidden state itself.
+ */
+export const READOUT_PREFIX = "readout.proj";
+
+/** The last-layer read-out through the model's read-out projection, if it has one: `[n, d]` → `[n, d]`. */
+export function applyReadout(model: Organism, states: tf.Tensor2D): tf.Tensor2D {
+  const ps = model.params;
+  if (!ps.has(`${READOUT_PREFIX}.w`)) return states;
+  return tf.add(tf.matMul(states, ps.get(`${READOUT_PREFIX}.w`) as tf.Tensor2D), ps.get(`${READOUT_PREFIX}.b`)) as tf.Tensor2D;
+}
+
+/** Forward options of the differentiable read-out (training mode turns LoRA dropout on). */
+export type ReadoutOptions = Pick<ForwardOptions, "training" | "dropoutSeed">;
+
+function readRows(model: Organism, data: Pick<OrganismData, "tokenizer" | "cache">, seqs: SequenceSpec[], options: ReadoutOptions): tf.Tensor2D {
+  const batch = assembleBatch(seqs, prefixTokens(data.cache), data.tokenizer, model.config.decoder.maxLen);
+  const { hidden } = forward(model, batch, data.cache, { hidden: true, ...options });
+  const h = hidden![hidden!.length - 1];
+  const d = model.config.decoder.dModel;
+  const pick = tf.tensor1d(Array.from(batch.promptEnd, (p, r) => r * batch.T + p), "int32");
+  return applyReadout(model, tf.gather(h.reshape([batch.B * batch.T, d]), pick) as tf.Tensor2D);
+}
+
+/**
+ * Last-layer read-out at the prompt's last token, differentiably (for contrastive training):
+ * `[indices.length, d]`, the same value as {@link embedIndices} at the last layer. Text items are
+ * read with their canonical caption. Intermediate tensors are not disposed: call inside a tidy
+ * (or a `trainStep`).
+ */
+export function promptEndStates(model: Organism, data: OrganismData, indices: readonly number[], modality: Modality, options: ReadoutOptions = {}): tf.Tensor2D {
+  const seqs = indices.map((i) => buildSequence(data.tokenizer, data.items[i], i, modality, "instruct", model.config.answerFormat, 0, false));
+  return readRows(model, data, seqs, options);
+}
+
+/**
+ * The read-out of arbitrary texts (contrastive triples, queries): each text followed by the text
+ * summarize prompt, last layer, differentiably. `[texts.length, d]`.
+ */
+export function textPromptEndStates(model: Organism, data: Pick<OrganismData, "tokenizer" | "cache">, texts: readonly string[], options: ReadoutOptions = {}): tf.Tensor2D {
+  if (texts.length === 0) throw new InputError("textPromptEndStates needs at least one text");
+  // A text is read like a text item whose only caption is that text.
+  const seqs = texts.map((t) => buildSequence(data.tokenizer, textItem(t), -1, "text", "instruct", model.config.answerFormat, 0, false));
+  return readRows(model, data, seqs, options);
+}
+
+/** A stand-in item for an arbitrary text (text sequences read nothing else from their item). */
+function textItem(text: string): OrganismItem {
+  return { id: "text", captions: [text], summaryWord: "", fewWords: "", attributes: {}, inputs: {} };
 }

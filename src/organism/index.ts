@@ -60,8 +60,25 @@ export {
   restoreAdamState,
 } from "./checkpoint";
 export type { RunConfigFile, CheckpointState } from "./checkpoint";
-export { embed, embedIndices } from "./embed";
-export type { EmbedOptions } from "./embed";
+export { embed, embedIndices, promptEndStates, textPromptEndStates, applyReadout, READOUT_PREFIX } from "./embed";
+export type { EmbedOptions, ReadoutOptions } from "./embed";
+export {
+  refine,
+  refineConfig,
+  validateRefineConfig,
+  worldTriples,
+  verseTriplesFor,
+  refineTriples,
+  addReadoutProjection,
+  decoderLoraTargets,
+  prepareTrainable,
+  saveRefinement,
+  readRefinement,
+  applyRefinement,
+  REFINE_STRATEGIES,
+  REFINE_FORMAT,
+} from "./refine";
+export type { RefineStrategy, RefineData, Trainable, LoraFields, RefineConfig, TextTriple, RefineProgress, RefineResult, RefineOptions, RefineFile } from "./refine";
 export { greedyDecode, captionNll, answerAttributeAccuracy, evaluateGenerative } from "./generate";
 export type { DecodeOptions, ModalityGenMetrics, GenerativeEval } from "./generate";
 export { organismDataFromWorld, organismWorld, organismTokenizer, worldSummaryFormat, dataForRun } from "./world";
@@ -79,7 +96,7 @@ export {
   readFamilySummary,
 } from "./figures";
 export type { FamilyRun } from "./figures";
-export { measureAlignment, clipControl, promptEndStates, alignmentExperiment, alignmentTable, alignmentSummary, alignmentComparison, alignmentDir } from "./align";
+export { measureAlignment, clipControl, alignmentExperiment, alignmentTable, alignmentSummary, alignmentComparison, alignmentDir } from "./align";
 export type { LayerCurves, RetrievalDetail, ModalityAlignment, AlignmentOptions, ClipControlOptions, AlignmentRow, AlignmentExperimentOptions, AlignmentComparisonRow } from "./align";
 export {
   PUBLISHED_ROOT,
