@@ -60,7 +60,7 @@ test("the training read-out equals the embedding read-out (last layer), for item
     const got = tf.tidy(() => promptEndStates(m, data, idx, mod).dataSync());
     assert.ok(maxDiff(got, lastLayer(m, idx, mod)) < 1e-5, mod);
   }
-  const texts = tf.tidy(() => textPromptEndStates(m, data, idx.map((i) => data.items[i].captions[0])).dataSync());
+  const texts = tf.tidy(() => textPromptEndStates(m, data.tokenizer, idx.map((i) => data.items[i].captions[0])).dataSync());
   assert.ok(maxDiff(texts, lastLayer(m, idx, "text")) < 1e-5, "a caption read as free text = its item read as text");
   disposeOrganism(m);
 });

@@ -36,7 +36,7 @@ import { generateWorld, loadAssets, loadVersePairs, verseTriples, type WorldConf
 import type { Modality } from "./config";
 import { isBuffer, type Organism } from "./model";
 import { READOUT_PREFIX, promptEndStates, textPromptEndStates } from "./embed";
-import type { OrganismData } from "./train";
+import type { OrganismData } from "./data";
 
 /** The four strategies compared in P3. */
 export type RefineStrategy = "lora" | "full" | "linear" | "clip";
@@ -176,24 +176,30 @@ export function worldTriples(data: OrganismData): TextTriple[] {
  */
 export function verseTriplesFor(data: OrganismData, seed = 0): TextTriple[] {
   const split = verseTriples(loadVersePairs(), { seed });
+  // A word is unknown when the tokenizer throws on it or maps it to `<unk>` (either contract).
   const unk = (data.tokenizer as { inner?: { special?: { unk: number } } }).inner?.special?.unk;
-  if (unk !== undefined) {
-    let words = 0, unknown = 0;
-    let example = "";
-    for (const t of split.train.slice(0, 200)) {
-      for (const w of t.anchor.toLowerCase().split(/\s+/)) {
-        words++;
-        if (data.tokenizer.encode(w).includes(unk)) {
-          unknown++;
-          example ||= w;
-        }
+  const known = (w: string) => {
+    try {
+      return unk === undefined || !data.tokenizer.encode(w).includes(unk);
+    } catch {
+      return false;
+    }
+  };
+  let words = 0, unknown = 0;
+  let example = "";
+  for (const t of split.train.slice(0, 200)) {
+    for (const w of t.anchor.toLowerCase().split(/\s+/).filter(Boolean)) {
+      words++;
+      if (!known(w)) {
+        unknown++;
+        example ||= w;
       }
     }
-    if (unknown > 0) {
-      throw new InputError(
-        `this model's tokenizer does not know ${unknown} of ${words} verse words (e.g. "${example}"): refining on verses needs a family pretrained with verse language modelling and a tokenizer that covers it`,
-      );
-    }
+  }
+  if (unknown > 0) {
+    throw new InputError(
+      `this model's tokenizer does not know ${unknown} of ${words} verse words (e.g. "${example}"): refining on verses needs a family pretrained with verse language modelling and a tokenizer that covers it`,
+    );
   }
   return split.train.map((t) => ({ anchor: t.anchor, positive: t.positive, negative: t.negative }));
 }
@@ -321,9 +327,9 @@ export function refine(model: Organism, data: OrganismData, cfg: RefineConfig, s
         () => {
           if (cfg.pairs === "text") {
             const batch = idx.map((i) => triples[i]);
-            const a = textPromptEndStates(model, data, batch.map((t) => t.anchor), { ...training, dropoutSeed: splitSeed(seed, `a/${s}`) });
-            const p = textPromptEndStates(model, data, batch.map((t) => t.positive), { ...training, dropoutSeed: splitSeed(seed, `p/${s}`) });
-            const negatives = cfg.hardNegatives ? textPromptEndStates(model, data, batch.map((t) => t.negative), { ...training, dropoutSeed: splitSeed(seed, `n/${s}`) }) : undefined;
+            const a = textPromptEndStates(model, data.tokenizer, batch.map((t) => t.anchor), { ...training, dropoutSeed: splitSeed(seed, `a/${s}`) });
+            const p = textPromptEndStates(model, data.tokenizer, batch.map((t) => t.positive), { ...training, dropoutSeed: splitSeed(seed, `p/${s}`) });
+            const negatives = cfg.hardNegatives ? textPromptEndStates(model, data.tokenizer, batch.map((t) => t.negative), { ...training, dropoutSeed: splitSeed(seed, `n/${s}`) }) : undefined;
             return infoNCE(a, p, { negatives, tau: cfg.tau, symmetric: cfg.symmetric });
           }
           const items = idx.map((i) => pool[i]);

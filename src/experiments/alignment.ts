@@ -1,5 +1,6 @@
 /**
- * The first measurement: does generative pretraining align modalities? For a trained organism and
+ * Experiment P1 (the paper's first claim, latent alignment): does generative pretraining align
+ * modalities? For a trained organism and
  * a split, embed every item as text (its canonical caption) and as image / audio with the paper's
  * protocol, then per layer: anisotropy of each modality, mutual-kNN (k = 10) and CKA between a
  * modality and its captions, and retrieval (modality → caption). At the last layer also
@@ -19,15 +20,15 @@ import { AdamW, trainStep } from "../nn/optim";
 import { anisotropy } from "../probes/anisotropy";
 import { chanceLevel, measure, shuffledPairsControl } from "../probes/measure";
 import { classRecallAt1, retrievalScores, withinClassRecallAt1 } from "../retrieval/retrieval";
-import type { Modality } from "./config";
-import { embedIndices, promptEndStates } from "./embed";
 import type { Profile } from "../config";
 import { runDir, runOrLoad } from "../runs";
 import { meanCI } from "../stats";
-import { loadOrganism } from "./checkpoint";
-import { pretrain, pretrainSpec, specData, type PretrainSpec } from "./family";
-import { createOrganism, disposeOrganism, fitInputNorm, trainableVariables, type Organism } from "./model";
-import type { OrganismData } from "./train";
+import { loadOrganism } from "../organism/checkpoint";
+import type { Modality } from "../organism/config";
+import type { OrganismData } from "../organism/data";
+import { embedIndices, promptEndStates } from "../organism/embed";
+import { pretrain, pretrainSpec, specData, type PretrainSpec } from "../organism/family";
+import { createOrganism, disposeOrganism, fitInputNorm, trainableVariables, type Organism } from "../organism/model";
 
 /** Per-layer curves of one modality paired with captions. */
 export interface LayerCurves {

@@ -1,0 +1,40 @@
+/**
+ * The `experiments` area: one file per claim of the paper, each measured on the model organism
+ * (`src/organism/`), cached per run folder, and published with provenance. `published.ts` is the
+ * one door from figures and chapters to the results.
+ *
+ * - `alignment.ts` — P1, latent alignment: does generative pretraining align modalities?
+ *
+ * Named exports only.
+ *
+ * @module
+ */
+export {
+  measureAlignment,
+  clipControl,
+  alignmentExperiment,
+  alignmentTable,
+  alignmentSummary,
+  alignmentComparison,
+  alignmentDir,
+} from "./alignment";
+export type {
+  LayerCurves,
+  RetrievalDetail,
+  ModalityAlignment,
+  AlignmentOptions,
+  ClipControlOptions,
+  AlignmentRow,
+  AlignmentExperimentOptions,
+  AlignmentComparisonRow,
+} from "./alignment";
+export {
+  PUBLISHED_ROOT,
+  publishedFiles,
+  publishOrganismResults,
+  stageTiming,
+  loadPublishedFamily,
+  loadPublishedAlignment,
+  loadProvenance,
+} from "./published";
+export type { AlignmentBySize, StageTiming, Provenance, PublishOptions } from "./published";
