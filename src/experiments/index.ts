@@ -4,6 +4,7 @@
  * one door from figures and chapters to the results.
  *
  * - `alignment.ts` — P1, latent alignment: does generative pretraining align modalities?
+ * - `refinement.ts` — P2 (first cut): text-only refinement before / after, with the random-init control.
  *
  * Named exports only.
  *
@@ -38,3 +39,5 @@ export {
   loadProvenance,
 } from "./published";
 export type { AlignmentBySize, StageTiming, Provenance, PublishOptions } from "./published";
+export { refinementRun, refinementTable } from "./refinement";
+export type { RefinementRow, RefinementRunResult, RefinementRunOptions } from "./refinement";
