@@ -4,6 +4,7 @@
  * one door from figures and chapters to the results.
  *
  * - `alignment.ts` — P1, latent alignment: does generative pretraining align modalities?
+ * - `refinement.ts` — P2 (first cut): text-only refinement before / after, with the random-init control.
  *
  * `registry.ts` lists them for `lco experiment <name>` (adding one is one file and one entry).
  *
@@ -47,3 +48,5 @@ export {
 export type { AlignmentBySize, StageTiming, Provenance, PublishOptions, PublishedRun } from "./published";
 export { EXPERIMENTS, experimentByName } from "./registry";
 export type { Experiment, ExperimentContext, ExperimentOutcome } from "./registry";
+export { refinementRun, refinementTable } from "./refinement";
+export type { RefinementRow, RefinementRunResult, RefinementRunOptions } from "./refinement";

@@ -39,9 +39,9 @@ export {
 export type { NnImpl, ForwardOptions, AttentionOptions } from "./layers";
 export { initDecoder, initEncoder, embedTokens, decoderForward, encoderForward } from "./transformer";
 export type { TransformerConfig, DecoderConfig, StackOptions, DecoderOutput } from "./transformer";
-export { addLora, mergeLora, removeLora, blockLinears, LORA_PARAMS } from "./lora";
-export type { LoraOptions } from "./lora";
-export { tokenCrossEntropy, nextTokenLoss, infoNCE } from "./losses";
+export { addLora, mergeLora, unmergeLora, removeLora, blockLinears, LORA_PARAMS, LORA_FORMAT, LORA_FILES, saveLoraAdapter, readLoraAdapter, loadLoraAdapter, loraParamCount } from "./lora";
+export type { LoraOptions, MergeLoraOptions, LoraAdapterFile } from "./lora";
+export { tokenCrossEntropy, nextTokenLoss, infoNCE, infoNCEChance } from "./losses";
 export type { InfoNCEOptions } from "./losses";
-export { AdamW, cosineSchedule, clipByGlobalNorm, trainStep } from "./optim";
-export type { AdamWOptions, CosineScheduleOptions, Schedule, TrainStepOptions, TrainStepResult } from "./optim";
+export { AdamW, cosineSchedule, linearSchedule, clipByGlobalNorm, trainStep } from "./optim";
+export type { AdamWOptions, CosineScheduleOptions, LinearScheduleOptions, Schedule, TrainStepOptions, TrainStepResult } from "./optim";

@@ -73,7 +73,7 @@ export function linear(ps: ParamStore, name: string, x: tf.Tensor, opts: Forward
     if (bias) y = tf.add(y, bias);
   }
   const lora = ps.lora.get(name);
-  if (lora) {
+  if (lora && !lora.merged) {
     let h: tf.Tensor2D = x2;
     if (opts.training && lora.dropout > 0) h = tf.dropout(h, lora.dropout, undefined, splitSeed(opts.dropoutSeed ?? 0, name)) as tf.Tensor2D;
     const a = ps.get(`${name}.lora_a`) as tf.Tensor2D;

@@ -78,18 +78,35 @@ export function nextTokenLoss(logits: tf.Tensor, ids: tf.Tensor | number[][], ma
 
 /** Options of {@link infoNCE}. */
 export interface InfoNCEOptions {
-  /** Hard negatives `[m, d]`, appended to the candidate set. Default none (in-batch only). */
+  /** Hard negatives `[m, d]`, appended to the candidate set of every anchor. Default none (in-batch only). */
   negatives?: tf.Tensor;
-  /** Temperature τ. Default 0.05 (paper code uses 0.03, E5-V 0.05). */
+  /** Temperature τ. Default 0.05 (E5-V; the LCO-Emb training code uses 0.03). */
   tau?: number;
   /** L2-normalise rows first, so similarities are cosines. Default `true`. */
   normalize?: boolean;
+  /**
+   * Also score the reverse direction, each positive against every anchor (CLIP's symmetric loss),
+   * and return the mean of the two directions. The reverse direction has no hard negatives (they
+   * are extra candidates *for anchors*). Default `false`: the upstream code's one direction.
+   */
+  symmetric?: boolean;
+}
+
+/** Mean over rows of `−log softmax(sims)[i, i]`: cross-entropy with the diagonal as the target. `sims` `[n, c]`, c ≥ n. */
+function diagonalCrossEntropy(sims: tf.Tensor2D): tf.Scalar {
+  const [n, c] = sims.shape;
+  const eye = tf.oneHot(tf.range(0, n, 1, "int32"), c).toFloat(); // a constant
+  return tf.neg(tf.mean(tf.sum(tf.mul(eye, tf.logSoftmax(sims)), -1))) as tf.Scalar;
 }
 
 /**
- * One-directional InfoNCE as in the LCO-Emb code: anchors `[n, d]` against the candidates
- * `[positives; negatives]` `[n + m, d]`; the correct candidate of anchor i is positive i.
- * Loss = mean over anchors of `-log softmax(sim / τ)[i]`. Chance level: `log(n + m)`.
+ * InfoNCE as in the LCO-Emb training code (one direction): anchors `[n, d]` against the
+ * candidates `[positives; negatives]` `[n + m, d]`; the correct candidate of anchor i is positive
+ * i, every other positive is an in-batch negative and every hard negative a negative of every
+ * anchor. Loss = mean over anchors of `−log softmax(sim_i / τ)[i]`, in nats.
+ * Chance level (all similarities equal): `log(n + m)` ({@link infoNCEChance}).
+ * With `symmetric`, the mean of that and the positives → anchors direction (chance `log n`).
+ * @throws InputError for τ ≤ 0 or shapes that are not `[n, d]` / `[m, d]`.
  */
 export function infoNCE(anchors: tf.Tensor, positives: tf.Tensor, opts: InfoNCEOptions = {}): tf.Scalar {
   const tau = opts.tau ?? 0.05;
@@ -97,16 +114,28 @@ export function infoNCE(anchors: tf.Tensor, positives: tf.Tensor, opts: InfoNCEO
   if (anchors.rank !== 2 || positives.rank !== 2 || anchors.shape[0] !== positives.shape[0] || anchors.shape[1] !== positives.shape[1]) {
     throw new InputError(`anchors [${anchors.shape.join(", ")}] and positives [${positives.shape.join(", ")}] must both be [n, d]`);
   }
-  const n = anchors.shape[0];
-  const norm = (x: tf.Tensor) => ((opts.normalize ?? true) ? tf.div(x, tf.sqrt(tf.add(tf.sum(tf.mul(x, x), -1, true), 1e-12))) : x);
-  let cand = norm(positives);
-  if (opts.negatives) {
-    if (opts.negatives.rank !== 2 || opts.negatives.shape[1] !== anchors.shape[1]) {
-      throw new InputError(`negatives must be [m, ${anchors.shape[1]}]; got [${opts.negatives.shape.join(", ")}]`);
-    }
-    cand = tf.concat([cand, norm(opts.negatives)], 0);
+  const negs = opts.negatives;
+  if (negs && (negs.rank !== 2 || negs.shape[1] !== anchors.shape[1])) {
+    throw new InputError(`negatives must be [m, ${anchors.shape[1]}]; got [${negs.shape.join(", ")}]`);
   }
-  const sims = tf.div(tf.matMul(norm(anchors) as tf.Tensor2D, cand as tf.Tensor2D, false, true), tau); // [n, n+m]
-  const eye = tf.oneHot(tf.range(0, n, 1, "int32"), cand.shape[0]).toFloat();
-  return tf.neg(tf.mean(tf.sum(tf.mul(eye, tf.logSoftmax(sims)), -1))) as tf.Scalar;
+  return tf.tidy(() => {
+    const norm = (x: tf.Tensor) => ((opts.normalize ?? true) ? tf.div(x, tf.sqrt(tf.add(tf.sum(tf.mul(x, x), -1, true), 1e-12))) : x) as tf.Tensor2D;
+    const a = norm(anchors);
+    const p = norm(positives);
+    const cand = negs ? (tf.concat([p, norm(negs)], 0) as tf.Tensor2D) : p;
+    const forward = diagonalCrossEntropy(tf.div(tf.matMul(a, cand, false, true), tau) as tf.Tensor2D); // [n, n+m]
+    if (!opts.symmetric) return forward;
+    const backward = diagonalCrossEntropy(tf.div(tf.matMul(p, a, false, true), tau) as tf.Tensor2D); // [n, n]
+    return tf.mul(tf.add(forward, backward), 0.5) as tf.Scalar;
+  });
+}
+
+/**
+ * The InfoNCE value of an embedding that cannot tell candidates apart (every similarity equal):
+ * `log(n + m)` for n anchors with m hard negatives (one direction); with `symmetric`, the mean
+ * `(log(n + m) + log n) / 2`.
+ */
+export function infoNCEChance(n: number, m = 0, symmetric = false): number {
+  if (!(Number.isInteger(n) && n >= 1 && Number.isInteger(m) && m >= 0)) throw new InputError(`invalid batch; need integers n ≥ 1, m ≥ 0, got n = ${n}, m = ${m}`);
+  return symmetric ? (Math.log(n + m) + Math.log(n)) / 2 : Math.log(n + m);
 }

@@ -39,6 +39,35 @@ export function cosineSchedule(opts: CosineScheduleOptions): Schedule {
   };
 }
 
+/** Options of {@link linearSchedule}. */
+export interface LinearScheduleOptions {
+  /** Peak learning rate, reached at the end of warm-up. */
+  lr: number;
+  /** Linear warm-up steps: step s < warmup gets `lr·(s+1)/warmup`. Default 0. */
+  warmupSteps?: number;
+  /** Total updates; after warm-up the rate falls linearly to 0 at this step. */
+  totalSteps: number;
+}
+
+/**
+ * Linear warm-up, then linear decay to 0 at `totalSteps`: the Hugging Face Trainer default that the
+ * LCO-Emb training scripts use (paper-notes §2.1; 100 warm-up steps there). One difference, shared
+ * with {@link cosineSchedule}: warm-up starts at `lr/warmup`, not at 0, so no update is wasted.
+ * Steps past `totalSteps` get 0.
+ */
+export function linearSchedule(opts: LinearScheduleOptions): Schedule {
+  const { lr, totalSteps } = opts;
+  const warm = opts.warmupSteps ?? 0;
+  if (!(lr > 0)) throw new InputError(`invalid lr; need lr > 0, got ${lr}`);
+  if (!(Number.isInteger(warm) && warm >= 0)) throw new InputError(`invalid warmupSteps; need an integer ≥ 0, got ${warm}`);
+  if (!(Number.isInteger(totalSteps) && totalSteps > warm)) throw new InputError(`invalid totalSteps; need an integer > warmupSteps = ${warm}, got ${totalSteps}`);
+  return (s) => {
+    if (s < warm) return (lr * (s + 1)) / warm;
+    if (s >= totalSteps) return 0;
+    return (lr * (totalSteps - s)) / (totalSteps - warm);
+  };
+}
+
 /** Options of {@link AdamW}. */
 export interface AdamWOptions {
   /** Learning rate or schedule. */

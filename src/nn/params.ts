@@ -40,6 +40,11 @@ export interface LoraAdapter {
   alpha: number;
   /** Dropout on the adapter's input during training (0 = off). */
   dropout: number;
+  /**
+   * The update is folded into the base weight (`mergeLora(ps, {keep: true})`): the forward pass
+   * skips the adapter, and `unmergeLora` can take it out again. Default `false`.
+   */
+  merged?: boolean;
 }
 
 /**

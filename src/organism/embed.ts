@@ -49,8 +49,30 @@ export interface EmbedOptions {
   caption?: number;
 }
 
+/** Forward-pass options of the differentiable read-out: training mode turns LoRA dropout on. */
+export interface ReadoutForward {
+  /** Training mode (LoRA dropout). Default `false`. */
+  training?: boolean;
+  /** Seed of this pass's dropout masks; vary it per step. Default 0. */
+  dropoutSeed?: number;
+}
+
+/**
+ * Prefix of the optional linear projection on the read-out (`readout.proj.w` `[d, d]`,
+ * `readout.proj.b` `[d]`), added by the "linear" refinement strategy. Without it the read-out is
+ * the hidden state itself.
+ */
+export const READOUT_PREFIX = "readout.proj";
+
+/** The last-layer read-out through the model's read-out projection, if it has one: `[n, d]` → `[n, d]`. */
+export function applyReadout(model: Organism, states: tf.Tensor2D): tf.Tensor2D {
+  const ps = model.params;
+  if (!ps.has(`${READOUT_PREFIX}.w`)) return states;
+  return tf.add(tf.matMul(states, ps.get(`${READOUT_PREFIX}.w`) as tf.Tensor2D), ps.get(`${READOUT_PREFIX}.b`)) as tf.Tensor2D;
+}
+
 /** Options of the differentiable read-out. */
-export interface PromptEndOptions extends Omit<EmbedOptions, "batchSize"> {
+export interface PromptEndOptions extends Omit<EmbedOptions, "batchSize">, ReadoutForward {
   /** Which hidden state, `0 … L` (0 = input embeddings). Default `L`, the last (after the final norm). */
   layer?: number;
 }
@@ -62,7 +84,7 @@ export interface PromptEndOptions extends Omit<EmbedOptions, "batchSize"> {
  * @param layerIds hidden-state indices `0 … L`.
  * @returns one tensor `[B, d]` per entry of `layerIds`.
  */
-export function readPromptEnd(model: Organism, batch: AssembledBatch, cache: FeatureCache | null, layerIds: readonly number[]): tf.Tensor2D[] {
+export function readPromptEnd(model: Organism, batch: AssembledBatch, cache: FeatureCache | null, layerIds: readonly number[], fwd: ReadoutForward = {}): tf.Tensor2D[] {
   const { B, T } = batch;
   const d = model.config.decoder.dModel;
   const L1 = model.config.decoder.nLayers + 1;
@@ -72,9 +94,13 @@ export function readPromptEnd(model: Organism, batch: AssembledBatch, cache: Fea
   // Flat row index of each sequence's prompt end in [B·T, d].
   const pick = Array.from(batch.promptEnd, (p, r) => r * T + p);
   return tf.tidy(() => {
-    const { hidden } = forward(model, batch, cache, { hidden: true });
+    const { hidden } = forward(model, batch, cache, { hidden: true, training: fwd.training, dropoutSeed: fwd.dropoutSeed });
     const at = tf.tensor1d(pick, "int32");
-    return layerIds.map((l) => tf.gather(hidden![l].reshape([B * T, d]), at) as tf.Tensor2D);
+    // A refined read-out projection (the "linear" refinement strategy) acts on the last layer only.
+    return layerIds.map((l) => {
+      const rows = tf.gather(hidden![l].reshape([B * T, d]), at) as tf.Tensor2D;
+      return l === L1 - 1 ? applyReadout(model, rows) : rows;
+    });
   });
 }
 
@@ -109,7 +135,7 @@ const lastLayer = (model: Organism, options: PromptEndOptions) => options.layer 
 export function promptEndStates(model: Organism, data: EmbedData, indices: readonly number[], modality: Modality, options: PromptEndOptions = {}): tf.Tensor2D {
   if (indices.length === 0) throw new InputError("the read-out needs at least one item");
   const batch = assembleBatch(itemSequences(model, data, indices, modality, options), prefixTokens(data.cache), data.tokenizer, model.config.decoder.maxLen);
-  return readPromptEnd(model, batch, data.cache, [lastLayer(model, options)])[0];
+  return readPromptEnd(model, batch, data.cache, [lastLayer(model, options)], options)[0];
 }
 
 /**
@@ -120,7 +146,7 @@ export function promptEndStates(model: Organism, data: EmbedData, indices: reado
 export function textPromptEndStates(model: Organism, tokenizer: OrganismTokenizer, texts: readonly string[], options: PromptEndOptions = {}): tf.Tensor2D {
   if (texts.length === 0) throw new InputError("the read-out needs at least one text");
   const batch = assembleBatch(textSequences(model, tokenizer, texts, options), {}, tokenizer, model.config.decoder.maxLen);
-  return readPromptEnd(model, batch, null, [lastLayer(model, options)])[0];
+  return readPromptEnd(model, batch, null, [lastLayer(model, options)], options)[0];
 }
 
 /** Evaluation read-out of a list of sequences in batches: `[L + 1, n, d]` numbers, tensors freed. */

@@ -55,8 +55,25 @@ export {
   dataForRun,
 } from "./checkpoint";
 export type { RunConfigFile, CheckpointState } from "./checkpoint";
-export { readPromptEnd, promptEndStates, textPromptEndStates, embedIndices, embedTexts, embed } from "./embed";
-export type { EmbedData, EmbedOptions, PromptEndOptions } from "./embed";
+export { readPromptEnd, promptEndStates, textPromptEndStates, embedIndices, embedTexts, embed, applyReadout, READOUT_PREFIX } from "./embed";
+export type { EmbedData, EmbedOptions, PromptEndOptions, ReadoutForward } from "./embed";
+export {
+  refine,
+  refineConfig,
+  validateRefineConfig,
+  worldTriples,
+  verseTriplesFor,
+  refineTriples,
+  addReadoutProjection,
+  decoderLoraTargets,
+  prepareTrainable,
+  saveRefinement,
+  readRefinement,
+  applyRefinement,
+  REFINE_STRATEGIES,
+  REFINE_FORMAT,
+} from "./refine";
+export type { RefineStrategy, RefineData, Trainable, LoraFields, RefineConfig, TextTriple, RefineProgress, RefineResult, RefineOptions, RefineFile } from "./refine";
 export { greedyDecode, captionNll, answerAttributeAccuracy, evaluateGenerative } from "./generate";
 export type { DecodeOptions, ModalityGenMetrics, GenerativeEval } from "./generate";
 export { organismDataFromWorld, organismWorld, organismTokenizer } from "./world";

@@ -168,6 +168,10 @@ export function gatherInputs(cache: FeatureCache, m: Exclude<Modality, "text">, 
 export interface ForwardOptions {
   /** Return every hidden state (`L + 1` tensors `[B, T, d]`). Default `false` (only logits). */
   hidden?: boolean;
+  /** Training mode for the decoder (enables LoRA dropout). Default `false`. */
+  training?: boolean;
+  /** Seed of this pass's dropout masks (vary it per step). Default 0. */
+  dropoutSeed?: number;
 }
 
 /** Output of {@link forward}. */
@@ -204,7 +208,7 @@ export function inputEmbeddings(model: Organism, batch: AssembledBatch, cache: F
  */
 export function forward(model: Organism, batch: AssembledBatch, cache: FeatureCache | null, opts: ForwardOptions = {}): ForwardOutput {
   const x = inputEmbeddings(model, batch, cache);
-  const out = decoderForward(model.params, "dec", decoderStack(model.config), x, { returnHidden: opts.hidden ?? false });
+  const out = decoderForward(model.params, "dec", decoderStack(model.config), x, { returnHidden: opts.hidden ?? false, training: opts.training, dropoutSeed: opts.dropoutSeed });
   return opts.hidden ? { logits: out.logits, hidden: out.hidden } : { logits: out.logits };
 }
 

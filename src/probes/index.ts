@@ -5,9 +5,9 @@
  */
 export { anisotropy, anisotropyByLayer, type AnisotropyOptions } from "./anisotropy";
 export {
-  measure, measureByLayer, measureLayerPairs, chanceLevel, shuffledPairsControl, METRICS, isKnnMetric,
+  measure, measureByLayer, measureLayerPairs, chanceLevel, shuffledPairsControl, calibratedByLayer, METRICS, isKnnMetric,
 } from "./measure";
-export type { MetricName, MeasureOptions, ShuffledControl } from "./measure";
+export type { MetricName, MeasureOptions, ShuffledControl, CalibratedLayer, CalibratedByLayer } from "./measure";
 export {
   knnIndices, mutualKnn, cycleKnn, lcsKnn, editDistanceKnn, lcsLength, editDistance, permuteLists,
   mutualKnnFromLists, cycleKnnFromLists, lcsKnnFromLists, editDistanceKnnFromLists,
@@ -18,6 +18,8 @@ export type { CkaOptions, CknnaOptions } from "./cka";
 export { svcca } from "./svcca";
 export type { SvccaOptions } from "./svcca";
 export { l2Normalize } from "./prepare";
+export { linearProbe } from "./linearProbe";
+export type { LinearProbeOptions, LinearProbeResult } from "./linearProbe";
 export {
   similarityBlocks, forEachSimilarityBlock, crossProduct, resolveEngine, JS_ENGINE_MAX_WORK, DEFAULT_BLOCK_VALUES,
 } from "./similarity";
