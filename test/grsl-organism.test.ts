@@ -101,3 +101,18 @@ test("the GRSL figure on the synthetic fixture equals its committed snapshot", (
   if (process.env.UPDATE_SNAPSHOTS === "1") fs.writeFileSync(FIXTURE, json);
   assert.equal(json, fs.readFileSync(FIXTURE, "utf8"), "snapshot differs; if intended, rerun with UPDATE_SNAPSHOTS=1 and commit");
 });
+
+test("chapter 25's exercises accept the values computed independently here and reject others", async () => {
+  const { check } = await import("../src/exercises");
+  const { EXERCISE_25_1 } = await import("../src/exercises/grsl");
+  const { deming, ols } = await import("../src/stats");
+  const { captionDonors } = await import("../src/organism/corruption");
+  // Deming − OLS on the exercise data: 0.7538784086 (numpy closed form) − 0.7158844528 (scipy linregress).
+  assert.ok(Math.abs(deming(EXERCISE_25_1.x, EXERCISE_25_1.y).slope - ols(EXERCISE_25_1.x, EXERCISE_25_1.y).slope - 0.0379939558) < 1e-9);
+  assert.equal(check("25.1", 0.038).ok, true);
+  assert.equal(check("25.1", 0.05).ok, false);
+  assert.equal(check("25.2", 9).ok, true);
+  assert.equal(check("25.2", 54).ok, false, "54 checkpoints are not 54 clusters");
+  assert.equal(captionDonors(Array.from({ length: 200 }, (_, i) => i), { rate: 0.3, seed: 4 }).size, 60);
+  assert.equal(check("25.3", 60).ok, true);
+});

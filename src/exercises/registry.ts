@@ -8,6 +8,7 @@ import { inKernel } from "../display/kernel";
 import { organismExercises } from "../organism/exercises";
 import { paperExercises } from "../paper/exercises";
 import { setupExercises } from "./setup";
+import { grslExercises } from "./grsl";
 import type { CheckResult, Exercise } from "./types";
 
 /** Check a list for unique `"<chapter>.<n>"` ids and return it. Throws naming the bad id. */
@@ -26,7 +27,7 @@ export function checkExerciseList(list: readonly Exercise[]): Exercise[] {
 }
 
 /** Every exercise: the setup chapter's, the paper track's and the model-organism track's. */
-export const EXERCISES: readonly Exercise[] = checkExerciseList([...setupExercises, ...paperExercises, ...organismExercises]);
+export const EXERCISES: readonly Exercise[] = checkExerciseList([...setupExercises, ...paperExercises, ...organismExercises, ...grslExercises]);
 
 /** The exercise with this id; throws listing the known ids. */
 export function exerciseById(id: string, list: readonly Exercise[] = EXERCISES): Exercise {

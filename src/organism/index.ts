@@ -61,6 +61,8 @@ export {
 } from "./checkpoint";
 export type { RunConfigFile, CheckpointState } from "./checkpoint";
 export { embed, embedIndices } from "./embed";
+export { captionDonors, checkCorruption, effectiveCorruption } from "./corruption";
+export type { CaptionCorruption } from "./corruption";
 export type { EmbedOptions } from "./embed";
 export { greedyDecode, captionNll, answerAttributeAccuracy, evaluateGenerative } from "./generate";
 export type { DecodeOptions, ModalityGenMetrics, GenerativeEval } from "./generate";
