@@ -116,3 +116,25 @@ test("chapter 25's exercises accept the values computed independently here and r
   assert.equal(captionDonors(Array.from({ length: 200 }, (_, i) => i), { rate: 0.3, seed: 4 }).size, 60);
   assert.equal(check("25.3", 60).ok, true);
 });
+
+test("theoryOrderings: the synthetic models follow the bound's three orderings; swapping LoRA and full breaks the second", async () => {
+  const { theoryOrderings } = await import("../src/experiments/grsl");
+  const { grslTheoryFigure } = await import("../src/figures/grsl-organism");
+  const r = syntheticGrslResults(4);
+  const o = theoryOrderings(r.theory!, { nBoot: 300 });
+  assert.deepEqual(o.map((x) => x.holds), [true, true, true]);
+  assert.equal(o[1].value, 1, "LoRA moves less than full fine-tuning for every checkpoint by construction");
+  assert.equal(o[1].n, 36);
+  // Swap the strategies: now "LoRA" moves more, so ordering 2 does not hold (share 0).
+  const swapped = r.theory!.map((p) => ({ ...p, strategy: p.strategy === "lora" ? ("full" as const) : ("lora" as const) }));
+  const s = theoryOrderings(swapped, { nBoot: 300 });
+  assert.equal(s[1].value, 0);
+  assert.equal(s[1].holds, false);
+  assert.deepEqual(theoryOrderings([]).map((x) => x.holds), [null, null, null]);
+  const fig = grslTheoryFigure(r, { nBoot: 300 });
+  const ann = (fig.layout.annotations as { text: string }[]).map((a) => a.text).join("\n");
+  assert.match(ann, /LoRA closer to the prior: holds: share = 1\.000/);
+  const empty = grslTheoryFigure(null);
+  assert.equal((empty.layout.annotations as { text: string }[]).filter((a) => a.text === "<b>not yet measured</b>").length, 2);
+  assert.equal(empty.data.length, 0, "nothing is drawn that was not measured");
+});

@@ -65,6 +65,7 @@ test("P4's verdict follows its rule on synthetic sweeps: a law, no law, one moda
   assert.equal(p4Section(one, paper, "full", 300).verdict, "partly", "one supporting panel is not enough for 'reproduced'");
   const table = p4Section(law, paper, "full", 300).table!;
   assert.equal(table.rows.find((r) => r[0] === "video")![8], "not yet measured");
+  assert.ok(p4Section(law, paper, "full", 300).measurement.some((l) => l.startsWith('Bound ordering "LoRA vs full: distance to the prior"') && l.includes(": holds,")));
 });
 
 function continual(values: Record<string, number[]>): ContinualResults {

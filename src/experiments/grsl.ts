@@ -20,7 +20,7 @@ import { InputError } from "../array";
 import * as fs from "node:fs";
 import { projectPath } from "../paper/data";
 import { rng } from "../random";
-import { lineStatistics, type ClusteredPoint, type LineStatistics } from "../stats";
+import { clusterBootstrap, lineStatistics, type ClusteredPoint, type LineStatistics } from "../stats";
 
 /** The format tag of {@link GrslResults} files. */
 export const GRSL_FORMAT = "lco-grsl v1";
@@ -80,6 +80,29 @@ export interface GrslPoint {
   after: RetrievalScores;
 }
 
+/**
+ * One refined model for the theory plots (chapter 14's bound made measurable). The bound says the
+ * contrastive risk after refinement is smaller when the generative prior P captures more (lower
+ * generative loss L_g) and when the refined Q stays close to P (small KL(Q‖P), whose proxy here is
+ * the squared norm of the weight change).
+ */
+export interface TheoryPoint {
+  run: string;
+  size: string;
+  seed: number;
+  step: number;
+  /** How the decoder was refined: LoRA or full fine-tuning (same data and steps). */
+  strategy: "lora" | "full";
+  /** L_g(P): caption NLL of the checkpoint before refinement, mean over modalities (nats/token). */
+  generativeLoss: number;
+  /** InfoNCE loss after refinement on the refinement's training pairs (nats). */
+  contrastiveTrain: number;
+  /** InfoNCE loss after refinement on held-out pairs (nats). */
+  contrastiveHeldOut: number;
+  /** ‖ΔW‖² = Σ (W_refined − W_pretrained)² over the decoder (LoRA: of the merged update). */
+  weightChangeSq: number;
+}
+
 /** The GRSL sweep's results (what `experiments/grsl` writes and the figure reads). */
 export interface GrslResults {
   format: typeof GRSL_FORMAT;
@@ -91,6 +114,8 @@ export interface GrslResults {
   /** Chance level of the representation score per modality (a random ranking's R@1 and nDCG@10, combined). */
   chance: Partial<Record<Exclude<GrslModality, "combined">, number>>;
   points: GrslPoint[];
+  /** The theory plots' points, when measured. */
+  theory?: TheoryPoint[];
 }
 
 /** One (x, y) of a panel, with its run. */
@@ -219,7 +244,21 @@ export function syntheticGrslResults(seed: number, opts: { sizes?: string[]; see
       });
     }
   });
-  return { format: GRSL_FORMAT, profile: "synthetic", refinement: "SYNTHETIC fixture (not a measurement)", gallery: "synthetic", chance: { document: 0.01, audio: 0.01, image: 0.01 }, points };
+  // Theory points: held-out contrastive loss rises with L_g; full fine-tuning moves further and generalises worse.
+  const theory: TheoryPoint[] = [];
+  sizes.forEach((size, si) => {
+    for (const sd of seeds) {
+      steps.forEach((step, k) => {
+        const lg = 3 - 0.6 * k - 0.3 * si + 0.1 * u();
+        for (const strategy of ["lora", "full"] as const) {
+          const dw = (strategy === "lora" ? 0.5 : 4) * (1 + u());
+          const train = 0.2 + 0.3 * lg + 0.05 * u();
+          theory.push({ run: `${size}/seed ${sd}`, size, seed: sd, step, strategy, generativeLoss: lg, contrastiveTrain: train, contrastiveHeldOut: train + 0.05 * dw + 0.02 * u(), weightChangeSq: dw });
+        }
+      });
+    }
+  });
+  return { format: GRSL_FORMAT, profile: "synthetic", refinement: "SYNTHETIC fixture (not a measurement)", gallery: "synthetic", chance: { document: 0.01, audio: 0.01, image: 0.01 }, points, theory };
 }
 
 /** The published sweep of a profile, relative to the project root: `data/organism/<profile>/grsl.json`. */
@@ -236,4 +275,64 @@ export function loadPublishedGrsl(profile = "full", file = publishedGrslFile(pro
   const abs = projectPath(file);
   if (!fs.existsSync(abs)) return null;
   return checkGrslResults(JSON.parse(fs.readFileSync(abs, "utf8")), abs);
+}
+
+/** One ordering the bound predicts, and whether our models show it. */
+export interface TheoryOrdering {
+  name: string;
+  /** What the bound predicts, in words. */
+  prediction: string;
+  /** Number of points (or pairs) it was judged on. */
+  n: number;
+  /** Spearman ρ (or, for the LoRA-vs-full comparison, the share of pairs in the predicted order). */
+  value: number;
+  /** Run-level 95 % bootstrap interval of `value` (`null` when there are fewer than 2 runs). */
+  interval: [number, number] | null;
+  /** `true`: the interval lies on the predicted side; `false`: it lies on the other side or includes the null; `null`: not measured. */
+  holds: boolean | null;
+}
+
+/**
+ * Do the bound's orderings hold on our models? Three checks, each judged with runs as clusters:
+ * 1. lower generative loss L_g → lower held-out contrastive loss after refinement (Spearman ρ > 0
+ *    between L_g and the held-out loss, LoRA models);
+ * 2. LoRA stays closer to the prior than full fine-tuning: ‖ΔW‖²(LoRA) < ‖ΔW‖²(full) for the same
+ *    checkpoint (share of checkpoints in that order, interval above ½);
+ * 3. a larger move from the prior → a larger generalisation gap: Spearman ρ > 0 between ‖ΔW‖² and
+ *    held-out − train contrastive loss (both strategies).
+ */
+export function theoryOrderings(points: readonly TheoryPoint[], opts: { seed?: number; nBoot?: number } = {}): TheoryOrdering[] {
+  const seed = opts.seed ?? 0;
+  const nBoot = opts.nBoot ?? 2000;
+  const lora = points.filter((p) => p.strategy === "lora");
+  const corr = (name: string, prediction: string, pts: { x: number; y: number; cluster: string }[]): TheoryOrdering => {
+    if (pts.length < 3 || new Set(pts.map((p) => p.x)).size < 2 || new Set(pts.map((p) => p.y)).size < 2) {
+      return { name, prediction, n: pts.length, value: NaN, interval: null, holds: null };
+    }
+    const s = lineStatistics(pts, { seed, nBoot });
+    const b = s.spearmanBootstrap;
+    return { name, prediction, n: s.n, value: s.spearman.observed, interval: b ? [b.lo, b.hi] : null, holds: b ? b.lo > 0 : null };
+  };
+  const first = corr(
+    "generative loss → contrastive loss",
+    "models with lower L_g reach lower held-out contrastive loss after refinement (ρ > 0)",
+    lora.map((p) => ({ x: p.generativeLoss, y: p.contrastiveHeldOut, cluster: p.run })),
+  );
+  // Pairs: the same checkpoint refined both ways.
+  const key = (p: TheoryPoint) => `${p.run}@${p.step}`;
+  const full = new Map(points.filter((p) => p.strategy === "full").map((p) => [key(p), p]));
+  const pairs = lora.filter((p) => full.has(key(p))).map((p) => ({ run: p.run, closer: p.weightChangeSq < full.get(key(p))!.weightChangeSq ? 1 : 0 }));
+  let second: TheoryOrdering = { name: "LoRA vs full: distance to the prior", prediction: "LoRA moves less than full fine-tuning (‖ΔW‖² smaller)", n: pairs.length, value: NaN, interval: null, holds: null };
+  if (pairs.length > 0) {
+    const share = pairs.reduce((a, p) => a + p.closer, 0) / pairs.length;
+    const groups = [...new Set(pairs.map((p) => p.run))].map((r) => pairs.filter((p) => p.run === r));
+    const b = groups.length >= 2 ? clusterBootstrap(groups, (ps) => ps.reduce((a, p) => a + p.closer, 0) / ps.length, { seed, nBoot }) : null;
+    second = { ...second, value: share, interval: b ? [b.lo, b.hi] : null, holds: b ? b.lo > 0.5 : null };
+  }
+  const third = corr(
+    "distance to the prior → generalisation gap",
+    "a larger ‖ΔW‖² goes with a larger held-out − train contrastive gap (ρ > 0)",
+    points.map((p) => ({ x: p.weightChangeSq, y: p.contrastiveHeldOut - p.contrastiveTrain, cluster: `${p.run}/${p.strategy}` })),
+  );
+  return [first, second, third];
 }

@@ -15,8 +15,9 @@ export {
   syntheticGrslResults,
   publishedGrslFile,
   loadPublishedGrsl,
+  theoryOrderings,
 } from "./grsl";
-export type { GrslModality, GrslPoint, GrslResults, RetrievalScores, PanelPoint, PanelStatistics, GrslStatisticsOptions } from "./grsl";
+export type { GrslModality, GrslPoint, GrslResults, RetrievalScores, PanelPoint, PanelStatistics, GrslStatisticsOptions, TheoryPoint, TheoryOrdering } from "./grsl";
 export { CONTINUAL_FORMAT, CONTINUAL_ARMS, pairedDifference, checkContinualResults } from "./continual";
 export type { ContinualArm, ContinualRow, ContinualResults, PairedDifference } from "./continual";
 export { buildReport, loadReportInputs, writeReport, reportMarkdown, reportHtml, p1Section, p2Section, p3Section, p4Section, p5Section } from "./report";

@@ -19,7 +19,7 @@ import { loadTrainingStrategies, projectPath, PROJECT_ROOT, type TrainingRow } f
 import { checkTrainingTable } from "../paper/training";
 import { alignmentTable, type AlignmentRow } from "../organism/align";
 import { loadPublishedAlignment, publishedFiles } from "../organism/published";
-import { grslPanelStatistics, GRSL_MODALITIES, loadPublishedGrsl, PAPER_PANEL_OF, publishedGrslFile, type GrslResults } from "./grsl";
+import { grslPanelStatistics, GRSL_MODALITIES, loadPublishedGrsl, PAPER_PANEL_OF, publishedGrslFile, theoryOrderings, type GrslResults } from "./grsl";
 import { checkContinualResults, pairedDifference, type ContinualResults } from "./continual";
 
 /** The verdict of one claim. */
@@ -185,6 +185,7 @@ export function p4Section(grsl: GrslResults | null, paper: readonly GrslPanel[],
     figures: [
       { id: "grsl-organism", caption: "the paper's points beside ours, before and after refinement" },
       { id: "grsl-panels", caption: "the paper's panels with 95 % bands" },
+      { id: "grsl-theory", caption: "the bound's orderings on our models" },
     ],
     sources: ["data/paper/grsl_points.csv", publishedGrslFile(profile)],
   };
@@ -216,9 +217,15 @@ export function p4Section(grsl: GrslResults | null, paper: readonly GrslPanel[],
     ]);
   }
   const verdict: Verdict = measured === 0 ? "not yet measured" : support === measured && measured >= 2 ? "reproduced" : support > 0 ? "partly" : "not reproduced";
+  // The bound's orderings (chapter 14), reported beside the law; they do not enter the verdict.
+  const theory = grsl.theory?.length
+    ? theoryOrderings(grsl.theory, { nBoot }).map(
+        (o) => `Bound ordering "${o.name}" (${o.prediction}): ${o.holds === null ? "not measured" : o.holds ? "holds" : "does not hold"}, value ${f3(o.value)}${o.interval ? ` [runs ${f3(o.interval[0])}, ${f3(o.interval[1])}]` : ""}, n = ${o.n}.`,
+      )
+    : ["The bound's orderings (chapter 14): not yet measured."];
   return {
     ...base,
-    measurement: [`${support} of ${measured} measured modality panels support the law (refinement: ${grsl.refinement}; gallery: ${grsl.gallery}). Our scores are on a 0–1 scale, the paper's on benchmark points: compare signs and orderings, not slopes.`],
+    measurement: [`${support} of ${measured} measured modality panels support the law (refinement: ${grsl.refinement}; gallery: ${grsl.gallery}). Our scores are on a 0–1 scale, the paper's on benchmark points: compare signs and orderings, not slopes.`, ...theory],
     table: {
       columns: ["modality", "paper panel", "n models / runs", "slope after [t 95 %]", "slope after, run bootstrap", "ρ after (perm. p)", "slope before", "leave-one-run-out skill", "supports"],
       rows,

@@ -20,8 +20,8 @@ import type { FigureSpec, PlotlyFigure } from "./types";
 import { PAPER_FILES, projectPath } from "../paper/data";
 import { fitGrslPanel, loadGrslPanels } from "../paper/grsl";
 import type { GrslPanel } from "../paper/grsl";
-import { GRSL_MODALITIES, grslPanelStatistics, loadPublishedGrsl, PAPER_PANEL_OF, publishedGrslFile } from "../experiments/grsl";
-import type { GrslModality, GrslResults, PanelStatistics } from "../experiments/grsl";
+import { GRSL_MODALITIES, grslPanelStatistics, loadPublishedGrsl, PAPER_PANEL_OF, publishedGrslFile, theoryOrderings } from "../experiments/grsl";
+import type { GrslModality, GrslResults, PanelStatistics, TheoryOrdering } from "../experiments/grsl";
 
 const r4 = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : null);
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : "n/a");
@@ -200,6 +200,57 @@ export function grslOrganismFigure(paper: readonly GrslPanel[], results: GrslRes
   return { data, layout };
 }
 
+/**
+ * The theory plots of chapter 14's bound on our models: (left) generative loss L_g of each
+ * checkpoint against its held-out contrastive loss after LoRA refinement; (right) the squared
+ * weight change ‖ΔW‖² (log scale; a proxy of KL(Q‖P)) against the held-out − train contrastive
+ * gap, LoRA (●) and full fine-tuning (■). Each panel's title says whether the bound's ordering holds
+ * (`theoryOrderings`). Without measured points, both panels say "not yet measured".
+ */
+export function grslTheoryFigure(results: GrslResults | null, opts: { seed?: number; nBoot?: number } = {}): PlotlyFigure {
+  const pts = results?.theory ?? [];
+  const orderings = pts.length ? theoryOrderings(pts, opts) : null;
+  const verdict = (o: TheoryOrdering | undefined) =>
+    !o || o.holds === null ? "not yet measured" : `${o.holds ? "holds" : "does not hold"}: ${o.name === "LoRA vs full: distance to the prior" ? "share" : "ρ"} = ${f3(o.value)}${o.interval ? ` [runs ${f3(o.interval[0])}, ${f3(o.interval[1])}]` : ""}, n = ${o.n}`;
+  const data: Record<string, unknown>[] = [];
+  const lora = pts.filter((p) => p.strategy === "lora");
+  for (const size of [...new Set(lora.map((p) => p.size))]) {
+    const ps = lora.filter((p) => p.size === size);
+    data.push({
+      type: "scatter", mode: "markers", name: `LoRA, ${size}`, legendgroup: size, x: ps.map((p) => r4(p.generativeLoss)), y: ps.map((p) => r4(p.contrastiveHeldOut)),
+      marker: { size: 8, color: SIZE_COLOURS[size] ?? "#444" }, text: ps.map((p) => `${p.run} step ${p.step}`), xaxis: "x", yaxis: "y",
+    });
+  }
+  for (const strategy of ["lora", "full"] as const) {
+    const ps = pts.filter((p) => p.strategy === strategy);
+    if (!ps.length) continue;
+    data.push({
+      type: "scatter", mode: "markers", name: strategy === "lora" ? "LoRA (‖ΔW‖² vs gap)" : "full fine-tuning (‖ΔW‖² vs gap)",
+      x: ps.map((p) => r4(p.weightChangeSq)), y: ps.map((p) => r4(p.contrastiveHeldOut - p.contrastiveTrain)),
+      marker: { size: 8, symbol: strategy === "lora" ? "circle" : "square", color: ps.map((p) => SIZE_COLOURS[p.size] ?? "#444"), line: { color: "#333", width: 0.5 } },
+      text: ps.map((p) => `${p.run} step ${p.step}`), xaxis: "x2", yaxis: "y2",
+    });
+  }
+  const annotations: Record<string, unknown>[] = [
+    { text: `<b>L_g vs contrastive loss after refinement</b><br>${verdict(orderings?.[0])}`, xref: "paper", yref: "paper", x: 0.2, y: 1.02, xanchor: "center", yanchor: "bottom", showarrow: false, font: { size: 11 } },
+    { text: `<b>‖ΔW‖² vs generalisation gap</b><br>LoRA closer to the prior: ${verdict(orderings?.[1])}<br>gap rises with ‖ΔW‖²: ${verdict(orderings?.[2])}`, xref: "paper", yref: "paper", x: 0.8, y: 1.02, xanchor: "center", yanchor: "bottom", showarrow: false, font: { size: 11 } },
+  ];
+  if (!pts.length) {
+    for (const x of [0.2, 0.8]) annotations.push({ text: "<b>not yet measured</b>", xref: "paper", yref: "paper", x, y: 0.5, showarrow: false, font: { size: 13, color: "#777" } });
+  }
+  return {
+    data,
+    layout: {
+      title: { text: "The bound's orderings on our models (chapter 14's reconstruction, not the paper's theorem)", y: 0.99, yanchor: "top" },
+      xaxis: { domain: [0, 0.42], title: { text: "generative loss L_g (caption NLL, nats/token)" }, anchor: "y" },
+      yaxis: { title: { text: "held-out contrastive loss after refinement (nats)" }, anchor: "x" },
+      xaxis2: { domain: [0.58, 1], type: "log", title: { text: "‖ΔW‖² (log; proxy of KL(Q‖P))" }, anchor: "y2" },
+      yaxis2: { title: { text: "held-out − train contrastive loss (nats)" }, anchor: "x2" },
+      annotations, height: 500, width: 1000, margin: { t: 140 }, legend: { orientation: "h", y: -0.2 },
+    },
+  };
+}
+
 /** Where the published sweep lives (relative to the project root). */
 export const GRSL_FIGURE_INPUT = publishedGrslFile("full");
 
@@ -214,5 +265,12 @@ export const grslOrganismFigures: FigureSpec[] = [
     notebook: "25_grsl-organism.ipynb",
     inputs: [PAPER_FILES.grslPoints, PAPER_FILES.grslComponents, ...(fs.existsSync(projectPath(GRSL_FIGURE_INPUT)) ? [GRSL_FIGURE_INPUT] : [])],
     build: () => grslOrganismFigure(loadGrslPanels(), loadPublishedGrsl("full")),
+  },
+  {
+    id: "grsl-theory",
+    title: "The bound's orderings on our models: L_g vs contrastive loss, ‖ΔW‖² (LoRA vs full) vs generalisation gap",
+    notebook: "25_grsl-organism.ipynb",
+    inputs: fs.existsSync(projectPath(GRSL_FIGURE_INPUT)) ? [GRSL_FIGURE_INPUT] : [],
+    build: () => grslTheoryFigure(loadPublishedGrsl("full")),
   },
 ];

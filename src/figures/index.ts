@@ -26,5 +26,5 @@ export type { PlotlyFigure, FigureSpec } from "./types";
 // The registry comes last: it imports the tracks' figure lists, which may import helpers above
 // through this barrel; exporting those first keeps that cycle harmless.
 export { FIGURES, figureById, checkFigureList } from "./registry";
-export { grslOrganismFigure, grslPanelAnnotation, grslOrganismFigures } from "./grsl-organism";
+export { grslOrganismFigure, grslPanelAnnotation, grslTheoryFigure, grslOrganismFigures } from "./grsl-organism";
 export type { GrslOrganismFigureOptions } from "./grsl-organism";
