@@ -12,7 +12,7 @@ import { profileFromEnv } from "../src/config";
 import { FAMILY } from "../src/organism/config";
 import { createOrganism, featureCacheSpec, parameterCounts } from "../src/organism/model";
 import { specConfig, specData, pretrainSpec } from "../src/organism/family";
-import { trainOrganism } from "../src/organism/train";
+import { trainOrganism } from "../src/organism/pretrain";
 
 async function main(): Promise<void> {
   const info = await initBackend();
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     const cu = process.cpuUsage(c0);
     const cpu = (cu.user + cu.system) / 1000 / steps;
     // Batch layout of one step, for the record.
-    const { trainingBatch } = await import("../src/organism/train");
+    const { trainingBatch } = await import("../src/organism/pretrain");
     const b = trainingBatch(model, data, 0, 0);
     bt = `${b.B}×${b.T}`;
     const projected = (cpu * cfg.train.numSteps) / 60000;

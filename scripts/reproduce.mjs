@@ -145,15 +145,15 @@ const stages = {
     await lco.initBackend({ verbose: true });
     const figures = [];
     const runs = lco.organism.readFamilySummary(lco.organism.familySummaryPath(profile));
-    figures.push(["organism-loss-curves", lco.organism.lossCurveFigure(runs)]);
-    figures.push(["organism-generative-score", lco.organism.generativeScoreFigure(runs)]);
+    figures.push(["organism-loss-curves", lco.figures.lossCurveFigure(runs)]);
+    figures.push(["organism-generative-score", lco.figures.generativeScoreFigure(runs)]);
     const sizes = [...new Set((family.runs ?? []).map((r) => r.size))];
     const bySize = {};
     for (const size of sizes) {
-      console.log(`\n$ lco.organism.alignmentExperiment("${profile}", "${size}")`);
-      const rows = await lco.organism.alignmentExperiment(profile, size, { log: (line) => console.error(`  ${line}`) });
+      console.log(`\n$ lco.experiments.alignmentExperiment("${profile}", "${size}")`);
+      const rows = await lco.experiments.alignmentExperiment(profile, size, { log: (line) => console.error(`  ${line}`) });
       bySize[size] = rows;
-      const table = lco.organism.alignmentSummary(rows);
+      const table = lco.experiments.alignmentSummary(rows);
       writeAtomic(path.join(outDir, `organism-alignment-${size}.json`), JSON.stringify({ rows, summary: table }, null, 2) + "\n");
       const cols = ["condition", "split", "modality", "seeds", "mutual_knn", "mknn chance", "cka", "cka shuffled", "R@1", "R@1 chance", "within-class R@1", "within chance"];
       summary.push(`## Model organism: alignment, size ${size} (last layer; mean ± 95 % CI over seeds)`, "", `| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`);
@@ -161,12 +161,12 @@ const stages = {
       summary.push("");
       for (const modality of ["image", "audio"]) {
         for (const metric of ["mutualKnn", "cka", "recallAt1", "anisotropy"]) {
-          figures.push([`organism-${size}-${modality}-${metric}`, lco.organism.alignmentLayerFigure(rows, metric, modality)]);
+          figures.push([`organism-${size}-${modality}-${metric}`, lco.figures.alignmentLayerFigure(rows, metric, modality)]);
         }
       }
     }
     await writeFigures(lco, figures);
-    const timing = lco.organism.stageTiming(runs.map((r) => r.dir));
+    const timing = lco.experiments.stageTiming(runs.map((r) => r.dir));
     summary.push(
       `Pretraining of the family (${timing.runs} runs computed in this folder): ${(timing.wallSeconds / 60).toFixed(1)} min wall clock ` +
         `(first start ${timing.startedAt}, last end ${timing.endedAt}; includes each run's checkpoint evaluation), ` +
@@ -174,7 +174,7 @@ const stages = {
       "",
     );
     if (publish) {
-      const files = lco.organism.publishOrganismResults(profile, runs, bySize);
+      const files = lco.experiments.publishOrganismResults(profile, runs, bySize);
       summary.push(`Published to ${Object.values(files).join(", ")}; rebuild the registered figures with \`npm run figures -- --force\`.`, "");
     }
   },

@@ -4,8 +4,8 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { THREADED_MATMUL_MIN_MACS, backendInfo, initBackend, setWasmThreadPolicy, wasmThreadPolicy, type WasmThreadPolicy } from "../src/backend";
-import { ThreadpoolSwitch, availableCores } from "../src/nn/wasm-threads";
-import { REFERENCE_MODEL, TINY_MODEL, disposeTrainer, makeTrainer, serialStep, type BenchModel } from "../src/train";
+import { ThreadpoolSwitch, availableCores } from "../src/backend/wasm-threads";
+import { REFERENCE_MODEL, TINY_MODEL, disposeTrainer, makeTrainer, serialStep, type BenchModel } from "../src/bench";
 
 const TOL = 1e-5;
 const multiCore = availableCores() >= 2;
@@ -143,7 +143,7 @@ describe("wasm threads in Node", () => {
   });
 
   it("the threaded build's losses equal the single-threaded build's (separate process)", { skip: !multiCore && "one core" }, () => {
-    const code = `const b = require(${SRC} + "/backend"); const t = require(${SRC} + "/train");
+    const code = `const b = require(${SRC} + "/backend"); const t = require(${SRC} + "/bench");
       b.initBackend({ backend: "wasm" }).then((info) => { b.setWasmThreadPolicy("all");
         const tr = t.makeTrainer(t.TINY_MODEL, 5, "fast"); const losses = [];
         for (let i = 0; i < 20; i++) losses.push(t.serialStep(tr));

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { backendInfo, describeBackend, initBackend, setWasmPatches, transposeLastTwo, wasmPatches } from "../src/backend";
 import { normalArray, rng } from "../src/random";
-import { bmmInPlace, bmmModuleBytes, bmmSimd, bmmSupported } from "../src/nn/wasm-bmm";
+import { bmmInPlace, bmmModuleBytes, bmmSimd, bmmSupported } from "../src/backend/wasm-bmm";
 
 // The wasm and cpu backends coexist in one process: compute on cpu, read the values, switch back
 // to wasm, compute again, compare.

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
 import * as js from "../src/nn/js-kernels";
-import { simdKernelModuleBytes } from "../src/nn/wasm-simd-kernels";
+import { simdKernelModuleBytes } from "../src/backend/wasm-simd-kernels";
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string) => {
   assert.equal(a.length, b.length, `${what}: lengths differ`);

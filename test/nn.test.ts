@@ -206,7 +206,7 @@ describe("regression: positional embedding between two linear layers (wasm heap 
   // gradient on unchanged, and that one buffer then reached the wasm matMul as the right operand
   // with two shapes ([B, T·d] for the positional column sums, [B·T, d] for linear's weight
   // gradient). The stock kernel's operator cache (keyed by tensor id, not shape) then read and
-  // wrote out of bounds: "Aborted()" and a hung test. Fixed in backend.ts (cache guard).
+  // wrote out of bounds: "Aborted()" and a hung test. Fixed in backend/index.ts (cache guard).
   it("gradients equal the reference implementation, repeatedly, without leaking tensors", { timeout: 60_000 }, () => {
     const ps = new ParamStore(9);
     initLinear(ps, "in", 5, 12);

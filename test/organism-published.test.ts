@@ -8,16 +8,16 @@ import * as path from "node:path";
 import {
   alignmentComparison,
   alignmentDir,
-  alignmentFamilyFigure,
-  attributeAgreementFigure,
   loadPublishedAlignment,
   loadPublishedFamily,
   loadProvenance,
   publishOrganismResults,
   publishedFiles,
   stageTiming,
-} from "../src/organism";
-import type { AlignmentRow, FamilyRun, ModalityAlignment, PretrainSpec } from "../src/organism";
+} from "../src/experiments";
+import { alignmentFamilyFigure, attributeAgreementFigure } from "../src/figures/organism";
+import type { AlignmentRow, ModalityAlignment } from "../src/experiments";
+import type { FamilyRun, PretrainSpec } from "../src/organism";
 
 /** A modality alignment whose layer curves are `base + layer/10` (layer 0 = `base`). */
 function alignment(modality: "image" | "audio", base: number, r1: number): ModalityAlignment {

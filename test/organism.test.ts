@@ -30,12 +30,11 @@ import {
   evaluateGenerative,
   answerAttributeAccuracy,
   featurize,
-  measureAlignment,
-  clipControl,
   organismDataFromWorld,
   organismWorld,
 } from "../src/organism";
-import { organismExercises, ORGANISM_EXERCISE_ANSWERS } from "../src/organism/exercises";
+import { measureAlignment, clipControl } from "../src/experiments";
+import { organismExercises, ORGANISM_EXERCISE_ANSWERS } from "../src/exercises/organism";
 import type { OrganismData, OrganismItem, OrganismTokenizer, Organism } from "../src/organism";
 import { decoderForward, embedTokens } from "../src/nn/transformer";
 

@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as P from "../src/paper";
-import { PAPER_EXERCISE_ANSWERS } from "../src/paper/exercises";
+import { PAPER_EXERCISE_ANSWERS, paperExercises } from "../src/exercises/paper";
+import { paperFigures } from "../src/figures/paper";
 import * as io from "../src/io";
 import * as probes from "../src/probes";
 
@@ -210,8 +211,8 @@ test("theory toy: hand value, decreasing in mutual information, increasing in KL
 
 test("every paperFigures builder returns JSON with traces; ids unique and notebooks set", () => {
   const ids = new Set<string>();
-  assert.ok(P.paperFigures.length >= 8);
-  for (const spec of P.paperFigures) {
+  assert.ok(paperFigures.length >= 8);
+  for (const spec of paperFigures) {
     assert.ok(!ids.has(spec.id), `duplicate ${spec.id}`);
     ids.add(spec.id);
     assert.match(spec.notebook, /^1[0-4]_[a-z-]+\.ipynb$/);
@@ -224,13 +225,13 @@ test("every paperFigures builder returns JSON with traces; ids unique and notebo
     // Same inputs → same JSON.
     assert.equal(JSON.stringify(spec.build()), JSON.stringify(fig));
   }
-  const grsl = P.paperFigures.find((s) => s.id === "grsl-panels")!.build();
+  const grsl = paperFigures.find((s) => s.id === "grsl-panels")!.build();
   // OCR + video: band lo, band hi, line, points; audio (n = 2): line, points.
   assert.equal(grsl.data.length, 4 + 4 + 2);
   const annotations = grsl.layout.annotations as { text: string }[];
   assert.ok(annotations.some((a) => a.text.includes("R² = 0.812") && a.text.includes("n = 5")));
   assert.ok(annotations.some((a) => a.text.includes("exact by construction")));
-  const slider = P.paperFigures.find((s) => s.id === "theory-bound-slider")!.build();
+  const slider = paperFigures.find((s) => s.id === "theory-bound-slider")!.build();
   const steps = (slider.layout.sliders as { steps: unknown[] }[])[0].steps;
   assert.equal(steps.length, slider.data.length);
 });
@@ -265,10 +266,10 @@ test("synthetic example: files equal the seeded generator; alignment rises with 
 });
 
 test("exercises: ids unique, answers accepted, wrong values and types rejected with a message", () => {
-  const ids = P.paperExercises.map((e) => e.id);
+  const ids = paperExercises.map((e) => e.id);
   assert.equal(new Set(ids).size, ids.length);
   const A = PAPER_EXERCISE_ANSWERS as Record<string, unknown>;
-  for (const e of P.paperExercises) {
+  for (const e of paperExercises) {
     assert.match(e.id, /^1[0-4]\.\d+$/);
     assert.equal(e.check(A[e.id]).ok, true, e.id);
     const wrong = Array.isArray(A[e.id]) ? ["nope"] : (A[e.id] as number) + 10;
@@ -283,7 +284,7 @@ test("exercises: ids unique, answers accepted, wrong values and types rejected w
   const flags = P.checkTrainingTable(P.loadTrainingStrategies()).flags;
   const same = flags.find((f) => f.kind === "identical-columns");
   assert.ok(same && same.kind === "identical-columns");
-  assert.equal(P.paperExercises.find((e) => e.id === "11.2")!.check(same.columns).ok, true);
+  assert.equal(paperExercises.find((e) => e.id === "11.2")!.check(same.columns).ok, true);
   const anis = lco.probes.anisotropy([[2, 0], [3, 4], [1, 1]]);
   close(anis, A["13.1"] as number, 1e-9, "13.1");
   const m = lco.probes.measure("mutual_knn", [[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], [[1, 0], [0.95, 0.05], [0, 1], [0.6, 0.4]], { k: 1 });
@@ -312,7 +313,7 @@ test("loaders reject bad cells naming the file, row and column", () => {
 test("each paper figure is shown by exactly one notebook cell tagged figure:<id>, in its own notebook", async () => {
   const { findFigureTags } = await import("../src/figures/tags");
   const tags = findFigureTags(path.join(P.PROJECT_ROOT, "notebooks"));
-  for (const spec of P.paperFigures) {
+  for (const spec of paperFigures) {
     const hits = tags.filter((t) => t.id === spec.id);
     assert.equal(hits.length, 1, `${spec.id}: ${hits.length} tagged cells`);
     assert.equal(hits[0].notebook, spec.notebook, `${spec.id} is tagged in ${hits[0].notebook}, registered for ${spec.notebook}`);

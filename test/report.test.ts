@@ -6,8 +6,8 @@ import * as path from "node:path";
 import { buildReport, loadReportInputs, p1Section, p4Section, p5Section, reportHtml, reportMarkdown, writeReport } from "../src/experiments/report";
 import { syntheticGrslResults, type GrslResults } from "../src/experiments/grsl";
 import { CONTINUAL_FORMAT, type ContinualResults, type ContinualRow } from "../src/experiments/continual";
-import { loadPublishedAlignment } from "../src/organism/published";
-import { alignmentTable } from "../src/organism/align";
+import { loadPublishedAlignment } from "../src/experiments/published";
+import { alignmentTable } from "../src/experiments/alignment";
 import { loadGrslPanels } from "../src/paper/grsl";
 import { meanCI } from "../src/stats";
 

@@ -37,9 +37,9 @@ import {
   videoBatch,
   worldInfo,
   melTile,
-  worldExercises,
   chanceLevels,
 } from "../src/world/index";
+import { worldExercises } from "../src/exercises/world";
 import type { Meaning, World } from "../src/world/index";
 
 const smoke = worldConfig("smoke");

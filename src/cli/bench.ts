@@ -5,7 +5,7 @@
  * @module
  */
 import { type BackendName } from "../backend";
-import { BENCH_MODELS, benchTrain, type TrainPath } from "../train";
+import { BENCH_MODELS, benchTrain, type TrainPath } from "../bench";
 import { fmt, parseCommandArgs, parseIntStrict, printJson } from "./args";
 import { type CliIO, type Command, UsageError } from "./command";
 

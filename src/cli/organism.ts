@@ -14,8 +14,8 @@ import { FAMILY, MODALITIES, type AnswerFormat, type Modality } from "../organis
 import { listCheckpoints, loadOrganism } from "../organism/checkpoint";
 import { embedIndices } from "../organism/embed";
 import { defaultWorkers, pretrain, pretrainFamily, pretrainSpec, type PretrainResult } from "../organism/family";
-import type { TrainProgress } from "../organism/train";
-import { dataForRun } from "../organism/world";
+import type { TrainProgress } from "../organism/pretrain";
+import { dataForRun } from "../organism/checkpoint";
 import { fmt, parseCommandArgs, parseIntList, parseIntStrict, printJson } from "./args";
 import type { CliIO, Command } from "./command";
 import { UsageError } from "./command";

@@ -1,14 +1,16 @@
 /**
  * The `exercises` area: `check(id, answer)` for students, `list(chapter)`, and one-line
- * helpers for chapter authors (`numericExercise`, `choiceExercise`, `predicateExercise`).
+ * helpers for chapter authors (`numericExercise`, `choiceExercise`, `predicateExercise`), and
+ * every chapter's exercise list (one file per track; the registry imports them, never the reverse).
  *
  * @module
  */
 export { numericExercise, choiceExercise, predicateExercise, describeValue } from "./helpers";
 export type { NumericExerciseSpec, ChoiceExerciseSpec, PredicateExerciseSpec } from "./helpers";
 export { setupExercises } from "./setup";
+export { paperExercises } from "./paper";
+export { worldExercises } from "./world";
+export { organismExercises } from "./organism";
 export { EXERCISE_25_1 } from "./grsl";
-// The registry comes last: it imports the tracks' exercise lists, which may import the helpers
-// above through this barrel; exporting the helpers first keeps that cycle harmless.
 export { check, list, exerciseById, formatResult, checkExerciseList, EXERCISES } from "./registry";
 export type { CheckResult, Exercise } from "./types";

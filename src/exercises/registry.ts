@@ -5,9 +5,10 @@
  * @module
  */
 import { inKernel } from "../display/kernel";
-import { organismExercises } from "../organism/exercises";
-import { paperExercises } from "../paper/exercises";
+import { organismExercises } from "./organism";
+import { paperExercises } from "./paper";
 import { setupExercises } from "./setup";
+import { worldExercises } from "./world";
 import { grslExercises } from "./grsl";
 import type { CheckResult, Exercise } from "./types";
 
@@ -26,8 +27,8 @@ export function checkExerciseList(list: readonly Exercise[]): Exercise[] {
   });
 }
 
-/** Every exercise: the setup chapter's, the paper track's and the model-organism track's. */
-export const EXERCISES: readonly Exercise[] = checkExerciseList([...setupExercises, ...paperExercises, ...organismExercises, ...grslExercises]);
+/** Every exercise: the setup chapter's, the paper track's, the world's and the model organism's. */
+export const EXERCISES: readonly Exercise[] = checkExerciseList([...setupExercises, ...paperExercises, ...worldExercises, ...organismExercises, ...grslExercises]);
 
 /** The exercise with this id; throws listing the known ids. */
 export function exerciseById(id: string, list: readonly Exercise[] = EXERCISES): Exercise {

@@ -1,9 +1,45 @@
 /**
- * The `experiments` area: one file per claim of the paper. Each holds its results format, its
- * analysis and (once its model parts exist) its run; `report` turns the published results of all
- * of them into the reproduction report.
+ * The `experiments` area: one file per claim of the paper, each measured on the model organism
+ * (`src/organism/`), cached per run folder, and published with provenance. `published.ts` is the
+ * one door from figures and chapters to the results.
+ *
+ * - `alignment.ts` — P1, latent alignment: does generative pretraining align modalities?
+ * - `grsl.ts` — P4, the GRSL sweep's results format and statistics; `continual.ts` — P5's;
+ * - `report.ts` — the reproduction report over every claim's published results.
+ *
+ * Named exports only.
+ *
  * @module
  */
+export {
+  measureAlignment,
+  clipControl,
+  alignmentExperiment,
+  alignmentTable,
+  alignmentSummary,
+  alignmentComparison,
+  alignmentDir,
+} from "./alignment";
+export type {
+  LayerCurves,
+  RetrievalDetail,
+  ModalityAlignment,
+  AlignmentOptions,
+  ClipControlOptions,
+  AlignmentRow,
+  AlignmentExperimentOptions,
+  AlignmentComparisonRow,
+} from "./alignment";
+export {
+  PUBLISHED_ROOT,
+  publishedFiles,
+  publishOrganismResults,
+  stageTiming,
+  loadPublishedFamily,
+  loadPublishedAlignment,
+  loadProvenance,
+} from "./published";
+export type { AlignmentBySize, StageTiming, Provenance, PublishOptions } from "./published";
 export {
   GRSL_FORMAT,
   GRSL_MODALITIES,

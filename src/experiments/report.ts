@@ -17,8 +17,8 @@ import { meanCI } from "../stats";
 import { loadGrslPanels, fitGrslPanel, type GrslPanel } from "../paper/grsl";
 import { loadTrainingStrategies, projectPath, PROJECT_ROOT, type TrainingRow } from "../paper/data";
 import { checkTrainingTable } from "../paper/training";
-import { alignmentTable, type AlignmentRow } from "../organism/align";
-import { loadPublishedAlignment, publishedFiles } from "../organism/published";
+import { alignmentTable, type AlignmentRow } from "./alignment";
+import { loadPublishedAlignment, publishedFiles } from "./published";
 import { grslPanelStatistics, GRSL_MODALITIES, loadPublishedGrsl, PAPER_PANEL_OF, publishedGrslFile, theoryOrderings, type GrslResults } from "./grsl";
 import { checkContinualResults, pairedDifference, type ContinualResults } from "./continual";
 

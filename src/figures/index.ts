@@ -1,6 +1,7 @@
 /**
- * The `figures` area: the registry of every figure, canonical (snapshot) JSON, static
- * rendering through headless Chromium, and the `npm run figures` pipeline.
+ * The `figures` area: every figure builder (one file per track: `paper.ts`, `organism.ts`), the
+ * registry of every figure, canonical (snapshot) JSON, static rendering through headless
+ * Chromium, and the `npm run figures` pipeline.
  *
  * @module
  */
@@ -23,8 +24,13 @@ export type { RenderOptions, StandaloneHtmlOptions } from "./render";
 export { buildFigures, checkFigures, readManifest, MANIFEST_FORMAT } from "./pipeline";
 export type { Manifest, ManifestEntry, ManifestOutput, BuildFiguresOptions, BuildFiguresReport, CheckFiguresReport } from "./pipeline";
 export type { PlotlyFigure, FigureSpec } from "./types";
-// The registry comes last: it imports the tracks' figure lists, which may import helpers above
-// through this barrel; exporting those first keeps that cycle harmless.
+export {
+  paperFigures, grslPanelsFigure, fitAnnotation, trainingStrategiesFigure, trainingCostQualityFigure,
+  miebLiteMeansFigure, miebLiteCategoriesFigure, theoryBoundFigure, theoryBoundSliderFigure,
+  layerProfileFigure, layerMetricsFigure,
+} from "./paper";
+export type { GrslFigureOptions, LayerSeries } from "./paper";
+export { organismFigures, lossCurveFigure, generativeScoreFigure, alignmentLayerFigure, alignmentFamilyFigure, attributeAgreementFigure } from "./organism";
 export { FIGURES, figureById, checkFigureList } from "./registry";
 export { grslOrganismFigure, grslPanelAnnotation, grslTheoryFigure, grslOrganismFigures } from "./grsl-organism";
 export type { GrslOrganismFigureOptions } from "./grsl-organism";

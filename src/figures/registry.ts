@@ -3,14 +3,14 @@
  * tests and the notebooks all reach a figure through here, so each figure has exactly one
  * builder.
  *
- * Builders live with their track (`src/paper/figures.ts`, `src/organism/figures.ts`). They should
- * import helpers from `../figures/<file>` (e.g. `../figures/canonical`), not from the
- * `../figures` barrel, which imports this registry (a cycle would leave the list undefined).
+ * Builders live next to it, one file per track (`./paper.ts`, `./organism.ts`); they read their
+ * inputs through the data areas (`../paper`, and `../experiments/published` for run results) and
+ * never import this registry or the `./index` barrel.
  *
  * @module
  */
-import { paperFigures } from "../paper/figures";
-import { organismFigures } from "../organism/figures";
+import { paperFigures } from "./paper";
+import { organismFigures } from "./organism";
 import { grslOrganismFigures } from "./grsl-organism";
 import type { FigureSpec } from "./types";
 

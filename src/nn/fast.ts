@@ -166,7 +166,7 @@ export function addPositional(x: tf.Tensor, pos: tf.Tensor, offset: number): tf.
   const f = tf.customGrad(((xi: tf.Tensor, pi: tf.Tensor) => ({
     value: tf.add(xi, tf.slice(pi, [offset, 0], [T, d])),
     // dx is dy itself: the engine may hand one tensor to several consumers (this used to crash
-    // wasm, through the stock matMul's operator cache; `backend.ts` now guards against that).
+    // wasm, through the stock matMul's operator cache; `backend/index.ts` now guards against that).
     gradFunc: (dy: tf.Tensor) => {
       const dy2 = dy.reshape([B, T * d]);
       const rows = (js.jsKernelsAvailable() ? js.colSumJs(dy2) : colSum(dy2)).reshape([T, d]);

@@ -18,7 +18,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { type SimdKernels, simdKernelsFor } from "./wasm-simd-kernels";
+import { type SimdKernels, simdKernelsFor } from "../backend/wasm-simd-kernels";
 
 type Arr = Float32Array | Int32Array;
 type Attrs = Record<string, unknown>;

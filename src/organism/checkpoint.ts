@@ -23,8 +23,11 @@ import { InputError, type NdArray } from "../array";
 import { readSafetensors, writeSafetensors } from "../io/safetensors";
 import { writeJsonAtomic } from "../io/atomic";
 import type { AdamW } from "../nn/optim";
+import { generateWorld, loadAssets, type WorldConfig } from "../world";
 import type { OrganismConfig } from "./config";
+import type { OrganismData } from "./data";
 import { createOrganism, type Organism } from "./model";
+import { organismDataFromWorld, organismTokenizer } from "./world";
 
 /** Format tag written into every config and checkpoint. */
 export const CHECKPOINT_FORMAT = "lco-organism/1";
@@ -153,4 +156,23 @@ export function loadOptimizer(opt: AdamW, model: Organism, runDir: string, step:
   if (!fs.existsSync(f)) return false;
   restoreAdamState(opt, model, readSafetensors(f).tensors, step);
   return true;
+}
+
+/**
+ * Rebuild the data a run was trained on from its `organism.json` (the world config and seed are
+ * recorded there), and check that the tokenizer comes out identical to the saved one.
+ * @throws InputError when the run has no world provenance or the vocabulary differs.
+ */
+export function dataForRun(runDir: string): OrganismData {
+  const rc = readRunConfig(runDir);
+  const w = (rc.meta?.world ?? null) as { seed: number; config: WorldConfig } | null;
+  if (!w) throw new InputError(`${runDir}/organism.json records no world; cannot rebuild its data`);
+  const world = generateWorld(w.config, w.seed, w.config.mode === "real" ? loadAssets() : null);
+  const data = organismDataFromWorld(world, rc.config);
+  const saved = (rc.meta?.tokenizer as { vocab?: string[] } | undefined)?.vocab;
+  const now = (data.tokenizer as ReturnType<typeof organismTokenizer>).inner.vocab;
+  if (saved && (saved.length !== now.length || saved.some((t, i) => t !== now[i]))) {
+    throw new InputError(`the rebuilt tokenizer differs from the one saved in ${runDir} (vocabulary ${now.length} vs ${saved.length})`);
+  }
+  return data;
 }

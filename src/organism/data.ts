@@ -19,7 +19,7 @@
  */
 import { InputError } from "../array";
 import type { AnswerFormat, Modality, OrganismConfig } from "./config";
-import { ENCODED_MODALITIES } from "./config";
+import { ENCODED_MODALITIES, MODALITIES } from "./config";
 
 /** Raw input of one non-text modality: row-major values with their shape. */
 export interface ModalityInput {
@@ -194,8 +194,7 @@ export function buildSequence(
     const lossOn = ids.map((_, j) => (j < ids.length - 1 ? 1 : 0));
     return { item: itemIndex, modality, task, ids, lossOn };
   }
-  const prompt = tok.encode(summarizePrompt(modality, format));
-  const head = modality === "text" ? [tok.bos, ...cap, ...prompt] : [tok.bos, ...prompt];
+  const head = promptHead(tok, modality, format, cap);
   const promptEnd = head.length - 1;
   if (!withAnswer) return { item: itemIndex, modality, task, ids: head, lossOn: head.map(() => 0), promptEnd };
   const answer = tok.encode(summaryAnswer(item, format));
@@ -203,6 +202,15 @@ export function buildSequence(
   // Targets are the answer and EOS: positions promptEnd … ids.length − 2 predict them.
   const lossOn = ids.map((_, j) => (j >= promptEnd && j < ids.length - 1 ? 1 : 0));
   return { item: itemIndex, modality, task, ids, lossOn, promptEnd };
+}
+
+/**
+ * The ids of an embedding input up to the prompt's last token: `[BOS] prompt` after a modality's
+ * tokens, or `[BOS] text prompt` for text (`textIds` = the encoded text, e.g. a caption).
+ */
+export function promptHead(tok: OrganismTokenizer, modality: Modality, format: AnswerFormat, textIds: readonly number[] = []): number[] {
+  const prompt = tok.encode(summarizePrompt(modality, format));
+  return modality === "text" ? [tok.bos, ...textIds, ...prompt] : [tok.bos, ...prompt];
 }
 
 /** A padded batch, grouped by modality (fixed order: image, audio, document, text). */
@@ -272,4 +280,32 @@ export function assembleBatch(
     groups.push({ modality: g.m, items: g.seqs.map((s) => s.item), prefix: P, ids });
   }
   return { T, groups, targets, mask, promptEnd, B };
+}
+
+/** Everything the organism trains and is evaluated on. */
+export interface OrganismData {
+  /** All items (indices below point into this list). */
+  items: OrganismItem[];
+  tokenizer: OrganismTokenizer;
+  /** Encoder input tokens of every item (see `buildFeatureCache`). */
+  cache: FeatureCache;
+  /** Item indices per split: `train` (pretraining), `iid` (training-like, held out), `ood` (held-out compositions). */
+  splits: { train: number[]; iid: number[]; ood: number[] };
+  /** Provenance (world config, asset mode, …), copied into the run's organism.json. */
+  meta?: Record<string, unknown>;
+}
+
+/** The modalities the data can feed (text always; the others if the cache has them). */
+export function availableModalities(data: OrganismData): Modality[] {
+  return MODALITIES.filter((m) => m === "text" || data.cache.byModality[m] !== undefined);
+}
+
+/** Number of modality tokens per modality in a feature cache. */
+export function prefixTokens(cache: FeatureCache): Partial<Record<Modality, number>> {
+  const out: Partial<Record<Modality, number>> = {};
+  for (const m of ENCODED_MODALITIES) {
+    const f = cache.byModality[m];
+    if (f) out[m] = f.tokens;
+  }
+  return out;
 }

@@ -1,69 +1,141 @@
 /**
- * Embedding extraction with the paper's protocol (paper-notes §1.1): feed the item followed by
- * "Summarize the above {modality} in one word:", and read the hidden state at the prompt's last
- * token, before any answer token, at every layer. The result is a layer stack `[L + 1, n, d]`
- * (index 0 = input embeddings, last = after the final layer norm), the layout of Hugging Face's
- * `hidden_states`.
+ * The prompt-end read-out, the paper's embedding protocol (paper-notes §1.1): feed the input
+ * followed by "Summarize the above {modality} in one word:", and read the hidden state at the
+ * prompt's last token, before any answer token. Every embedding of the kit goes through
+ * {@link readPromptEnd}, in two forms:
+ *
+ * - differentiable ({@link promptEndStates}, {@link textPromptEndStates}): tensors `[n, d]` at one
+ *   layer, for use inside a gradient (contrastive training); the caller disposes them;
+ * - for evaluation ({@link embedIndices}, {@link embedTexts}, {@link embed}): a layer stack
+ *   `[L + 1, n, d]` as plain numbers (index 0 = input embeddings, last = after the final layer
+ *   norm), the layout of Hugging Face's `hidden_states`, computed in batches with every tensor freed.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { InputError, type NdArray } from "../array";
 import type { AnswerFormat, Modality } from "./config";
-import { assembleBatch, buildFeatureCache, buildSequence, type FeatureCache, type OrganismItem, type OrganismTokenizer } from "./data";
+import {
+  assembleBatch,
+  buildFeatureCache,
+  buildSequence,
+  prefixTokens,
+  promptHead,
+  type AssembledBatch,
+  type FeatureCache,
+  type OrganismItem,
+  type OrganismTokenizer,
+  type SequenceSpec,
+} from "./data";
 import { forward, type Organism } from "./model";
-import { prefixTokens } from "./train";
 
-/** Options of {@link embed} and {@link embedIndices}. */
+/** What the read-out of world items needs: the items, the tokenizer and their encoder inputs. */
+export interface EmbedData {
+  items: readonly OrganismItem[];
+  tokenizer: OrganismTokenizer;
+  cache: FeatureCache;
+}
+
+/** Options of the read-out. */
 export interface EmbedOptions {
-  /** Rows per forward pass. Default 64. */
+  /** Rows per forward pass (evaluation forms only). Default 64. */
   batchSize?: number;
   /**
    * Prompt variant: `"one-word"` is the paper's prompt. Default: the format the model was trained
    * with (`model.config.answerFormat`), so a few-word model is asked the prompt it knows.
    */
   format?: AnswerFormat;
-  /** For text: which caption paraphrase to embed (index into `item.captions`). Default 0. */
+  /** For text items: which caption paraphrase to embed (index into `item.captions`). Default 0. */
   caption?: number;
 }
 
+/** Options of the differentiable read-out. */
+export interface PromptEndOptions extends Omit<EmbedOptions, "batchSize"> {
+  /** Which hidden state, `0 … L` (0 = input embeddings). Default `L`, the last (after the final norm). */
+  layer?: number;
+}
+
 /**
- * Embeddings of `items[indices]` in `modality` from a feature cache (fast path for evaluation).
- * @returns float32 `[L + 1, n, d]`.
+ * The read-out itself: the hidden states at each row's prompt end, at the given layers.
+ * Differentiable (plain TF.js ops); the caller owns the returned tensors.
+ * @param batch an assembled batch whose rows all have a prompt end (`batch.promptEnd[r] ≥ 0`).
+ * @param layerIds hidden-state indices `0 … L`.
+ * @returns one tensor `[B, d]` per entry of `layerIds`.
  */
-export function embedIndices(
-  model: Organism,
-  data: { items: readonly OrganismItem[]; tokenizer: OrganismTokenizer; cache: FeatureCache },
-  indices: readonly number[],
-  modality: Modality,
-  options: EmbedOptions = {},
-): NdArray {
+export function readPromptEnd(model: Organism, batch: AssembledBatch, cache: FeatureCache | null, layerIds: readonly number[]): tf.Tensor2D[] {
+  const { B, T } = batch;
+  const d = model.config.decoder.dModel;
+  const L1 = model.config.decoder.nLayers + 1;
+  for (const l of layerIds) if (!(Number.isInteger(l) && l >= 0 && l < L1)) throw new InputError(`invalid layer; need 0 ≤ layer ≤ ${L1 - 1}, got ${l}`);
+  const bad = batch.promptEnd.findIndex((p) => p < 0);
+  if (bad >= 0) throw new InputError(`row ${bad} of the batch has no prompt end (only instruction inputs can be embedded)`);
+  // Flat row index of each sequence's prompt end in [B·T, d].
+  const pick = Array.from(batch.promptEnd, (p, r) => r * T + p);
+  return tf.tidy(() => {
+    const { hidden } = forward(model, batch, cache, { hidden: true });
+    const at = tf.tensor1d(pick, "int32");
+    return layerIds.map((l) => tf.gather(hidden![l].reshape([B * T, d]), at) as tf.Tensor2D);
+  });
+}
+
+/** Embedding inputs (instruction prompt, no answer) of `items[indices]` in `modality`. */
+function itemSequences(model: Organism, data: EmbedData, indices: readonly number[], modality: Modality, options: EmbedOptions): SequenceSpec[] {
+  if (modality !== "text" && !model.inputs[modality]) throw new InputError(`this organism has no ${modality} encoder`);
   const format = options.format ?? model.config.answerFormat;
-  const bs = options.batchSize ?? 64;
+  return indices.map((i) => {
+    const it = data.items[i];
+    if (!it) throw new InputError(`item index ${i} is out of range (have ${data.items.length} items)`);
+    const cap = Math.min(options.caption ?? 0, it.captions.length - 1);
+    return buildSequence(data.tokenizer, it, i, modality, "instruct", format, cap, false);
+  });
+}
+
+/** Embedding inputs of arbitrary texts: `[BOS] text "Summarize the above text …:"`. */
+function textSequences(model: Organism, tok: OrganismTokenizer, texts: readonly string[], options: EmbedOptions): SequenceSpec[] {
+  const format = options.format ?? model.config.answerFormat;
+  return texts.map((text, i) => {
+    const ids = promptHead(tok, "text", format, tok.encode(text));
+    return { item: i, modality: "text", task: "instruct", ids, lossOn: ids.map(() => 0), promptEnd: ids.length - 1 };
+  });
+}
+
+const lastLayer = (model: Organism, options: PromptEndOptions) => options.layer ?? model.config.decoder.nLayers;
+
+/**
+ * Differentiable prompt-end states of `items[indices]` in `modality` at one layer, all rows in one
+ * forward pass (for contrastive training inside `nn.trainStep`).
+ * @returns `[indices.length, d]`; the caller disposes it (or calls this inside a tidy / gradient).
+ */
+export function promptEndStates(model: Organism, data: EmbedData, indices: readonly number[], modality: Modality, options: PromptEndOptions = {}): tf.Tensor2D {
+  if (indices.length === 0) throw new InputError("the read-out needs at least one item");
+  const batch = assembleBatch(itemSequences(model, data, indices, modality, options), prefixTokens(data.cache), data.tokenizer, model.config.decoder.maxLen);
+  return readPromptEnd(model, batch, data.cache, [lastLayer(model, options)])[0];
+}
+
+/**
+ * Differentiable prompt-end states of arbitrary texts (e.g. the anchors, positives and negatives
+ * of contrastive triples) at one layer. Every word must be known to the tokenizer.
+ * @returns `[texts.length, d]`; the caller disposes it.
+ */
+export function textPromptEndStates(model: Organism, tokenizer: OrganismTokenizer, texts: readonly string[], options: PromptEndOptions = {}): tf.Tensor2D {
+  if (texts.length === 0) throw new InputError("the read-out needs at least one text");
+  const batch = assembleBatch(textSequences(model, tokenizer, texts, options), {}, tokenizer, model.config.decoder.maxLen);
+  return readPromptEnd(model, batch, null, [lastLayer(model, options)])[0];
+}
+
+/** Evaluation read-out of a list of sequences in batches: `[L + 1, n, d]` numbers, tensors freed. */
+function layerStack(model: Organism, seqs: readonly SequenceSpec[], tok: OrganismTokenizer, cache: FeatureCache | null, batchSize = 64): NdArray {
   const L1 = model.config.decoder.nLayers + 1;
   const d = model.config.decoder.dModel;
-  const n = indices.length;
+  const n = seqs.length;
   if (n === 0) throw new InputError("embed needs at least one item");
-  if (modality !== "text" && !model.inputs[modality]) throw new InputError(`this organism has no ${modality} encoder`);
+  const all = Array.from({ length: L1 }, (_, l) => l);
+  const prefix = cache ? prefixTokens(cache) : {};
   const out = new Float32Array(L1 * n * d);
-  const prefix = prefixTokens(data.cache);
-  for (let b0 = 0; b0 < n; b0 += bs) {
-    const idx = indices.slice(b0, b0 + bs);
-    const seqs = idx.map((i) => {
-      const it = data.items[i];
-      if (!it) throw new InputError(`item index ${i} is out of range (have ${data.items.length} items)`);
-      const cap = Math.min(options.caption ?? 0, it.captions.length - 1);
-      return buildSequence(data.tokenizer, it, i, modality, "instruct", format, cap, false);
-    });
-    const batch = assembleBatch(seqs, prefix, data.tokenizer, model.config.decoder.maxLen);
-    const B = batch.B, T = batch.T;
-    // Flat row index of each sequence's prompt end in [B·T, d].
-    const pick = Array.from(batch.promptEnd, (p, r) => r * T + p);
-    const rows = tf.tidy(() => {
-      const { hidden } = forward(model, batch, data.cache, { hidden: true });
-      const at = tf.tensor1d(pick, "int32");
-      return tf.stack(hidden!.map((h) => tf.gather(h.reshape([B * T, d]), at))); // [L+1, B, d]
-    });
+  for (let b0 = 0; b0 < n; b0 += batchSize) {
+    const batch = assembleBatch(seqs.slice(b0, b0 + batchSize), prefix, tok, model.config.decoder.maxLen);
+    const B = batch.B;
+    const rows = tf.tidy(() => tf.stack(readPromptEnd(model, batch, cache, all))); // [L+1, B, d]
     const vals = rows.dataSync() as Float32Array;
     rows.dispose();
     for (let l = 0; l < L1; l++) out.set(vals.subarray(l * B * d, (l + 1) * B * d), (l * n + b0) * d);
@@ -72,8 +144,26 @@ export function embedIndices(
 }
 
 /**
- * Embeddings of `items` in `modality` with the paper's protocol: last-token state at the end of
- * "Summarize the above {modality} in one word:", every layer.
+ * Embeddings of `items[indices]` in `modality` from a feature cache (the evaluation path).
+ * @returns float32 `[L + 1, n, d]`.
+ */
+export function embedIndices(model: Organism, data: EmbedData, indices: readonly number[], modality: Modality, options: EmbedOptions = {}): NdArray {
+  if (indices.length === 0) throw new InputError("embed needs at least one item");
+  return layerStack(model, itemSequences(model, data, indices, modality, options), data.tokenizer, data.cache, options.batchSize);
+}
+
+/**
+ * Embeddings of arbitrary texts with the text prompt ("Summarize the above text in one word:").
+ * @returns float32 `[L + 1, texts.length, d]`.
+ * @throws InputError naming a word the tokenizer does not know.
+ */
+export function embedTexts(model: Organism, tokenizer: OrganismTokenizer, texts: readonly string[], options: EmbedOptions = {}): NdArray {
+  if (texts.length === 0) throw new InputError("embed needs at least one text");
+  return layerStack(model, textSequences(model, tokenizer, texts, options), tokenizer, null, options.batchSize);
+}
+
+/**
+ * Embeddings of `items` in `modality` with the paper's protocol (builds their feature cache first).
  * @param options.tokenizer the tokenizer the model was trained with.
  * @returns float32 layer stack `[L + 1, items.length, d]`.
  * @example

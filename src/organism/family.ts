@@ -22,9 +22,9 @@ import { checkpointSteps, FAMILY, organismConfig, type AnswerFormat, type Organi
 import { loadWeights, readCheckpointState, readRunConfig } from "./checkpoint";
 import { evaluateGenerative, type GenerativeEval } from "./generate";
 import { createOrganism, disposeOrganism, featureCacheSpec, parameterCounts, type Organism } from "./model";
-import { trainOrganism, type OrganismData, type TrainProgress } from "./train";
+import type { OrganismData } from "./data";
+import { trainOrganism, type TrainProgress } from "./pretrain";
 import { organismDataFromWorld, organismWorld } from "./world";
-import { familySummaryPath } from "./figures";
 
 /** What identifies one pretraining run (hashed into its folder name; the seed is separate). */
 export interface PretrainSpec {
@@ -59,6 +59,21 @@ export interface PretrainResult {
   tokensPerSec: number;
   /** Generative evaluation (IID and OOD side by side) at every kept checkpoint, step 0 = random init. */
   checkpoints: { step: number; iid: GenerativeEval; ood: GenerativeEval }[];
+}
+
+/** One run as stored in the family summary. */
+export type FamilyRun = PretrainResult & { dir: string };
+
+/** The family summary file of a profile under a runs folder. */
+export function familySummaryPath(profile: string, root = "runs"): string {
+  return `${root}/organism/family-${profile}.json`;
+}
+
+/** Read a family summary written by {@link pretrainFamily}. */
+export function readFamilySummary(file: string): FamilyRun[] {
+  if (!fs.existsSync(file)) throw new InputError(`no family summary at ${file}; run \`lco organism train --family\` first`);
+  const j = JSON.parse(fs.readFileSync(file, "utf8")) as { runs: FamilyRun[] };
+  return j.runs;
 }
 
 /** A config's identity (a hash) without its vocabulary size, which comes from the data. */
@@ -176,6 +191,16 @@ export async function pretrain(spec: PretrainSpec, seed: number, options: Pretra
   return { ...out.value, dir, loaded: out.loaded };
 }
 
+/** One run for a worker process: what {@link pretrain} gets. */
+export interface PretrainJob {
+  spec: PretrainSpec;
+  seed: number;
+  /** Runs folder. */
+  root: string;
+  /** Recompute even if a result exists. */
+  force?: boolean;
+}
+
 /** Options of {@link pretrainFamily}. */
 export interface FamilyOptions extends PretrainOptions {
   /** Sizes to train. Default: every size of the profile's family. */
@@ -197,7 +222,7 @@ export interface FamilyOptions extends PretrainOptions {
 
 /**
  * Pretrain every size × seed of a profile's family. With `workers > 1`, runs go to child
- * processes (`lco organism train …`), at most `workers` at a time; each run is single-threaded
+ * processes (`./worker`, one run each), at most `workers` at a time; each run is single-threaded
  * (wasm), so one per core is the fastest layout. Results are read back with `runOrLoad`.
  */
 export async function pretrainFamily(profile: Profile, options: FamilyOptions = {}): Promise<(PretrainResult & { dir: string; loaded: boolean })[]> {
@@ -215,14 +240,15 @@ export async function pretrainFamily(profile: Profile, options: FamilyOptions = 
     const worker = async () => {
       while (next < jobs.length) {
         const j = jobs[next++];
-        await runWorker(j.spec, j.seed, root, options.log);
+        await runWorker({ spec: j.spec, seed: j.seed, root, force: options.force }, options.log);
         options.onJobDone?.(++finished, jobs.length, `${j.spec.size}/seed ${j.seed}`);
       }
     };
     await Promise.all(Array.from({ length: workers }, worker));
   }
   for (const j of jobs) {
-    const r = await pretrain(j.spec, j.seed, { ...options, root });
+    // After the workers, every result exists: load it (a second `force` would train it again).
+    const r = await pretrain(j.spec, j.seed, { ...options, root, force: workers > 1 ? false : options.force });
     results.push(r);
     done++;
     if (workers <= 1) options.onJobDone?.(done, jobs.length, `${j.spec.size}/seed ${j.seed}`);
@@ -237,34 +263,18 @@ export async function pretrainFamily(profile: Profile, options: FamilyOptions = 
   return results;
 }
 
-/** This installation's organism CLI module (`dist/cli/organism.js`, or `src/cli/organism.ts` under tsx). */
-function cliEntry(): string {
-  const ext = path.extname(__filename);
-  const f = path.join(__dirname, "..", "cli", `organism${ext}`);
-  if (!fs.existsSync(f)) throw new InputError(`cannot find the organism CLI at ${f} for worker processes`);
+/** This installation's worker entry point (`dist/organism/worker.js`, or `src/organism/worker.ts` under tsx). */
+function workerEntry(): string {
+  const f = path.join(__dirname, `worker${path.extname(__filename)}`);
+  if (!fs.existsSync(f)) throw new InputError(`cannot find the organism worker at ${f}`);
   return f;
 }
 
-function runWorker(spec: PretrainSpec, seed: number, root: string, log?: (line: string) => void): Promise<void> {
-  const args = [
-    ...process.execArgv.filter((a) => !a.startsWith("--inspect")),
-    "-e",
-    // The worker runs the same command in-process (a child of `node`, with the parent's loader
-    // flags, e.g. tsx's, so it works from src/ and from dist/).
-    `const io = { out: (l) => process.stdout.write(l + "\\n"), err: (l) => process.stderr.write(l + "\\n") };` +
-      // Exit explicitly: a threaded wasm backend keeps its worker threads (and the process) alive.
-      `require(${JSON.stringify(cliEntry())}).organismTrainCommand.run(process.argv.slice(1), io).then((c) => process.exit(c), (e) => { console.error(e); process.exit(1); })`,
-    "--",
-    "--profile", spec.profile,
-    "--size", spec.size,
-    "--seed", String(seed),
-    "--root", root,
-    "--answer-format", spec.answerFormat,
-    "--world-seed", String(spec.worldSeed),
-    "--eval-items", String(spec.evalItems),
-    ...(spec.numSteps !== undefined ? ["--steps", String(spec.numSteps)] : []),
-  ];
-  const tag = `[${spec.size}/seed ${seed}]`;
+/** Train one run in a child process (see `./worker`); resolves when it exits with code 0. */
+function runWorker(job: PretrainJob, log?: (line: string) => void): Promise<void> {
+  // The child is `node` with the parent's loader flags (e.g. tsx's), so it works from src/ and dist/.
+  const args = [...process.execArgv.filter((a) => !a.startsWith("--inspect")), workerEntry(), JSON.stringify(job)];
+  const tag = `[${job.spec.size}/seed ${job.seed}]`;
   return new Promise((resolve, reject) => {
     // One single-threaded backend per worker: the workers already use one core each.
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LCO_WASM_THREADS: "1" } });

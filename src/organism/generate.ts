@@ -25,9 +25,8 @@ import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../array";
 import type { AnswerFormat, Modality } from "./config";
 import { ENCODED_MODALITIES } from "./config";
-import { assembleBatch, buildSequence, summaryAnswer, type AssembledBatch, type OrganismItem, type Task } from "./data";
+import { assembleBatch, availableModalities, buildSequence, prefixTokens, summaryAnswer, type AssembledBatch, type OrganismData, type Task } from "./data";
 import { forward, maskedNextTokenLoss, type Organism } from "./model";
-import { availableModalities, prefixTokens, type OrganismData } from "./train";
 
 /** Options of {@link greedyDecode}. */
 export interface DecodeOptions {
@@ -198,9 +197,4 @@ export function evaluateGenerative(model: Organism, data: OrganismData, indices:
 
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-/** Reference answers of items (for display). */
-export function referenceAnswers(items: readonly OrganismItem[], format: AnswerFormat): string[] {
-  return items.map((it) => summaryAnswer(it, format));
 }

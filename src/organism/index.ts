@@ -1,8 +1,9 @@
 /**
- * The `organism` area: a family of small omnimodal generative language models trained from
- * scratch (encoders + projectors + causal decoder), their pretraining with checkpoints and exact
- * resumption, the generative score, and embedding extraction with the paper's protocol.
- * Named exports only.
+ * The `organism` area: the model organism and nothing else — a family of small omnimodal
+ * generative language models trained from scratch (encoders + projectors + causal decoder), what
+ * it reads, its pretraining with checkpoints and exact resumption, the generative score, and the
+ * prompt-end read-out (the paper's embedding protocol). Experiments built on it live in
+ * `src/experiments/`. Named exports only.
  *
  * @module
  */
@@ -19,8 +20,8 @@ export type {
   SizeSpec,
   OrganismConfigOptions,
 } from "./config";
-export { summarizePrompt, summaryAnswer, featurize, buildFeatureCache, buildSequence, assembleBatch } from "./data";
-export type { ModalityInput, OrganismItem, OrganismTokenizer, FeatureCache, Task, SequenceSpec, AssembledBatch } from "./data";
+export { summarizePrompt, summaryAnswer, featurize, buildFeatureCache, buildSequence, promptHead, assembleBatch, availableModalities, prefixTokens } from "./data";
+export type { ModalityInput, OrganismItem, OrganismTokenizer, FeatureCache, Task, SequenceSpec, AssembledBatch, OrganismData } from "./data";
 export {
   createOrganism,
   featureCacheSpec,
@@ -37,15 +38,8 @@ export {
   isBuffer,
 } from "./model";
 export type { InputSpec, Organism, ForwardOptions, ForwardOutput } from "./model";
-export {
-  trainOrganism,
-  sampleSequences,
-  trainingBatch,
-  prefixTokens,
-  batchLoss,
-  availableModalities,
-} from "./train";
-export type { OrganismData, TrainProgress, TrainOrganismOptions, TrainResult } from "./train";
+export { trainOrganism, sampleSequences, trainingBatch, batchLoss } from "./pretrain";
+export type { TrainProgress, TrainOrganismOptions, TrainResult } from "./pretrain";
 export {
   CHECKPOINT_FORMAT,
   checkpointDir,
@@ -58,38 +52,17 @@ export {
   loadOrganism,
   adamState,
   restoreAdamState,
+  dataForRun,
 } from "./checkpoint";
 export type { RunConfigFile, CheckpointState } from "./checkpoint";
-export { embed, embedIndices } from "./embed";
+export { readPromptEnd, promptEndStates, textPromptEndStates, embedIndices, embedTexts, embed } from "./embed";
+export type { EmbedData, EmbedOptions, PromptEndOptions } from "./embed";
 export { captionDonors, checkCorruption, effectiveCorruption } from "./corruption";
 export type { CaptionCorruption } from "./corruption";
-export type { EmbedOptions } from "./embed";
 export { greedyDecode, captionNll, answerAttributeAccuracy, evaluateGenerative } from "./generate";
 export type { DecodeOptions, ModalityGenMetrics, GenerativeEval } from "./generate";
-export { organismDataFromWorld, organismWorld, organismTokenizer, worldSummaryFormat, dataForRun } from "./world";
+export { organismDataFromWorld, organismWorld, organismTokenizer, worldSummaryFormat } from "./world";
 export type { WorldDataOptions } from "./world";
-export { pretrain, pretrainFamily, pretrainSpec, pretrainDir, specConfig, specData, defaultWorkers } from "./family";
-export type { PretrainSpec, PretrainResult, PretrainOptions, FamilyOptions } from "./family";
-export {
-  organismFigures,
-  lossCurveFigure,
-  generativeScoreFigure,
-  alignmentLayerFigure,
-  alignmentFamilyFigure,
-  attributeAgreementFigure,
-  familySummaryPath,
-  readFamilySummary,
-} from "./figures";
-export type { FamilyRun } from "./figures";
-export { measureAlignment, clipControl, promptEndStates, alignmentExperiment, alignmentTable, alignmentSummary, alignmentComparison, alignmentDir } from "./align";
-export type { LayerCurves, RetrievalDetail, ModalityAlignment, AlignmentOptions, ClipControlOptions, AlignmentRow, AlignmentExperimentOptions, AlignmentComparisonRow } from "./align";
-export {
-  PUBLISHED_ROOT,
-  publishedFiles,
-  publishOrganismResults,
-  stageTiming,
-  loadPublishedFamily,
-  loadPublishedAlignment,
-  loadProvenance,
-} from "./published";
-export type { AlignmentBySize, StageTiming, Provenance, PublishOptions } from "./published";
+export { pretrain, pretrainFamily, pretrainSpec, pretrainDir, specConfig, specData, defaultWorkers, familySummaryPath, readFamilySummary } from "./family";
+export type { PretrainSpec, PretrainResult, PretrainOptions, FamilyOptions, FamilyRun, PretrainJob } from "./family";
+export { runPretrainJob } from "./worker";

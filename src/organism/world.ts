@@ -12,12 +12,10 @@
  */
 import { InputError } from "../array";
 import type { Profile } from "../config";
-import { generateWorld, loadAssets, logMel, renderAudio, renderDocument, renderImage, Tokenizer, worldConfig, worldTexts } from "../world";
-import type { Item, World, WorldConfig, WorldOverrides } from "../world";
-import { readRunConfig } from "./checkpoint";
+import { generateWorld, logMel, renderAudio, renderDocument, renderImage, Tokenizer, worldConfig, worldTexts } from "../world";
+import type { Item, World, WorldOverrides } from "../world";
 import type { AnswerFormat, Modality, OrganismConfig } from "./config";
-import { buildFeatureCache, type OrganismItem, type OrganismTokenizer } from "./data";
-import type { OrganismData } from "./train";
+import { buildFeatureCache, type OrganismData, type OrganismItem, type OrganismTokenizer } from "./data";
 
 /** A world tokenizer seen through the organism's {@link OrganismTokenizer} interface. */
 export function organismTokenizer(tok: Tokenizer): OrganismTokenizer & { readonly inner: Tokenizer } {
@@ -125,23 +123,4 @@ export function organismDataFromWorld(world: World, cfg: OrganismConfig, options
  */
 export function organismWorld(profile: Profile, cfg: OrganismConfig, seed: number, overrides: WorldOverrides = {}): World {
   return generateWorld(worldConfig(profile, { nObjects: 1, summaryFormat: worldSummaryFormat(cfg.answerFormat), ...overrides }), seed);
-}
-
-/**
- * Rebuild the data a run was trained on from its `organism.json` (the world config and seed are
- * recorded there), and check that the tokenizer comes out identical to the saved one.
- * @throws InputError when the run has no world provenance or the vocabulary differs.
- */
-export function dataForRun(runDir: string): OrganismData {
-  const rc = readRunConfig(runDir);
-  const w = (rc.meta?.world ?? null) as { seed: number; config: WorldConfig } | null;
-  if (!w) throw new InputError(`${runDir}/organism.json records no world; cannot rebuild its data`);
-  const world = generateWorld(w.config, w.seed, w.config.mode === "real" ? loadAssets() : null);
-  const data = organismDataFromWorld(world, rc.config);
-  const saved = (rc.meta?.tokenizer as { vocab?: string[] } | undefined)?.vocab;
-  const now = (data.tokenizer as ReturnType<typeof organismTokenizer>).inner.vocab;
-  if (saved && (saved.length !== now.length || saved.some((t, i) => t !== now[i]))) {
-    throw new InputError(`the rebuilt tokenizer differs from the one saved in ${runDir} (vocabulary ${now.length} vs ${saved.length})`);
-  }
-  return data;
 }

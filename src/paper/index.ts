@@ -1,7 +1,8 @@
 /**
  * The `paper` area: the paper's published numbers (`data/paper/`) as typed rows, the GRSL fits,
  * the training-table checks, the MIEB-Lite table, the (reconstructed) theory toy, the synthetic
- * example stacks, and the figure builders and exercises of chapters 10–14. Named exports only.
+ * example stacks. Named exports only. (Its figure builders are in `src/figures/paper.ts`, its
+ * exercises in `src/exercises/paper.ts`.)
  * @module
  */
 export {
@@ -24,11 +25,3 @@ export { theoryBound, theoryBoundCurve, grid } from "./theory";
 export type { TheoryBoundParams, TheoryBoundValue } from "./theory";
 export { makeSyntheticLayerStacks, writeSyntheticExamples, SYNTHETIC_FILES } from "./synthetic";
 export type { SyntheticStackOptions, SyntheticStacks } from "./synthetic";
-export {
-  paperFigures, grslPanelsFigure, fitAnnotation, trainingStrategiesFigure, trainingCostQualityFigure,
-  miebLiteMeansFigure, miebLiteCategoriesFigure, theoryBoundFigure, theoryBoundSliderFigure,
-  layerProfileFigure, layerMetricsFigure,
-} from "./figures";
-export type { GrslFigureOptions, LayerSeries } from "./figures";
-// The expected answers (PAPER_EXERCISE_ANSWERS) stay out of the public surface; tests import them directly.
-export { paperExercises } from "./exercises";

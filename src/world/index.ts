@@ -98,7 +98,6 @@ export { encodePng, imageGrid } from "./png";
 export type { Tile } from "./png";
 export { melTile, showAudio, showImages } from "./show";
 export type { ShowImagesOptions } from "./show";
-export { worldExercises } from "./exercises";
 export { documentBatch, imageBatch, logMelBatch, videoBatch, worldInfo } from "./batch";
 export type { Batch, WorldInfo } from "./batch";
 export { chanceLevels } from "./chance";

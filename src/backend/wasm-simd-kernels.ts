@@ -7,7 +7,7 @@
  * element). On the reference model the fused GELU and layer-norm kernels alone touch about 4 M
  * floats per training step.
  *
- * How: one module, assembled here byte by byte (like `nn/wasm-bmm.ts`), *imports* the backend's
+ * How: one module, assembled here byte by byte (like `backend/wasm-bmm.ts`), *imports* the backend's
  * `WebAssembly.Memory` (shared in the threaded build), so a kernel receives the byte offsets of
  * TF.js tensors and reads and writes them in place. Every function handles whole groups of 4
  * floats; callers run the (rare) remainders in JS and use the JS kernels when a row length is

@@ -1,5 +1,6 @@
 /**
- * The first measurement: does generative pretraining align modalities? For a trained organism and
+ * Experiment P1 (the paper's first claim, latent alignment): does generative pretraining align
+ * modalities? For a trained organism and
  * a split, embed every item as text (its canonical caption) and as image / audio with the paper's
  * protocol, then per layer: anisotropy of each modality, mutual-kNN (k = 10) and CKA between a
  * modality and its captions, and retrieval (modality → caption). At the last layer also
@@ -19,16 +20,15 @@ import { AdamW, trainStep } from "../nn/optim";
 import { anisotropy } from "../probes/anisotropy";
 import { chanceLevel, measure, shuffledPairsControl } from "../probes/measure";
 import { classRecallAt1, retrievalScores, withinClassRecallAt1 } from "../retrieval/retrieval";
-import type { Modality } from "./config";
-import { assembleBatch, buildSequence } from "./data";
-import { embedIndices } from "./embed";
 import type { Profile } from "../config";
 import { runDir, runOrLoad } from "../runs";
 import { meanCI } from "../stats";
-import { loadOrganism } from "./checkpoint";
-import { pretrain, pretrainSpec, specData, type PretrainSpec } from "./family";
-import { createOrganism, disposeOrganism, fitInputNorm, forward, trainableVariables, type Organism } from "./model";
-import { prefixTokens, type OrganismData } from "./train";
+import { loadOrganism } from "../organism/checkpoint";
+import type { Modality } from "../organism/config";
+import type { OrganismData } from "../organism/data";
+import { embedIndices, promptEndStates } from "../organism/embed";
+import { pretrain, pretrainSpec, specData, type PretrainSpec } from "../organism/family";
+import { createOrganism, disposeOrganism, fitInputNorm, trainableVariables, type Organism } from "../organism/model";
 
 /** Per-layer curves of one modality paired with captions. */
 export interface LayerCurves {
@@ -162,21 +162,6 @@ export interface ClipControlOptions {
   lr?: number;
   /** Seed of the pair sampling. Default 0. */
   seed?: number;
-}
-
-/**
- * Last-layer state at the prompt's last token, differentiably (for contrastive training):
- * `[indices.length, d]`. The same read-out as {@link embedIndices} at the last layer.
- */
-export function promptEndStates(model: Organism, data: OrganismData, indices: readonly number[], modality: Modality): tf.Tensor2D {
-  const tok = data.tokenizer;
-  const seqs = indices.map((i) => buildSequence(tok, data.items[i], i, modality, "instruct", model.config.answerFormat, 0, false));
-  const batch = assembleBatch(seqs, prefixTokens(data.cache), tok, model.config.decoder.maxLen);
-  const { hidden } = forward(model, batch, data.cache, { hidden: true });
-  const h = hidden![hidden!.length - 1];
-  const d = model.config.decoder.dModel;
-  const pick = Array.from(batch.promptEnd, (p, r) => r * batch.T + p);
-  return tf.gather(h.reshape([batch.B * batch.T, d]), tf.tensor1d(pick, "int32")) as tf.Tensor2D;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The `train` area: the training-speed reference model, serial and data-parallel training steps,
+ * The `bench` area (the speed benchmark, not a training loop): the training-speed reference model, serial and data-parallel training steps,
  * and the training benchmark. Named exports only.
  * @module
  */

@@ -1,15 +1,14 @@
 /**
  * Exercises of chapter 20, "A world to think with". Check an answer with
- * `lco.exercises.check("20.1", answer, lco.world.worldExercises)` (or without the third argument
- * once the list is registered with the organism track's exercises).
+ * `lco.exercises.check("20.1", answer)`.
  *
  * @module
  */
-import { choiceExercise, numericExercise, predicateExercise } from "../exercises/helpers";
-import type { Exercise } from "../exercises/types";
-import { worldConfig } from "./config";
-import { generateWorld, mentionsHeldOut, parseCaption } from "./generate";
-import { logMel } from "./audio";
+import { choiceExercise, numericExercise, predicateExercise } from "./helpers";
+import type { Exercise } from "./types";
+import { worldConfig } from "../world/config";
+import { generateWorld, mentionsHeldOut, parseCaption } from "../world/generate";
+import { logMel } from "../world/audio";
 
 /** The chapter's exercises. */
 export const worldExercises: Exercise[] = [

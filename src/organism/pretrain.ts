@@ -16,35 +16,9 @@ import { rng, splitSeed, type Rng } from "../random";
 import { AdamW, trainStep } from "../nn/optim";
 import type { Modality } from "./config";
 import { checkpointSteps, ENCODED_MODALITIES, learningRateAt, MODALITIES } from "./config";
-import {
-  assembleBatch,
-  buildSequence,
-  type AssembledBatch,
-  type FeatureCache,
-  type OrganismItem,
-  type OrganismTokenizer,
-  type SequenceSpec,
-} from "./data";
+import { assembleBatch, availableModalities, buildSequence, prefixTokens, type AssembledBatch, type OrganismData, type SequenceSpec } from "./data";
 import { fitInputNorm, forward, maskedNextTokenLoss, trainableVariables, type Organism } from "./model";
 import { listCheckpoints, loadOptimizer, loadWeights, readCheckpointState, removeCheckpoint, saveCheckpoint, writeRunConfig } from "./checkpoint";
-
-/** Everything the organism trains and is evaluated on. */
-export interface OrganismData {
-  /** All items (indices below point into this list). */
-  items: OrganismItem[];
-  tokenizer: OrganismTokenizer;
-  /** Encoder input tokens of every item (see `buildFeatureCache`). */
-  cache: FeatureCache;
-  /** Item indices per split: `train` (pretraining), `iid` (training-like, held out), `ood` (held-out compositions). */
-  splits: { train: number[]; iid: number[]; ood: number[] };
-  /** Provenance (world config, asset mode, …), copied into the run's organism.json. */
-  meta?: Record<string, unknown>;
-}
-
-/** The modalities the data can feed (text always; the others if the cache has them). */
-export function availableModalities(data: OrganismData): Modality[] {
-  return MODALITIES.filter((m) => m === "text" || data.cache.byModality[m] !== undefined);
-}
 
 /**
  * The sequences of training step `step` (0-based): for every entry of the mixture, that many
@@ -76,16 +50,6 @@ export function sampleSequences(model: Organism, data: OrganismData, seed: numbe
 export function trainingBatch(model: Organism, data: OrganismData, seed: number, step: number): AssembledBatch {
   const seqs = sampleSequences(model, data, seed, step);
   return assembleBatch(seqs, prefixTokens(data.cache), data.tokenizer, model.config.decoder.maxLen);
-}
-
-/** Number of modality tokens per modality in a feature cache. */
-export function prefixTokens(cache: FeatureCache): Partial<Record<Modality, number>> {
-  const out: Partial<Record<Modality, number>> = {};
-  for (const m of ENCODED_MODALITIES) {
-    const f = cache.byModality[m];
-    if (f) out[m] = f.tokens;
-  }
-  return out;
 }
 
 /** The loss of one assembled batch (no update). */

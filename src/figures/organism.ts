@@ -1,30 +1,15 @@
 /**
- * Figures of the model-organism track. Each builder is pure: it reads the family summary that
- * `pretrainFamily` writes (`runs/organism/family-<profile>.json`) and returns Plotly JSON.
+ * Figures of the model-organism track. Each builder is pure: it takes family runs or alignment
+ * rows (published ones through `experiments/published`, or fresh ones from a run) and returns
+ * Plotly JSON.
  *
  * @module
  */
-import * as fs from "node:fs";
 import { InputError } from "../array";
-import type { FigureSpec, PlotlyFigure } from "../figures/types";
-import type { PretrainResult } from "./family";
-import type { AlignmentRow, LayerCurves, ModalityAlignment } from "./align";
-import { loadPublishedAlignment, loadPublishedFamily, publishedFiles, type AlignmentBySize } from "./published";
-
-/** One run as stored in the family summary. */
-export type FamilyRun = PretrainResult & { dir: string };
-
-/** The family summary file of a profile (relative to the project root). */
-export function familySummaryPath(profile: string, root = "runs"): string {
-  return `${root}/organism/family-${profile}.json`;
-}
-
-/** Read a family summary written by `pretrainFamily`. */
-export function readFamilySummary(file: string): FamilyRun[] {
-  if (!fs.existsSync(file)) throw new InputError(`no family summary at ${file}; run \`lco organism train --family\` first`);
-  const j = JSON.parse(fs.readFileSync(file, "utf8")) as { runs: FamilyRun[] };
-  return j.runs;
-}
+import type { FamilyRun } from "../organism/family";
+import type { AlignmentRow, LayerCurves, ModalityAlignment } from "../experiments/alignment";
+import { loadPublishedAlignment, loadPublishedFamily, publishedFiles, type AlignmentBySize } from "../experiments/published";
+import type { FigureSpec, PlotlyFigure } from "./types";
 
 const COLOURS: Record<string, string> = { S: "#4C78A8", M: "#F58518", L: "#54A24B" };
 

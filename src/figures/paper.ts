@@ -2,14 +2,13 @@
  * Figure builders of the paper track. Each builder is pure (data in → Plotly JSON out); each
  * registered {@link FigureSpec} loads its inputs from `data/paper/` and calls one builder.
  *
- * Builders import nothing from the `../figures` barrel (it imports this file through the
- * registry, and a cycle would leave the list undefined).
+ * Builders import nothing from the `./index` barrel (it imports this file through the registry).
  *
  * @module
  */
 import * as path from "node:path";
 import type { NdArray } from "../array";
-import type { FigureSpec, PlotlyFigure } from "../figures/types";
+import type { FigureSpec, PlotlyFigure } from "./types";
 import { readNpy } from "../io/npy";
 import { anisotropyByLayer } from "../probes/anisotropy";
 import { chanceLevel, measureByLayer } from "../probes/measure";
@@ -24,13 +23,13 @@ import {
   PROJECT_ROOT,
   TRAINING_COLUMN_LABELS,
   TRAINING_COLUMNS,
-} from "./data";
-import type { MiebCategoryRow, MiebMeansRow, TheoryGrid, TrainingRow } from "./data";
-import { fitGrslPanel, loadGrslPanels } from "./grsl";
-import type { GrslFit, GrslPanel } from "./grsl";
-import { SYNTHETIC_FILES } from "./synthetic";
-import { grid, theoryBoundCurve } from "./theory";
-import { checkTrainingTable, trainingRowLabel } from "./training";
+} from "../paper/data";
+import type { MiebCategoryRow, MiebMeansRow, TheoryGrid, TrainingRow } from "../paper/data";
+import { fitGrslPanel, loadGrslPanels } from "../paper/grsl";
+import type { GrslFit, GrslPanel } from "../paper/grsl";
+import { SYNTHETIC_FILES } from "../paper/synthetic";
+import { grid, theoryBoundCurve } from "../paper/theory";
+import { checkTrainingTable, trainingRowLabel } from "../paper/training";
 
 /** Round for stable JSON (4 significant decimals are far below what a chart can show). */
 const r4 = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : null);

@@ -1,7 +1,7 @@
 /**
  * Data-parallel training on several cores with `worker_threads`.
  *
- * One of two ways to use several cores (the other is the threaded wasm build, `nn/wasm-threads.ts`,
+ * One of two ways to use several cores (the other is the threaded wasm build, `backend/wasm-threads.ts`,
  * which `lco bench train` prefers when it starts; each worker here runs a single-threaded backend).
  * We use the cores the way multi-GPU training does: every worker holds a
  * full copy of the model (same seed → identical initial weights) and its own wasm backend, takes

@@ -5,9 +5,8 @@
  *
  * @module
  */
-// The helpers file, not the `../exercises` barrel: the barrel's registry imports this list.
-import { numericExercise, predicateExercise } from "../exercises/helpers";
-import type { Exercise } from "../exercises/types";
+import { numericExercise, predicateExercise } from "./helpers";
+import type { Exercise } from "./types";
 
 /** An exercise whose answer is a number, accepted within `tol`. */
 function numeric(id: string, prompt: string, expected: number, tol: number, hint: string): Exercise {

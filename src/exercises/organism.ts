@@ -4,9 +4,8 @@
  *
  * @module
  */
-// The helpers file, not the `../exercises` barrel: the barrel's registry imports this list.
-import { choiceExercise, numericExercise } from "../exercises/helpers";
-import type { Exercise } from "../exercises/types";
+import { choiceExercise, numericExercise } from "./helpers";
+import type { Exercise } from "./types";
 
 /** Expected answers, exported for the tests. */
 export const ORGANISM_EXERCISE_ANSWERS = {

@@ -18,7 +18,7 @@ import {
   sliceBatch,
   workerRows,
   type Trainer,
-} from "../src/train";
+} from "../src/bench";
 
 const STEPS = 20;
 const TOL = 1e-5;

@@ -22,7 +22,7 @@
  *     buffer used as the right operand with two shapes (a reshape shares the id) read and wrote
  *     out of bounds (see `xnnCacheSafe`).
  * On wasm we also start the backend's threaded SIMD build when more than one core is available
- * (`nn/wasm-threads.ts` makes its worker threads start in Node), so that XNNPACK's matMuls use
+ * (`backend/wasm-threads.ts` makes its worker threads start in Node), so that XNNPACK's matMuls use
  * all cores; `backendInfo().wasm.threads` reports how many it got (1 = fallback).
  * Fixes 2–5 only change speed; {@link setWasmPatches} switches them (the benchmark times
  * "stock" kernels this way). `patchWasm: false` turns them off; fixes 1 and 6 always stay.
@@ -30,9 +30,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { bmmInPlace, bmmSimd, bmmSupported } from "./nn/wasm-bmm";
-import { simdKernelsFor } from "./nn/wasm-simd-kernels";
-import { ThreadpoolSwitch, type ThreadedWasmModule, availableCores, installPthreadShim, withLogicalCores } from "./nn/wasm-threads";
+import { bmmInPlace, bmmSimd, bmmSupported } from "./wasm-bmm";
+import { simdKernelsFor } from "./wasm-simd-kernels";
+import { ThreadpoolSwitch, type ThreadedWasmModule, availableCores, installPthreadShim, withLogicalCores } from "./wasm-threads";
 
 /** Backend names the kit knows. */
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -77,7 +77,7 @@ export interface InitBackendOptions {
   patchWasm?: boolean;
   /**
    * wasm only: threads for the backend's own kernels (XNNPACK matMuls, convolutions, …), through
-   * the threaded SIMD build and the Node shims of `nn/wasm-threads.ts`. Default:
+   * the threaded SIMD build and the Node shims of `backend/wasm-threads.ts`. Default:
    * `LCO_WASM_THREADS`, else {@link defaultWasmThreads} (the available cores, at most 4). `1`
    * selects the single-threaded build. Only the first wasm initialisation in a process decides;
    * if the threaded build cannot start, the single-threaded one is used and
@@ -95,7 +95,7 @@ export function defaultWasmThreads(): number {
 }
 
 /**
- * How a threaded wasm backend uses its threads (see `ThreadpoolSwitch` in `nn/wasm-threads.ts`):
+ * How a threaded wasm backend uses its threads (see `ThreadpoolSwitch` in `backend/wasm-threads.ts`):
  * - `"matmul"` (default): only matMuls of at least {@link THREADED_MATMUL_MIN_MACS} multiply-adds
  *   run on the thread pool; every other kernel runs on the calling thread;
  * - `"all"`: every XNNPACK kernel gets the pool (the backend's own behaviour);
@@ -292,7 +292,7 @@ export interface WasmPatches {
   identity: boolean;
   /**
    * Batched matMuls (batch > 1, no broadcasting, N a multiple of 4 up to 64) run in a hand-written
-   * WebAssembly SIMD kernel (`nn/wasm-bmm.ts`) instead of the stock kernel's scalar loop —
+   * WebAssembly SIMD kernel (`backend/wasm-bmm.ts`) instead of the stock kernel's scalar loop —
    * attention's `[B·H, T, hd]` products, 15–40× faster.
    */
   batched: boolean;
@@ -517,7 +517,7 @@ function guardedFusedMatMul(stock: tf.KernelConfig): tf.KernelFunc {
 
 // 2b. BatchMatMul: with `transposeFirst`, transposed operands are transposed first (through the
 //     registered Transpose kernel) so that the stock kernel runs with both flags false; with
-//     `batched`, batched products go to the SIMD kernel of nn/wasm-bmm.ts. Temporaries are freed.
+//     `batched`, batched products go to the SIMD kernel of backend/wasm-bmm.ts. Temporaries are freed.
 //     Every call to the stock kernel goes through the cache guard `xnnCacheSafe` (2d).
 function patchedMatMul(stock: tf.KernelConfig, transposeFirst: boolean, batched: boolean): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {

@@ -25,8 +25,8 @@ import { InputError } from "../array";
 import { writeJsonAtomic } from "../io/atomic";
 import type { RunMeta } from "../runs/cache";
 import { projectPath } from "../paper/data";
-import { alignmentDir, type AlignmentRow } from "./align";
-import type { FamilyRun } from "./figures";
+import type { FamilyRun } from "../organism/family";
+import { alignmentDir, type AlignmentRow } from "./alignment";
 
 /** Where published results live, relative to the project root. */
 export const PUBLISHED_ROOT = "data/organism";
