@@ -25,6 +25,7 @@ import { createOrganism, disposeOrganism, featureCacheSpec, parameterCounts, typ
 import type { OrganismData } from "./data";
 import { trainOrganism, type TrainProgress } from "./pretrain";
 import { organismDataFromWorld, organismWorld } from "./world";
+import { captionDonors, checkCorruption, effectiveCorruption, type CaptionCorruption } from "./corruption";
 
 /** What identifies one pretraining run (hashed into its folder name; the seed is separate). */
 export interface PretrainSpec {
@@ -38,6 +39,12 @@ export interface PretrainSpec {
   numSteps?: number;
   /** Evaluate generative capability on at most this many items per split. */
   evalItems: number;
+  /**
+   * Caption corruption of the pretraining data (the GRSL intervention arm): a share of the
+   * training items is captioned with another item's captions. Absent = none (and the run's folder
+   * is the same as before this option existed).
+   */
+  captionCorruption?: CaptionCorruption;
 }
 
 /** Default spec of a profile and size. */
@@ -108,7 +115,13 @@ export function specData(spec: PretrainSpec): OrganismData {
     d = organismDataFromWorld(organismWorld(spec.profile, cfg, spec.worldSeed), cfg);
     dataCache.set(key, d);
   }
-  return d;
+  const c = spec.captionCorruption;
+  if (!c || checkCorruption(c).rate === 0) return d;
+  // Same items, features and tokenizer; only the captioning targets of some items change.
+  const donors = captionDonors(d.splits.train, c);
+  const items = d.items;
+  const effective = effectiveCorruption(d.splits.train, donors, (i) => items[i].captions[0]);
+  return { ...d, captionDonors: donors, meta: { ...d.meta, captionCorruption: { ...c, corrupted: donors.size, effective } } };
 }
 
 /** Folder of a run. */
