@@ -18,8 +18,8 @@ import { InputError } from "../array";
 import type { Profile } from "../config";
 import { writeJsonAtomic } from "../io/atomic";
 import { configHash, runDir, runOrLoadDetailed } from "../runs";
-import { checkpointSteps, FAMILY, organismConfig, type AnswerFormat, type OrganismConfig } from "./config";
-import { loadWeights, readCheckpointState, readRunConfig } from "./checkpoint";
+import { checkpointSteps, FAMILY, organismConfig, type AnswerFormat, type MixtureConfig, type OrganismConfig } from "./config";
+import { listCheckpoints, loadWeights, readCheckpointState, readRunConfig } from "./checkpoint";
 import { evaluateGenerative, type GenerativeEval } from "./generate";
 import { createOrganism, disposeOrganism, featureCacheSpec, parameterCounts, type Organism } from "./model";
 import type { OrganismData } from "./data";
@@ -45,6 +45,14 @@ export interface PretrainSpec {
    * is the same as before this option existed).
    */
   captionCorruption?: CaptionCorruption;
+  /**
+   * Continual pretraining: start from this parent run's checkpoint (default: its last step) with a
+   * fresh optimiser and schedule, instead of from a random initialisation. The parent must have the
+   * same size, answer format and world (so the weights fit); it is trained first if missing.
+   */
+  parent?: { spec: PretrainSpec; seed: number; step?: number };
+  /** Another task mixture for this run (e.g. continual pretraining's). Default: the size's. */
+  mixture?: MixtureConfig;
 }
 
 /** Default spec of a profile and size. */
@@ -64,7 +72,7 @@ export interface PretrainResult {
   seconds: number;
   msPerStep: number;
   tokensPerSec: number;
-  /** Generative evaluation (IID and OOD side by side) at every kept checkpoint, step 0 = random init. */
+  /** Generative evaluation (IID and OOD side by side) at every kept checkpoint; step 0 = the starting weights (random init, or the parent's checkpoint for continual pretraining). */
   checkpoints: { step: number; iid: GenerativeEval; ood: GenerativeEval }[];
 }
 
@@ -90,14 +98,14 @@ function configKey(cfg: OrganismConfig): string {
 
 /** The organism config of a spec (vocabulary size from the data). */
 export function specConfig(spec: PretrainSpec, vocabSize: number): OrganismConfig {
-  const cfg = organismConfig({ profile: spec.profile, size: spec.size, answerFormat: spec.answerFormat, vocabSize });
+  const cfg = organismConfig({ profile: spec.profile, size: spec.size, answerFormat: spec.answerFormat, vocabSize, ...(spec.mixture ? { overrides: { mixture: spec.mixture } } : {}) });
   if (spec.numSteps !== undefined) {
     return organismConfig({
       profile: spec.profile,
       size: spec.size,
       answerFormat: spec.answerFormat,
       vocabSize,
-      overrides: { train: { numSteps: spec.numSteps, warmupSteps: Math.max(1, Math.round(0.05 * spec.numSteps)) } },
+      overrides: { ...(spec.mixture ? { mixture: spec.mixture } : {}), train: { numSteps: spec.numSteps, warmupSteps: Math.max(1, Math.round(0.05 * spec.numSteps)) } },
     });
   }
   return cfg;
@@ -168,6 +176,24 @@ export async function pretrain(spec: PretrainSpec, seed: number, options: Pretra
         fs.rmSync(stale, { force: true });
       }
       const model = createOrganism(cfg, featureCacheSpec(data.cache), seed);
+      let fromParent = false;
+      if (spec.parent) {
+        // Continual pretraining: the parent's weights (and its input-standardisation buffers,
+        // saved with them), then a fresh optimiser: trainOrganism builds a new AdamW.
+        const p = spec.parent;
+        if (p.spec.size !== spec.size || p.spec.answerFormat !== spec.answerFormat || p.spec.worldSeed !== spec.worldSeed || p.spec.profile !== spec.profile) {
+          disposeOrganism(model);
+          throw new InputError(`parent ${p.spec.profile}/${p.spec.size}/${p.spec.answerFormat}/world ${p.spec.worldSeed} does not fit child ${spec.profile}/${spec.size}/${spec.answerFormat}/world ${spec.worldSeed}`);
+        }
+        const parent = await pretrain(p.spec, p.seed, { root, log: options.log });
+        const step = p.step ?? parent.numSteps;
+        if (!listCheckpoints(parent.dir).includes(step)) {
+          disposeOrganism(model);
+          throw new InputError(`parent run ${parent.dir} has no checkpoint at step ${step}; kept: ${listCheckpoints(parent.dir).join(", ")}`);
+        }
+        loadWeights(model, parent.dir, step);
+        fromParent = true;
+      }
       const tokJson = (data.meta?.tokenizer ?? null) as unknown;
       if (tokJson) writeJsonAtomic(path.join(dir, "tokenizer.json"), tokJson);
       const evalAt = (m: Organism, step: number) => ({
@@ -176,7 +202,7 @@ export async function pretrain(spec: PretrainSpec, seed: number, options: Pretra
         ood: evaluateGenerative(m, data, data.splits.ood, "ood", spec.evalItems),
       });
       const evals = [evalAt(model, 0)];
-      const r = await trainOrganism(model, data, { runDir: dir, seed, onProgress: options.onProgress, meta: data.meta });
+      const r = await trainOrganism(model, data, { runDir: dir, seed, onProgress: options.onProgress, meta: data.meta, fitInputNorm: !fromParent });
       for (const s of checkpointSteps(cfg)) {
         loadWeights(model, dir, s);
         evals.push(evalAt(model, s));

@@ -1,0 +1,41 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { initBackend } from "../src/backend";
+import { pretrain, pretrainDir, pretrainSpec, specConfig, specData } from "../src/organism/family";
+import { readRunConfig } from "../src/organism/checkpoint";
+import { InputError } from "../src/array";
+
+test("continual pretraining starts from the parent's checkpoint with a fresh optimiser and its own mixture, and the parent is part of its identity", async () => {
+  await initBackend();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "lco-continual-"));
+  const parentSpec = pretrainSpec("smoke", "S", { numSteps: 4, evalItems: 8 });
+  const base = specConfig(parentSpec, specData(parentSpec).tokenizer.vocabSize).mixture;
+  const mixture = { ...base, textLm: 0, caption: { ...base.caption, document: base.caption.document + 2 } };
+  const child = pretrainSpec("smoke", "S", { numSteps: 3, evalItems: 8, parent: { spec: parentSpec, seed: 0 }, mixture });
+  const c = await pretrain(child, 0, { root });
+  const p = await pretrain(parentSpec, 0, { root });
+  assert.equal(p.loaded, true, "the parent was trained once, by the child");
+  // Step 0 of the child is the parent's last checkpoint: the same weights give the same evaluation.
+  assert.deepEqual(c.checkpoints[0].iid, p.checkpoints[p.checkpoints.length - 1].iid);
+  assert.notDeepEqual(c.checkpoints[0].iid, p.checkpoints[0].iid, "not the random initialisation");
+  // Its own mixture is in its saved config; its schedule restarts (3 steps, fresh warm-up).
+  const cfg = readRunConfig(c.dir).config;
+  assert.equal(cfg.mixture.textLm, 0);
+  assert.equal(cfg.mixture.caption.document, base.caption.document + 2);
+  assert.equal(c.numSteps, 3);
+  assert.equal(c.losses.length > 0, true);
+  // Identity: another parent seed or step is another run; the child never shares the parent's folder.
+  const dirs = new Set([
+    pretrainDir(root, parentSpec, 0),
+    c.dir,
+    pretrainDir(root, { ...child, parent: { spec: parentSpec, seed: 1 } }, 0),
+    pretrainDir(root, { ...child, parent: { spec: parentSpec, seed: 0, step: 1 } }, 0),
+  ]);
+  assert.equal(dirs.size, 4);
+  // A parent whose weights cannot fit (another size) or a missing checkpoint is an InputError.
+  await assert.rejects(pretrain({ ...child, size: "M" }, 0, { root }), InputError);
+  await assert.rejects(pretrain({ ...child, parent: { spec: parentSpec, seed: 0, step: 2 } }, 0, { root }), /no checkpoint at step 2/);
+});
