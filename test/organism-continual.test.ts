@@ -39,3 +39,32 @@ test("continual pretraining starts from the parent's checkpoint with a fresh opt
   await assert.rejects(pretrain({ ...child, size: "M" }, 0, { root }), InputError);
   await assert.rejects(pretrain({ ...child, parent: { spec: parentSpec, seed: 0, step: 2 } }, 0, { root }), /no checkpoint at step 2/);
 });
+
+test("low-resource-script documents: same items, captions and shown caption, other pixels; a continual run can read them from a Latin parent", async () => {
+  await initBackend();
+  const latin = pretrainSpec("smoke", "S", { numSteps: 4, evalItems: 8 });
+  const lowres = { ...latin, documentScript: "lowres" as const };
+  const a = specData(latin);
+  const b = specData(lowres);
+  assert.equal(b.items.length, a.items.length);
+  assert.equal(b.meta!.documentScript, "lowres");
+  assert.equal(a.meta!.documentScript, undefined, "the Latin data (and its runs) are unchanged");
+  let differ = 0;
+  a.items.forEach((it, i) => {
+    const jt = b.items[i];
+    assert.deepEqual(jt.captions, it.captions);
+    assert.equal(jt.documentCaption, it.documentCaption, `item ${i} shows the same caption`);
+    assert.deepEqual(jt.inputs.document!.shape, it.inputs.document!.shape);
+    if (jt.inputs.document!.data.some((v, k) => v !== it.inputs.document!.data[k])) differ++;
+    assert.deepEqual(jt.inputs.image!.data, it.inputs.image!.data, "images do not depend on the script");
+  });
+  assert.equal(differ, a.items.length, "every document is drawn in the other script");
+  assert.notEqual(pretrainDir("runs", lowres, 0), pretrainDir("runs", latin, 0));
+  // Continual pretraining on the low-resource documents only, from the Latin parent.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "lco-continual-lowres-"));
+  const base = specConfig(latin, a.tokenizer.vocabSize).mixture;
+  const ocrOnly = { caption: { image: 0, audio: 0, document: base.caption.document + base.caption.image }, textLm: 0, instruct: { text: 0, image: 0, audio: 0, document: 0 } };
+  const child = await pretrain({ ...lowres, numSteps: 2, parent: { spec: latin, seed: 0 }, mixture: ocrOnly }, 0, { root });
+  assert.equal(child.numSteps, 2);
+  assert.ok(child.losses.every(Number.isFinite));
+});

@@ -26,6 +26,7 @@ import type { OrganismData } from "./data";
 import { trainOrganism, type TrainProgress } from "./pretrain";
 import { organismDataFromWorld, organismWorld } from "./world";
 import { captionDonors, checkCorruption, effectiveCorruption, type CaptionCorruption } from "./corruption";
+import type { Script } from "../world";
 
 /** What identifies one pretraining run (hashed into its folder name; the seed is separate). */
 export interface PretrainSpec {
@@ -53,6 +54,8 @@ export interface PretrainSpec {
   parent?: { spec: PretrainSpec; seed: number; step?: number };
   /** Another task mixture for this run (e.g. continual pretraining's). Default: the size's. */
   mixture?: MixtureConfig;
+  /** Script of the documents (`"lowres"` for continual pretraining on the low-resource script). Absent = Latin. */
+  documentScript?: Script;
 }
 
 /** Default spec of a profile and size. */
@@ -116,11 +119,12 @@ const dataCache = new Map<string, OrganismData>();
 
 /** The organism data of a spec's world (memoised per process). */
 export function specData(spec: PretrainSpec): OrganismData {
-  const key = `${spec.profile}/${spec.answerFormat}/${spec.worldSeed}`;
+  const script = spec.documentScript ?? "latin";
+  const key = `${spec.profile}/${spec.answerFormat}/${spec.worldSeed}/${script}`;
   let d = dataCache.get(key);
   if (!d) {
     const cfg = organismConfig({ profile: spec.profile, answerFormat: spec.answerFormat });
-    d = organismDataFromWorld(organismWorld(spec.profile, cfg, spec.worldSeed), cfg);
+    d = organismDataFromWorld(organismWorld(spec.profile, cfg, spec.worldSeed), cfg, { documentScript: script });
     dataCache.set(key, d);
   }
   const c = spec.captionCorruption;
