@@ -68,3 +68,25 @@ test("low-resource-script documents: same items, captions and shown caption, oth
   assert.equal(child.numSteps, 2);
   assert.ok(child.losses.every(Number.isFinite));
 });
+
+test("continualSpec: lowres documents read OCR-style from the parent, optional general captions, nothing else; documentScore reads the document score", async () => {
+  const { continualSpec, documentScore } = await import("../src/experiments/continual");
+  const parent = pretrainSpec("smoke", "S", { numSteps: 4, evalItems: 8 });
+  const base = specConfig(parent, specData(parent).tokenizer.vocabSize).mixture;
+  const s = continualSpec(parent, 2, base, { numSteps: 5, generalCaptions: 3 });
+  assert.equal(s.documentScript, "lowres");
+  assert.deepEqual(s.parent, { spec: parent, seed: 2 });
+  assert.equal(s.numSteps, 5);
+  assert.equal(s.mixture!.caption.document, base.caption.document + base.caption.image);
+  assert.equal(s.mixture!.caption.image, 3);
+  assert.equal(s.mixture!.caption.audio, 0);
+  assert.equal(s.mixture!.textLm, 0);
+  assert.ok(Object.values(s.mixture!.instruct).every((v) => v === 0));
+  assert.throws(() => continualSpec(parent, 0, base, { numSteps: 0 }), /invalid numSteps.*got 0/);
+  assert.throws(() => continualSpec(parent, 0, base, { numSteps: 2, documents: 0 }), /documents > 0/);
+  const fake = { checkpoints: [{ step: 0, iid: { split: "iid", generativeScore: 0, byModality: [{ modality: "document", score: 0.25 }] }, ood: { split: "ood", generativeScore: 0, byModality: [] } }] } as never;
+  assert.equal(documentScore(fake, 0), 0.25);
+  assert.equal(documentScore(fake, -1), 0.25);
+  assert.throws(() => documentScore(fake, 3), /no checkpoint at index 3/);
+  assert.throws(() => documentScore(fake, 0, "ood"), /no document evaluation/);
+});

@@ -17,6 +17,8 @@
  */
 import { InputError } from "../array";
 import { meanCI, type MeanCI } from "../stats";
+import type { MixtureConfig } from "../organism/config";
+import type { PretrainResult, PretrainSpec } from "../organism/family";
 
 export const CONTINUAL_FORMAT = "lco-continual v1";
 export const CONTINUAL_ARMS = ["refine", "continual", "continual+refine", "control+refine"] as const;
@@ -81,4 +83,51 @@ export function checkContinualResults(j: unknown, where = "continual results"): 
     }
   });
   return r as ContinualResults;
+}
+
+/** Options of {@link continualSpec}. */
+export interface ContinualSpecOptions {
+  /** Continual steps. */
+  numSteps: number;
+  /** Document-reading sequences per step. Default: the parent size's image + document captioning count (about the same batch). */
+  documents?: number;
+  /** General image-caption sequences mixed in per step (the paper's "general captions help"). Default 0. */
+  generalCaptions?: number;
+  /** Parent checkpoint step. Default: the parent's last. */
+  step?: number;
+}
+
+/**
+ * The pretraining spec of a continual-pretraining run: start from `parent` (seed `seed`) with a
+ * fresh optimiser, on documents written in the low-resource script, read out OCR-style (document →
+ * its Latin caption), optionally with general image captions mixed in. Nothing else in the
+ * mixture: no text LM, no instructions.
+ * @param baseMixture the parent's mixture (`organism.specConfig(parent, vocab).mixture`), for the default batch size.
+ */
+export function continualSpec(parent: PretrainSpec, seed: number, baseMixture: MixtureConfig, opts: ContinualSpecOptions): PretrainSpec {
+  if (!(Number.isInteger(opts.numSteps) && opts.numSteps >= 1)) throw new InputError(`invalid numSteps; need an integer ≥ 1, got ${opts.numSteps}`);
+  const documents = opts.documents ?? baseMixture.caption.document + baseMixture.caption.image;
+  const general = opts.generalCaptions ?? 0;
+  for (const [k, v] of [["documents", documents], ["generalCaptions", general]] as const) {
+    if (!(Number.isInteger(v) && v >= 0)) throw new InputError(`invalid ${k}; need an integer ≥ 0, got ${v}`);
+  }
+  if (documents === 0) throw new InputError("continual pretraining needs documents > 0");
+  const zero = Object.fromEntries(Object.keys(baseMixture.instruct).map((k) => [k, 0])) as MixtureConfig["instruct"];
+  const captionZero = Object.fromEntries(Object.keys(baseMixture.caption).map((k) => [k, 0])) as MixtureConfig["caption"];
+  return {
+    ...parent,
+    numSteps: opts.numSteps,
+    documentScript: "lowres",
+    parent: { spec: parent, seed, ...(opts.step !== undefined ? { step: opts.step } : {}) },
+    mixture: { caption: { ...captionZero, document: documents, image: general }, textLm: 0, instruct: zero },
+  };
+}
+
+/** The document generative score of a pretraining result at checkpoint index `i` (0 = its start; −1 = its end) on `split`. */
+export function documentScore(result: Pick<PretrainResult, "checkpoints">, i: number, split: "iid" | "ood" = "iid"): number {
+  const c = result.checkpoints.at(i);
+  if (!c) throw new InputError(`no checkpoint at index ${i}; the run has ${result.checkpoints.length}`);
+  const m = c[split].byModality.find((b) => b.modality === "document");
+  if (!m) throw new InputError("the run has no document evaluation");
+  return m.score;
 }

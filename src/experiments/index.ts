@@ -54,7 +54,7 @@ export {
   theoryOrderings,
 } from "./grsl";
 export type { GrslModality, GrslPoint, GrslResults, RetrievalScores, PanelPoint, PanelStatistics, GrslStatisticsOptions, TheoryPoint, TheoryOrdering } from "./grsl";
-export { CONTINUAL_FORMAT, CONTINUAL_ARMS, pairedDifference, checkContinualResults } from "./continual";
-export type { ContinualArm, ContinualRow, ContinualResults, PairedDifference } from "./continual";
+export { CONTINUAL_FORMAT, CONTINUAL_ARMS, pairedDifference, checkContinualResults, continualSpec, documentScore } from "./continual";
+export type { ContinualArm, ContinualRow, ContinualResults, PairedDifference, ContinualSpecOptions } from "./continual";
 export { buildReport, loadReportInputs, writeReport, reportMarkdown, reportHtml, p1Section, p2Section, p3Section, p4Section, p5Section } from "./report";
 export type { Verdict, ClaimSection, Report, ReportInputs, ReportTable } from "./report";
