@@ -90,3 +90,15 @@ test("continualSpec: lowres documents read OCR-style from the parent, optional g
   assert.throws(() => documentScore(fake, 3), /no checkpoint at index 3/);
   assert.throws(() => documentScore(fake, 0, "ood"), /no document evaluation/);
 });
+
+test("chapter 26's exercises accept the values computed here and reject others", async () => {
+  const { check } = await import("../src/exercises");
+  const { CONTINUAL_ARMS } = await import("../src/experiments/continual");
+  const m = specConfig(pretrainSpec("smoke", "S"), 1).mixture;
+  assert.equal(m.caption.document + m.caption.image, 8, "smoke S: 3 document + 5 image captions per step");
+  assert.equal(check("26.1", 8).ok, true);
+  assert.equal(check("26.1", 3).ok, false);
+  assert.equal(CONTINUAL_ARMS.length, 4);
+  assert.equal(check("26.2", 4).ok, true);
+  assert.equal(check("26.2", 3).ok, false);
+});

@@ -5,6 +5,7 @@
  * @module
  */
 import { captionDonors } from "../organism/corruption";
+import { pretrainSpec, specConfig } from "../organism/family";
 import { deming, ols } from "../stats";
 import { numericExercise } from "./helpers";
 import type { Exercise } from "./types";
@@ -37,5 +38,28 @@ export const grslExercises: Exercise[] = [
     expected: () => captionDonors(Array.from({ length: 200 }, (_, i) => i), { rate: 0.3, seed: 4 }).size,
     tol: 0,
     hint: "round(rate · n) items, put in a ring: each takes the captions of the next.",
+  }),
+];
+
+/** Exercises of chapter 26 ("Continual pretraining for a low-resource script"). */
+export const continualExercises: Exercise[] = [
+  numericExercise({
+    id: "26.1",
+    prompt:
+      "Build the smoke-profile S spec (lco.organism.pretrainSpec(\"smoke\", \"S\")) and its mixture (lco.organism.specConfig(spec, vocab).mixture). With lco.experiments.continualSpec(spec, 0, mixture, {numSteps: 10}), how many document-reading sequences does one continual step hold?",
+    expected: () => {
+      const spec = pretrainSpec("smoke", "S");
+      const m = specConfig(spec, 1).mixture;
+      return m.caption.document + m.caption.image;
+    },
+    tol: 0,
+    hint: "By default the documents take the places of the image and document captions of the parent's batch.",
+  }),
+  numericExercise({
+    id: "26.2",
+    prompt: "How many arms does the P5 comparison have (lco.experiments.CONTINUAL_ARMS)?",
+    expected: () => 4,
+    tol: 0,
+    hint: "Refinement alone, continual alone, both, and the equal-compute control (+ refinement).",
   }),
 ];
