@@ -5,7 +5,7 @@
 //
 //   npm run reproduce                      # full profile (minutes on a 2-core CPU)
 //   npm run reproduce -- --profile smoke   # the same stages at smoke size (seconds)
-//   npm run reproduce -- --only figures    # one stage: setup | figures | cli | organism
+//   npm run reproduce -- --only figures    # one stage: setup | figures | cli | organism | report
 //   npm run reproduce -- --only organism --publish
 //                                          # also copy the organism results (family, alignment,
 //                                          # provenance) to data/organism/<profile>/, the inputs
@@ -170,6 +170,15 @@ const stages = {
       "",
     );
     if (publish) summary.push(`Published to ${result.published.join(", ")}; rebuild the registered figures with \`npm run figures -- --force\`.`, "");
+  },
+
+  report() {
+    // The reproduction report: P1–P5, each with our measurement and its interval, the paper's
+    // number or statement, a verdict by a stated rule, and the figures. Built only from committed
+    // published results (data/organism/<profile>/, data/paper/), so it never retrains.
+    const lco = require("../dist/index.js");
+    const { md, html, report } = lco.experiments.writeReport(profile, outDir);
+    summary.push("## Reproduction report", "", ...report.claims.map((c) => `- ${c.id}: ${c.verdict}`), "", `Written: ${path.relative(process.cwd(), md)}, ${path.relative(process.cwd(), html)}.`, "");
   },
 };
 

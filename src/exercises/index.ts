@@ -11,5 +11,6 @@ export { setupExercises } from "./setup";
 export { paperExercises } from "./paper";
 export { worldExercises } from "./world";
 export { organismExercises } from "./organism";
+export { EXERCISE_25_1 } from "./grsl";
 export { check, list, exerciseById, formatResult, checkExerciseList, EXERCISES } from "./registry";
 export type { CheckResult, Exercise } from "./types";

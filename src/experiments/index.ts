@@ -5,6 +5,8 @@
  *
  * - `alignment.ts` — P1, latent alignment: does generative pretraining align modalities?
  * - `refinement.ts` — P2 (first cut): text-only refinement before / after, with the random-init control.
+ * - `grsl.ts` — P4, the GRSL sweep's results format and statistics; `continual.ts` — P5's;
+ * - `report.ts` — the reproduction report over every claim's published results.
  *
  * `registry.ts` lists them for `lco experiment <name>` (adding one is one file and one entry).
  *
@@ -50,3 +52,21 @@ export { EXPERIMENTS, experimentByName } from "./registry";
 export type { Experiment, ExperimentContext, ExperimentOutcome } from "./registry";
 export { refinementRun, refinementTable } from "./refinement";
 export type { RefinementRow, RefinementRunResult, RefinementRunOptions } from "./refinement";
+export {
+  GRSL_FORMAT,
+  GRSL_MODALITIES,
+  PAPER_PANEL_OF,
+  representationScore,
+  panelPoints,
+  grslPanelStatistics,
+  checkGrslResults,
+  syntheticGrslResults,
+  publishedGrslFile,
+  loadPublishedGrsl,
+  theoryOrderings,
+} from "./grsl";
+export type { GrslModality, GrslPoint, GrslResults, RetrievalScores, PanelPoint, PanelStatistics, GrslStatisticsOptions, TheoryPoint, TheoryOrdering } from "./grsl";
+export { CONTINUAL_FORMAT, CONTINUAL_ARMS, pairedDifference, checkContinualResults, continualSpec, documentScore } from "./continual";
+export type { ContinualArm, ContinualRow, ContinualResults, PairedDifference, ContinualSpecOptions } from "./continual";
+export { buildReport, loadReportInputs, writeReport, reportMarkdown, reportHtml, p1Section, p2Section, p3Section, p4Section, p5Section } from "./report";
+export type { Verdict, ClaimSection, Report, ReportInputs, ReportTable } from "./report";

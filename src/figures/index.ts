@@ -32,3 +32,5 @@ export {
 export type { GrslFigureOptions, LayerSeries } from "./paper";
 export { organismFigures, lossCurveFigure, generativeScoreFigure, alignmentLayerFigure, alignmentFamilyFigure, attributeAgreementFigure } from "./organism";
 export { FIGURES, figureById, checkFigureList } from "./registry";
+export { grslOrganismFigure, grslPanelAnnotation, grslTheoryFigure, grslOrganismFigures } from "./grsl-organism";
+export type { GrslOrganismFigureOptions } from "./grsl-organism";

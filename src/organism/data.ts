@@ -286,6 +286,11 @@ export interface OrganismData {
   splits: { train: number[]; iid: number[]; ood: number[] };
   /** Provenance (world config, asset mode, …), copied into the run's organism.json. */
   meta?: Record<string, unknown>;
+  /**
+   * Caption corruption (the GRSL intervention arm): training item → the item whose captions are
+   * its captioning targets (`captionDonors` in `corruption.ts`). Absent: every item keeps its own.
+   */
+  captionDonors?: ReadonlyMap<number, number>;
 }
 
 /** The modalities the data can feed (text always; the others if the cache has them). */

@@ -18,13 +18,15 @@ import { InputError } from "../array";
 import type { Profile } from "../config";
 import { writeJsonAtomic } from "../io/atomic";
 import { configHash, runDir, runOrLoadDetailed, runsRoot } from "../runs";
-import { checkpointSteps, FAMILY, organismConfig, type AnswerFormat, type OrganismConfig } from "./config";
-import { loadWeights, readCheckpointState, readRunConfig } from "./checkpoint";
+import { checkpointSteps, FAMILY, organismConfig, type AnswerFormat, type MixtureConfig, type OrganismConfig } from "./config";
+import { listCheckpoints, loadWeights, readCheckpointState, readRunConfig } from "./checkpoint";
 import { evaluateGenerative, type GenerativeEval } from "./generate";
 import { createOrganism, disposeOrganism, featureCacheSpec, parameterCounts, type Organism } from "./model";
 import type { OrganismData } from "./data";
 import { trainOrganism, type TrainProgress } from "./pretrain";
 import { organismDataFromWorld, organismWorld } from "./world";
+import { captionDonors, checkCorruption, effectiveCorruption, type CaptionCorruption } from "./corruption";
+import type { Script } from "../world";
 
 /** What identifies one pretraining run (hashed into its folder name; the seed is separate). */
 export interface PretrainSpec {
@@ -38,6 +40,22 @@ export interface PretrainSpec {
   numSteps?: number;
   /** Evaluate generative capability on at most this many items per split. */
   evalItems: number;
+  /**
+   * Caption corruption of the pretraining data (the GRSL intervention arm): a share of the
+   * training items is captioned with another item's captions. Absent = none (and the run's folder
+   * is the same as before this option existed).
+   */
+  captionCorruption?: CaptionCorruption;
+  /**
+   * Continual pretraining: start from this parent run's checkpoint (default: its last step) with a
+   * fresh optimiser and schedule, instead of from a random initialisation. The parent must have the
+   * same size, answer format and world (so the weights fit); it is trained first if missing.
+   */
+  parent?: { spec: PretrainSpec; seed: number; step?: number };
+  /** Another task mixture for this run (e.g. continual pretraining's). Default: the size's. */
+  mixture?: MixtureConfig;
+  /** Script of the documents (`"lowres"` for continual pretraining on the low-resource script). Absent = Latin. */
+  documentScript?: Script;
 }
 
 /** Default spec of a profile and size. */
@@ -57,7 +75,7 @@ export interface PretrainResult {
   seconds: number;
   msPerStep: number;
   tokensPerSec: number;
-  /** Generative evaluation (IID and OOD side by side) at every kept checkpoint, step 0 = random init. */
+  /** Generative evaluation (IID and OOD side by side) at every kept checkpoint; step 0 = the starting weights (random init, or the parent's checkpoint for continual pretraining). */
   checkpoints: { step: number; iid: GenerativeEval; ood: GenerativeEval }[];
 }
 
@@ -83,14 +101,14 @@ function configKey(cfg: OrganismConfig): string {
 
 /** The organism config of a spec (vocabulary size from the data). */
 export function specConfig(spec: PretrainSpec, vocabSize: number): OrganismConfig {
-  const cfg = organismConfig({ profile: spec.profile, size: spec.size, answerFormat: spec.answerFormat, vocabSize });
+  const cfg = organismConfig({ profile: spec.profile, size: spec.size, answerFormat: spec.answerFormat, vocabSize, ...(spec.mixture ? { overrides: { mixture: spec.mixture } } : {}) });
   if (spec.numSteps !== undefined) {
     return organismConfig({
       profile: spec.profile,
       size: spec.size,
       answerFormat: spec.answerFormat,
       vocabSize,
-      overrides: { train: { numSteps: spec.numSteps, warmupSteps: Math.max(1, Math.round(0.05 * spec.numSteps)) } },
+      overrides: { ...(spec.mixture ? { mixture: spec.mixture } : {}), train: { numSteps: spec.numSteps, warmupSteps: Math.max(1, Math.round(0.05 * spec.numSteps)) } },
     });
   }
   return cfg;
@@ -101,14 +119,21 @@ const dataCache = new Map<string, OrganismData>();
 
 /** The organism data of a spec's world (memoised per process). */
 export function specData(spec: PretrainSpec): OrganismData {
-  const key = `${spec.profile}/${spec.answerFormat}/${spec.worldSeed}`;
+  const script = spec.documentScript ?? "latin";
+  const key = `${spec.profile}/${spec.answerFormat}/${spec.worldSeed}/${script}`;
   let d = dataCache.get(key);
   if (!d) {
     const cfg = organismConfig({ profile: spec.profile, answerFormat: spec.answerFormat });
-    d = organismDataFromWorld(organismWorld(spec.profile, cfg, spec.worldSeed), cfg);
+    d = organismDataFromWorld(organismWorld(spec.profile, cfg, spec.worldSeed), cfg, { documentScript: script });
     dataCache.set(key, d);
   }
-  return d;
+  const c = spec.captionCorruption;
+  if (!c || checkCorruption(c).rate === 0) return d;
+  // Same items, features and tokenizer; only the captioning targets of some items change.
+  const donors = captionDonors(d.splits.train, c);
+  const items = d.items;
+  const effective = effectiveCorruption(d.splits.train, donors, (i) => items[i].captions[0]);
+  return { ...d, captionDonors: donors, meta: { ...d.meta, captionCorruption: { ...c, corrupted: donors.size, effective } } };
 }
 
 /**
@@ -163,6 +188,22 @@ export async function pretrain(spec: PretrainSpec, seed: number, options: Pretra
       }
       const model = createOrganism(cfg, featureCacheSpec(data.cache), seed);
       try {
+        let fromParent = false;
+        if (spec.parent) {
+          // Continual pretraining: the parent's weights (and its input-standardisation buffers,
+          // saved with them), then a fresh optimiser: trainOrganism builds a new AdamW.
+          const p = spec.parent;
+          if (p.spec.size !== spec.size || p.spec.answerFormat !== spec.answerFormat || p.spec.worldSeed !== spec.worldSeed || p.spec.profile !== spec.profile) {
+            throw new InputError(`parent ${p.spec.profile}/${p.spec.size}/${p.spec.answerFormat}/world ${p.spec.worldSeed} does not fit child ${spec.profile}/${spec.size}/${spec.answerFormat}/world ${spec.worldSeed}`);
+          }
+          const parent = await pretrain(p.spec, p.seed, { root, log: options.log });
+          const step = p.step ?? parent.numSteps;
+          if (!listCheckpoints(parent.dir).includes(step)) {
+            throw new InputError(`parent run ${parent.dir} has no checkpoint at step ${step}; kept: ${listCheckpoints(parent.dir).join(", ")}`);
+          }
+          loadWeights(model, parent.dir, step);
+          fromParent = true;
+        }
         const tokJson = (data.meta?.tokenizer ?? null) as unknown;
         if (tokJson) writeJsonAtomic(path.join(dir, "tokenizer.json"), tokJson);
         const evalAt = (m: Organism, step: number) => ({
@@ -171,7 +212,7 @@ export async function pretrain(spec: PretrainSpec, seed: number, options: Pretra
           ood: evaluateGenerative(m, data, data.splits.ood, "ood", spec.evalItems),
         });
         const evals = [evalAt(model, 0)];
-        const r = await trainOrganism(model, data, { runDir: dir, seed, onProgress: options.onProgress, meta: data.meta });
+        const r = await trainOrganism(model, data, { runDir: dir, seed, onProgress: options.onProgress, meta: data.meta, fitInputNorm: !fromParent });
         for (const s of checkpointSteps(cfg)) {
           loadWeights(model, dir, s);
           evals.push(evalAt(model, s));

@@ -74,6 +74,8 @@ export {
   REFINE_FORMAT,
 } from "./refine";
 export type { RefineStrategy, RefineData, Trainable, LoraFields, RefineConfig, TextTriple, RefineProgress, RefineResult, RefineOptions, RefineFile } from "./refine";
+export { captionDonors, checkCorruption, effectiveCorruption } from "./corruption";
+export type { CaptionCorruption } from "./corruption";
 export { greedyDecode, captionNll, answerAttributeAccuracy, evaluateGenerative } from "./generate";
 export type { DecodeOptions, ModalityGenMetrics, GenerativeEval } from "./generate";
 export { organismDataFromWorld, organismWorld, organismTokenizer } from "./world";

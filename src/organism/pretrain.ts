@@ -34,7 +34,11 @@ export function sampleSequences(model: Organism, data: OrganismData, seed: numbe
   const draw = (modality: Modality, task: "caption" | "instruct", n: number) => {
     for (let i = 0; i < n; i++) {
       const item = train[r.int(train.length)];
-      const it = data.items[item];
+      // Caption corruption: a corrupted item is read (its input) but captioned with its donor's
+      // captions. Only modality → caption sequences; text LM and the instruction stay true. The
+      // draws of `r` are the same either way, so a run without corruption is bit-identical.
+      const donor = task === "caption" && modality !== "text" ? data.captionDonors?.get(item) : undefined;
+      const it = data.items[donor ?? item];
       const cap = modality === "document" ? it.documentCaption ?? 0 : r.int(it.captions.length);
       seqs.push(buildSequence(data.tokenizer, it, item, modality, task, cfg.answerFormat, cap));
     }

@@ -12,8 +12,8 @@
  */
 import { InputError } from "../array";
 import type { Profile } from "../config";
-import { generateWorld, logMel, renderAudio, renderDocument, renderImage, Tokenizer, worldConfig, worldTexts } from "../world";
-import type { Item, World, WorldOverrides } from "../world";
+import { documentText, generateWorld, logMel, renderAudio, renderDocument, renderImage, Tokenizer, worldConfig, worldTexts } from "../world";
+import type { Item, Script, World, WorldOverrides } from "../world";
 import type { AnswerFormat, Modality, OrganismConfig } from "./config";
 import { buildFeatureCache, type OrganismData, type OrganismItem, type OrganismTokenizer } from "./data";
 
@@ -35,10 +35,16 @@ export function organismTokenizer(tok: Tokenizer): OrganismTokenizer & { readonl
 export interface WorldDataOptions {
   /** Which non-text modalities to render. Default image, audio, document. */
   modalities?: readonly Exclude<Modality, "text">[];
+  /**
+   * Script the documents are written in: `"latin"` (default) or `"lowres"`, the low-resource
+   * script the pretraining never shows (the continual-pretraining arm reads documents in it; the
+   * caption target stays the Latin caption, so the task is OCR-style reading plus transliteration).
+   */
+  documentScript?: Script;
 }
 
 /** Convert one world item (rendering every requested modality). */
-function toOrganismItem(world: World, item: Item, modalities: readonly Exclude<Modality, "text">[]): OrganismItem {
+function toOrganismItem(world: World, item: Item, modalities: readonly Exclude<Modality, "text">[], script: Script = "latin"): OrganismItem {
   const m = item.meaning;
   if (m.objects.length !== 1) throw new InputError(`the organism adapter supports one-object worlds; item ${item.id} has ${m.objects.length} objects`);
   const o = m.objects[0];
@@ -52,9 +58,10 @@ function toOrganismItem(world: World, item: Item, modalities: readonly Exclude<M
       const mel = logMel(renderAudio(world, item), world.config.audio);
       inputs.audio = { data: mel.data, shape: [mel.frames, mel.nMels] };
     } else {
-      const doc = renderDocument(world, item);
+      const doc = renderDocument(world, item, { script });
       inputs.document = { data: doc.data, shape: [doc.height, doc.width] };
-      documentCaption = item.captions.indexOf(doc.text);
+      // The caption the document shows (compared in the document's script).
+      documentCaption = item.captions.findIndex((c) => documentText(world, c, script) === doc.text);
       if (documentCaption < 0) documentCaption = undefined;
     }
   }
@@ -96,7 +103,7 @@ function standardiseAudio(items: OrganismItem[]): { mean: number; std: number } 
  */
 export function organismDataFromWorld(world: World, cfg: OrganismConfig, options: WorldDataOptions = {}): OrganismData {
   const modalities = options.modalities ?? (["image", "audio", "document"] as const);
-  const items = world.items.map((it) => toOrganismItem(world, it, modalities));
+  const items = world.items.map((it) => toOrganismItem(world, it, modalities, options.documentScript));
   const audioNorm = standardiseAudio(items);
   const tokenizer = organismTokenizer(Tokenizer.fit(worldTexts(world)));
   return {
@@ -108,6 +115,7 @@ export function organismDataFromWorld(world: World, cfg: OrganismConfig, options
       world: { seed: world.seed, mode: world.mode, profile: world.config.profile, config: world.config },
       audioNorm,
       tokenizer: tokenizer.inner.toJSON(),
+      ...(options.documentScript && options.documentScript !== "latin" ? { documentScript: options.documentScript } : {}),
     },
   };
 }

@@ -11,3 +11,7 @@ export { meanCI, meanCIText, summarizeSeeds, formatMeanCI } from "./summary";
 export type { MeanCI, MeanCIOptions, SeedRecord, SeedSummary } from "./summary";
 export { bootstrapCI, bootstrapOls, permutationTest, quantileSorted } from "./resampling";
 export type { BootstrapOptions, BootstrapCI, BootstrapOlsResult, PermutationTestOptions, PermutationTestResult } from "./resampling";
+export { deming, demingLine } from "./deming";
+export type { DemingFit, DemingOptions } from "./deming";
+export { clusterBootstrap, groupByCluster, leaveOneClusterOut, lineStatistics } from "./clustered";
+export type { ClusteredPoint, HeldOutError, LeaveOneOutOptions, LeaveOneOutResult, LineStatistics, LineStatisticsOptions } from "./clustered";

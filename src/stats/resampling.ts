@@ -69,7 +69,7 @@ function checkCount(name: string, v: number): number {
  * `rng(seed)` and pass each to `visit`. Shared by {@link bootstrapCI} and {@link bootstrapOls} so
  * that both see exactly the same resamples for the same seed.
  */
-function forEachResample(n: number, nBoot: number, seed: number, visit: (idx: number[]) => void): void {
+export function forEachResample(n: number, nBoot: number, seed: number, visit: (idx: number[]) => void): void {
   const r = rng(seed);
   for (let b = 0; b < nBoot; b++) {
     const idx = new Array<number>(n);
@@ -79,7 +79,7 @@ function forEachResample(n: number, nBoot: number, seed: number, visit: (idx: nu
 }
 
 /** Turn resampled statistics into a percentile interval (non-finite ones are counted, not used). */
-function percentileInterval(estimate: number, values: number[], level: number, seed: number, what: string): BootstrapCI {
+export function percentileInterval(estimate: number, values: number[], level: number, seed: number, what: string): BootstrapCI {
   const nBoot = values.length;
   const stats = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (stats.length === 0) {
@@ -103,7 +103,7 @@ function percentileInterval(estimate: number, values: number[], level: number, s
   };
 }
 
-function checkBootstrapOptions(opts: BootstrapOptions, what: string): { nBoot: number; level: number; seed: number } {
+export function checkBootstrapOptions(opts: BootstrapOptions, what: string): { nBoot: number; level: number; seed: number } {
   if (opts === undefined || !Number.isInteger(opts.seed)) {
     throw new InputError(`${what} needs an integer seed; got ${opts?.seed}`);
   }

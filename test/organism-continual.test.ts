@@ -1,0 +1,104 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { initBackend } from "../src/backend";
+import { pretrain, pretrainDir, pretrainSpec, specConfig, specData } from "../src/organism/family";
+import { readRunConfig } from "../src/organism/checkpoint";
+import { InputError } from "../src/array";
+
+test("continual pretraining starts from the parent's checkpoint with a fresh optimiser and its own mixture, and the parent is part of its identity", async () => {
+  await initBackend();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "lco-continual-"));
+  const parentSpec = pretrainSpec("smoke", "S", { numSteps: 4, evalItems: 8 });
+  const base = specConfig(parentSpec, specData(parentSpec).tokenizer.vocabSize).mixture;
+  const mixture = { ...base, textLm: 0, caption: { ...base.caption, document: base.caption.document + 2 } };
+  const child = pretrainSpec("smoke", "S", { numSteps: 3, evalItems: 8, parent: { spec: parentSpec, seed: 0 }, mixture });
+  const c = await pretrain(child, 0, { root });
+  const p = await pretrain(parentSpec, 0, { root });
+  assert.equal(p.loaded, true, "the parent was trained once, by the child");
+  // Step 0 of the child is the parent's last checkpoint: the same weights give the same evaluation.
+  assert.deepEqual(c.checkpoints[0].iid, p.checkpoints[p.checkpoints.length - 1].iid);
+  assert.notDeepEqual(c.checkpoints[0].iid, p.checkpoints[0].iid, "not the random initialisation");
+  // Its own mixture is in its saved config; its schedule restarts (3 steps, fresh warm-up).
+  const cfg = readRunConfig(c.dir).config;
+  assert.equal(cfg.mixture.textLm, 0);
+  assert.equal(cfg.mixture.caption.document, base.caption.document + 2);
+  assert.equal(c.numSteps, 3);
+  assert.equal(c.losses.length > 0, true);
+  // Identity: another parent seed or step is another run; the child never shares the parent's folder.
+  const dirs = new Set([
+    pretrainDir(root, parentSpec, 0),
+    c.dir,
+    pretrainDir(root, { ...child, parent: { spec: parentSpec, seed: 1 } }, 0),
+    pretrainDir(root, { ...child, parent: { spec: parentSpec, seed: 0, step: 1 } }, 0),
+  ]);
+  assert.equal(dirs.size, 4);
+  // A parent whose weights cannot fit (another size) or a missing checkpoint is an InputError.
+  await assert.rejects(pretrain({ ...child, size: "M" }, 0, { root }), InputError);
+  await assert.rejects(pretrain({ ...child, parent: { spec: parentSpec, seed: 0, step: 2 } }, 0, { root }), /no checkpoint at step 2/);
+});
+
+test("low-resource-script documents: same items, captions and shown caption, other pixels; a continual run can read them from a Latin parent", async () => {
+  await initBackend();
+  const latin = pretrainSpec("smoke", "S", { numSteps: 4, evalItems: 8 });
+  const lowres = { ...latin, documentScript: "lowres" as const };
+  const a = specData(latin);
+  const b = specData(lowres);
+  assert.equal(b.items.length, a.items.length);
+  assert.equal(b.meta!.documentScript, "lowres");
+  assert.equal(a.meta!.documentScript, undefined, "the Latin data (and its runs) are unchanged");
+  let differ = 0;
+  a.items.forEach((it, i) => {
+    const jt = b.items[i];
+    assert.deepEqual(jt.captions, it.captions);
+    assert.equal(jt.documentCaption, it.documentCaption, `item ${i} shows the same caption`);
+    assert.deepEqual(jt.inputs.document!.shape, it.inputs.document!.shape);
+    if (jt.inputs.document!.data.some((v, k) => v !== it.inputs.document!.data[k])) differ++;
+    assert.deepEqual(jt.inputs.image!.data, it.inputs.image!.data, "images do not depend on the script");
+  });
+  assert.equal(differ, a.items.length, "every document is drawn in the other script");
+  assert.notEqual(pretrainDir("runs", lowres, 0), pretrainDir("runs", latin, 0));
+  // Continual pretraining on the low-resource documents only, from the Latin parent.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "lco-continual-lowres-"));
+  const base = specConfig(latin, a.tokenizer.vocabSize).mixture;
+  const ocrOnly = { caption: { image: 0, audio: 0, document: base.caption.document + base.caption.image }, textLm: 0, instruct: { text: 0, image: 0, audio: 0, document: 0 } };
+  const child = await pretrain({ ...lowres, numSteps: 2, parent: { spec: latin, seed: 0 }, mixture: ocrOnly }, 0, { root });
+  assert.equal(child.numSteps, 2);
+  assert.ok(child.losses.every(Number.isFinite));
+});
+
+test("continualSpec: lowres documents read OCR-style from the parent, optional general captions, nothing else; documentScore reads the document score", async () => {
+  const { continualSpec, documentScore } = await import("../src/experiments/continual");
+  const parent = pretrainSpec("smoke", "S", { numSteps: 4, evalItems: 8 });
+  const base = specConfig(parent, specData(parent).tokenizer.vocabSize).mixture;
+  const s = continualSpec(parent, 2, base, { numSteps: 5, generalCaptions: 3 });
+  assert.equal(s.documentScript, "lowres");
+  assert.deepEqual(s.parent, { spec: parent, seed: 2 });
+  assert.equal(s.numSteps, 5);
+  assert.equal(s.mixture!.caption.document, base.caption.document + base.caption.image);
+  assert.equal(s.mixture!.caption.image, 3);
+  assert.equal(s.mixture!.caption.audio, 0);
+  assert.equal(s.mixture!.textLm, 0);
+  assert.ok(Object.values(s.mixture!.instruct).every((v) => v === 0));
+  assert.throws(() => continualSpec(parent, 0, base, { numSteps: 0 }), /invalid numSteps.*got 0/);
+  assert.throws(() => continualSpec(parent, 0, base, { numSteps: 2, documents: 0 }), /documents > 0/);
+  const fake = { checkpoints: [{ step: 0, iid: { split: "iid", generativeScore: 0, byModality: [{ modality: "document", score: 0.25 }] }, ood: { split: "ood", generativeScore: 0, byModality: [] } }] } as never;
+  assert.equal(documentScore(fake, 0), 0.25);
+  assert.equal(documentScore(fake, -1), 0.25);
+  assert.throws(() => documentScore(fake, 3), /no checkpoint at index 3/);
+  assert.throws(() => documentScore(fake, 0, "ood"), /no document evaluation/);
+});
+
+test("chapter 26's exercises accept the values computed here and reject others", async () => {
+  const { check } = await import("../src/exercises");
+  const { CONTINUAL_ARMS } = await import("../src/experiments/continual");
+  const m = specConfig(pretrainSpec("smoke", "S"), 1).mixture;
+  assert.equal(m.caption.document + m.caption.image, 8, "smoke S: 3 document + 5 image captions per step");
+  assert.equal(check("26.1", 8).ok, true);
+  assert.equal(check("26.1", 3).ok, false);
+  assert.equal(CONTINUAL_ARMS.length, 4);
+  assert.equal(check("26.2", 4).ok, true);
+  assert.equal(check("26.2", 3).ok, false);
+});

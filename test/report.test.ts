@@ -1,0 +1,106 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { buildReport, loadReportInputs, p1Section, p4Section, p5Section, reportHtml, reportMarkdown, writeReport } from "../src/experiments/report";
+import { syntheticGrslResults, type GrslResults } from "../src/experiments/grsl";
+import { CONTINUAL_FORMAT, type ContinualResults, type ContinualRow } from "../src/experiments/continual";
+import { loadPublishedAlignment } from "../src/experiments/published";
+import { alignmentTable } from "../src/experiments/alignment";
+import { loadGrslPanels } from "../src/paper/grsl";
+import { meanCI } from "../src/stats";
+
+const inputs = loadReportInputs("full");
+
+test("the full report is built from committed results: P1 measured, the others not yet, and the paper's numbers beside them", () => {
+  const r = buildReport(inputs);
+  assert.deepEqual(r.claims.map((c) => c.id), ["P1", "P2", "P3", "P4", "P5"]);
+  const p1 = r.claims[0];
+  assert.notEqual(p1.verdict, "not yet measured");
+  assert.ok(p1.table && p1.table.rows.length === 12, "3 sizes × 2 modalities × 2 splits");
+  // No result is invented: claims without published results say so and have no measurement.
+  for (const c of r.claims.slice(1)) {
+    if (c.id === "P4" && inputs.grsl) continue;
+    if (c.id === "P5" && inputs.continual) continue;
+    assert.equal(c.verdict, "not yet measured", c.id);
+    assert.deepEqual(c.measurement, [], c.id);
+  }
+  // The paper's GRSL slopes beside ours (paper-notes §4.2: OCR 0.4246, n = 5).
+  assert.ok(r.claims[3].paper.some((l) => l.startsWith("ocr: slope 0.425") && l.includes("n = 5 models")));
+  const md = reportMarkdown(r, "figs");
+  assert.ok(!/NaN|undefined/.test(md), "no NaN or undefined in the report");
+  for (const c of r.claims) assert.ok(md.includes(`**Rule:** ${c.rule}`), `${c.id} states its rule`);
+  assert.ok(md.includes("![mutual-kNN by layer, pretrained vs controls](figs/organism-alignment-mutual-knn.png)"));
+});
+
+test("P1's table and verdict follow from the published alignment rows (recomputed here)", () => {
+  const bySize = loadPublishedAlignment("full");
+  const flat = alignmentTable(bySize.S).filter((x) => x.modality === "image" && x.split === "iid");
+  const pre = meanCI(flat.filter((x) => x.condition === "pretrained").map((x) => x.mutual_knn as number));
+  const row = p1Section(bySize, "full").table!.rows.find((x) => x[0] === "S" && x[1] === "image" && x[2] === "IID")!;
+  assert.equal(row[4], `${pre.mean.toFixed(3)} ± ${pre.halfWidth.toFixed(3)}`);
+  // Invariant: if the random init scored what the pretrained model did, no cell would be aligned.
+  const same = Object.fromEntries(
+    Object.entries(bySize).map(([s, rows]) => {
+      const preRows = rows.filter((r) => r.condition === "pretrained");
+      return [s, [...preRows, ...preRows.map((r) => ({ ...r, condition: "random init" as const }))]];
+    }),
+  );
+  assert.equal(p1Section(same, "full").verdict, "not reproduced");
+  assert.equal(p1Section(null, "full").verdict, "not yet measured");
+});
+
+test("P4's verdict follows its rule on synthetic sweeps: a law, no law, one modality only", () => {
+  const paper = loadGrslPanels();
+  const law = syntheticGrslResults(3);
+  assert.equal(p4Section(law, paper, "full", 300).verdict, "reproduced");
+  // Break the law: after-refinement scores no longer depend on x (a fixed pattern per run step).
+  const flat: GrslResults = {
+    ...law,
+    points: law.points.map((p) => ({ ...p, after: { recallAt1: 0.1 + 0.01 * ((p.seed * 7 + p.step) % 5), ndcgAt10: 0.2 } })),
+  };
+  assert.equal(p4Section(flat, paper, "full", 300).verdict, "not reproduced");
+  const one: GrslResults = { ...law, points: law.points.filter((p) => p.modality === "audio") };
+  assert.equal(p4Section(one, paper, "full", 300).verdict, "partly", "one supporting panel is not enough for 'reproduced'");
+  const table = p4Section(law, paper, "full", 300).table!;
+  assert.equal(table.rows.find((r) => r[0] === "video")![8], "not yet measured");
+  assert.ok(p4Section(law, paper, "full", 300).measurement.some((l) => l.startsWith('Bound ordering "LoRA vs full: distance to the prior"') && l.includes(": holds,")));
+});
+
+function continual(values: Record<string, number[]>): ContinualResults {
+  const rows: ContinualRow[] = Object.entries(values).flatMap(([arm, vs]) =>
+    vs.map((v, seed) => ({ arm: arm as ContinualRow["arm"], seed, ndcgAt10: v, recallAt1: v / 2 })),
+  );
+  return { format: CONTINUAL_FORMAT, profile: "test", setup: "test setup", chance: { ndcgAt10: 0.05, recallAt1: 0.01 }, rows };
+}
+
+test("P5's verdict follows its rule (paired by seed)", () => {
+  const refine = [0.3, 0.35, 0.32];
+  assert.equal(p5Section(continual({ refine, "continual+refine": [0.5, 0.55, 0.51], "control+refine": [0.31, 0.36, 0.3] }), "full").verdict, "reproduced");
+  assert.equal(p5Section(continual({ refine, "continual+refine": [0.5, 0.55, 0.51], "control+refine": [0.5, 0.56, 0.5] }), "full").verdict, "partly");
+  assert.equal(p5Section(continual({ refine, "continual+refine": [0.29, 0.36, 0.3], "control+refine": [0.3, 0.3, 0.3] }), "full").verdict, "not reproduced");
+  assert.equal(p5Section(continual({ refine: [0.3, 0.3], "continual+refine": [0.5, 0.5], "control+refine": [0.3, 0.3] }), "full").verdict, "not yet measured");
+  const s = p5Section(continual({ refine, "continual+refine": [0.5, 0.55, 0.51], "control+refine": [0.31, 0.36, 0.3] }), "full");
+  // (0.2 + 0.2 + 0.19) / 3 = 0.197
+  assert.ok(s.measurement.some((l) => l.startsWith("continual+refine − refine: 0.197 ±") && l.includes("3/3 positive")));
+});
+
+test("writeReport writes REPORT.md and REPORT.html with the same verdicts, escaped", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lco-report-"));
+  const out = writeReport("full", dir);
+  const md = fs.readFileSync(out.md, "utf8");
+  const html = fs.readFileSync(out.html, "utf8");
+  for (const c of out.report.claims) {
+    assert.ok(md.includes(`## ${c.id}.`));
+    assert.ok(html.includes(`<h2>${c.id}.`));
+  }
+  assert.ok(html.includes("<b>Rule:</b>"));
+  assert.ok(!html.includes("<script"), "a plain page");
+  // Figures are referenced in the project's figures/ folder, relative to the report.
+  const rel = md.match(/\]\(([^)]+\/organism-alignment-mutual-knn\.png)\)/)![1];
+  assert.ok(fs.existsSync(path.resolve(dir, rel)), `figure path ${rel} resolves`);
+  // Text is escaped: a title with markup comes out as text.
+  const page = reportHtml({ title: "a <i>b</i> & c", profile: "x", claims: [] }, "f");
+  assert.ok(page.includes("<h1>a &lt;i&gt;b&lt;/i&gt; &amp; c</h1>"));
+});
