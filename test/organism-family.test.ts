@@ -12,6 +12,10 @@ import { initBackend } from "../src/backend";
 import { checkpointDir, listCheckpoints, pretrain, pretrainFamily, pretrainSpec, runPretrainJob } from "../src/organism";
 import { InputError } from "../src/array";
 
+// Workers run with one BLAS thread (pretrainFamily sets LCO_NATIVE_THREADS=1 for them); bits are
+// promised for the same backend and thread count, so the in-process runs here use one thread too.
+process.env.LCO_NATIVE_THREADS = "1";
+
 const SPEC = { numSteps: 3, evalItems: 4 };
 const sha = (f: string) => crypto.createHash("sha256").update(fs.readFileSync(f)).digest("hex");
 const startedAt = (dir: string) => (JSON.parse(fs.readFileSync(path.join(dir, "meta.json"), "utf8")) as { startedAt: string }).startedAt;

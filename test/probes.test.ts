@@ -5,6 +5,7 @@ import { QrDecomposition, Matrix as MlMatrix } from "ml-matrix";
 import { rng } from "../src/random";
 import { InputError, layers, stackLayers } from "../src/array";
 import type { Matrix } from "../src/array";
+import { setNativeMatMul } from "../src/backend/native";
 import { initBackend } from "../src/backend";
 import {
   anisotropy, anisotropyByLayer, measure, measureByLayer, measureLayerPairs, chanceLevel, shuffledPairsControl, METRICS,
@@ -284,27 +285,34 @@ test("bad input throws InputError naming the value", () => {
 
 test("tfjs engine: float32 results agree with float64, blocks do not change them, no tensor leaks", async () => {
   await initBackend();
-  const A = gaussian(150, 24, 31), B = related(A, 20, 0.5, 32);
-  const tfOpts = { engine: "tfjs" as const };
-  for (const metric of ["cka", "unbiased_cka", "cknna", "mutual_knn", "cycle_knn"] as MetricName[]) {
-    const js = measure(metric, A, B, { k: 10, engine: "js" });
-    const tfv = measure(metric, A, B, { k: 10, ...tfOpts });
-    // kNN lists can only differ where two similarities are within float32 rounding (~1e-7)
-    close(tfv, js, metric.endsWith("knn") ? 1 / (150 * 10) : 1e-4, `${metric} tfjs vs js`);
-    // kNN metrics and the Gram form see bit-identical similarity values whatever the block size;
-    // the feature-space CKA sums float32 partial products per chunk, so chunking moves it by ~1e-7.
-    const blocked = measure(metric, A, B, { k: 10, ...tfOpts, blockRows: 16 });
-    if (metric.includes("cka")) close(blocked, tfv, 1e-6, `${metric} blocked tfjs`);
-    else assert.equal(blocked, tfv, `${metric} blocked tfjs`);
+  // This tests the TF.js engine's own arithmetic (block invariance is a property of the wasm
+  // kernels); with the native BLAS path another block shape can take another OpenBLAS kernel.
+  const nativeWas = setNativeMatMul(false);
+  try {
+    const A = gaussian(150, 24, 31), B = related(A, 20, 0.5, 32);
+    const tfOpts = { engine: "tfjs" as const };
+    for (const metric of ["cka", "unbiased_cka", "cknna", "mutual_knn", "cycle_knn"] as MetricName[]) {
+      const js = measure(metric, A, B, { k: 10, engine: "js" });
+      const tfv = measure(metric, A, B, { k: 10, ...tfOpts });
+      // kNN lists can only differ where two similarities are within float32 rounding (~1e-7)
+      close(tfv, js, metric.endsWith("knn") ? 1 / (150 * 10) : 1e-4, `${metric} tfjs vs js`);
+      // kNN metrics and the Gram form see bit-identical similarity values whatever the block size;
+      // the feature-space CKA sums float32 partial products per chunk, so chunking moves it by ~1e-7.
+      const blocked = measure(metric, A, B, { k: 10, ...tfOpts, blockRows: 16 });
+      if (metric.includes("cka")) close(blocked, tfv, 1e-6, `${metric} blocked tfjs`);
+      else assert.equal(blocked, tfv, `${metric} blocked tfjs`);
+    }
+    close(cka(A, B, { ...tfOpts, method: "gram" }), cka(A, B, { engine: "js" }), 1e-4, "gram tfjs");
+    assert.equal(cka(A, B, { ...tfOpts, method: "gram", blockRows: 7 }), cka(A, B, { ...tfOpts, method: "gram" }), "gram tfjs blocked");
+    close(cka(A, B, { ...tfOpts, kernel: "rbf" }), cka(A, B, { engine: "js", kernel: "rbf" }), 1e-4, "rbf tfjs");
+    close(anisotropy(A, tfOpts), anisotropy(A), 1e-6, "anisotropy tfjs");
+    const before = tf.memory().numTensors;
+    for (let t = 0; t < 3; t++) {
+      for (const metric of METRICS.filter((m) => m !== "svcca")) measure(metric, A, B, { k: 5, ...tfOpts, blockRows: 40 });
+      anisotropy(A, { ...tfOpts, blockRows: 33 });
+    }
+    assert.equal(tf.memory().numTensors, before, "numTensors is flat across repeated probe calls");
+  } finally {
+    setNativeMatMul(nativeWas);
   }
-  close(cka(A, B, { ...tfOpts, method: "gram" }), cka(A, B, { engine: "js" }), 1e-4, "gram tfjs");
-  assert.equal(cka(A, B, { ...tfOpts, method: "gram", blockRows: 7 }), cka(A, B, { ...tfOpts, method: "gram" }), "gram tfjs blocked");
-  close(cka(A, B, { ...tfOpts, kernel: "rbf" }), cka(A, B, { engine: "js", kernel: "rbf" }), 1e-4, "rbf tfjs");
-  close(anisotropy(A, tfOpts), anisotropy(A), 1e-6, "anisotropy tfjs");
-  const before = tf.memory().numTensors;
-  for (let t = 0; t < 3; t++) {
-    for (const metric of METRICS.filter((m) => m !== "svcca")) measure(metric, A, B, { k: 5, ...tfOpts, blockRows: 40 });
-    anisotropy(A, { ...tfOpts, blockRows: 33 });
-  }
-  assert.equal(tf.memory().numTensors, before, "numTensors is flat across repeated probe calls");
 });
