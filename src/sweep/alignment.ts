@@ -69,16 +69,19 @@ export function collectDir(root: string, experiment: string, config: object): st
 }
 
 /** Load the tables of a finished alignment sweep (every job done), as the in-process run computes them. */
+// A plan's relative runs folder is relative to the sweep's working folder (the folder `lco sweep`
+// runs in; sbatch's --chdir), not to the kit's install: resolve it here, before pretrain and the
+// alignment experiment resolve relative folders against the project root.
 async function alignmentTables(c: CollectJobConfig, log: (line: string) => void): Promise<AlignmentTables> {
   const family: (PretrainResult & { dir: string })[] = [];
   const bySize: Record<string, AlignmentRow[]> = {};
   for (const size of c.sizes) {
     const spec = pretrainSpec(c.profile, size, c.specOverrides);
     for (const seed of c.seeds) {
-      const { loaded: _loaded, ...r } = await pretrain(spec, seed, { root: c.root, log });
+      const { loaded: _loaded, ...r } = await pretrain(spec, seed, { root: path.resolve(c.root), log });
       family.push(r);
     }
-    bySize[size] = await alignmentExperiment(c.profile, size, { seeds: c.seeds, root: c.root, spec: c.specOverrides, clipSteps: c.clipSteps, log });
+    bySize[size] = await alignmentExperiment(c.profile, size, { seeds: c.seeds, root: path.resolve(c.root), spec: c.specOverrides, clipSteps: c.clipSteps, log });
   }
   return { profile: c.profile, sizes: c.sizes, seeds: c.seeds, family, bySize, comparison: alignmentComparison(bySize) };
 }
@@ -128,12 +131,12 @@ export const alignmentSweep: SweepExperiment = {
       const c = job.config as unknown as PretrainJobConfig;
       const ck = listCheckpoints(job.dir);
       if (!this.isDone(job) && ck.length > 0) ctx.log(`resuming pretraining ${job.label} from checkpoint step ${ck[ck.length - 1]}`);
-      const { loaded: _loaded, ...r } = await pretrain(c.spec, c.seed, { root: c.root, log: ctx.log });
+      const { loaded: _loaded, ...r } = await pretrain(c.spec, c.seed, { root: path.resolve(c.root), log: ctx.log });
       return r;
     }
     if (job.stage === "measure") {
       const c = job.config as unknown as MeasureJobConfig;
-      return alignmentExperiment(c.spec.profile, c.spec.size, { seeds: [c.seed], root: c.root, spec: c.spec, clipSteps: c.clipSteps, log: ctx.log });
+      return alignmentExperiment(c.spec.profile, c.spec.size, { seeds: [c.seed], root: path.resolve(c.root), spec: c.spec, clipSteps: c.clipSteps, log: ctx.log });
     }
     if (job.stage === "collect") {
       const c = job.config as unknown as CollectJobConfig;
