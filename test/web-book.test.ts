@@ -104,8 +104,16 @@ test("the book: every chapter a page, TOC in order with what you'll learn, figur
         null,
         { timeout: 60_000 },
       );
-      const drawn = await page.evaluate(() => [...document.querySelectorAll('[id^="lco-fig-"]')].map((el) => ((el as unknown as { data?: unknown[] }).data ?? []).length));
-      assert.ok(drawn.every((n) => n > 0), `${p.page}: every figure has traces (${drawn.join(", ")})`);
+      // A figure over results not measured yet (e.g. grsl-theory before the GRSL sweep is published)
+      // is drawn empty with a "not yet measured" annotation: that is honest, not a rendering failure.
+      const drawn = await page.evaluate(() =>
+        [...document.querySelectorAll('[id^="lco-fig-"]')].map((el) => {
+          const f = el as unknown as { data?: unknown[]; layout?: { annotations?: unknown[] } };
+          const n = (f.data ?? []).length;
+          return n > 0 || JSON.stringify(f.layout?.annotations ?? []).includes("not yet measured") ? Math.max(n, 1) : 0;
+        }),
+      );
+      assert.ok(drawn.every((n) => n > 0), `${p.page}: every figure has traces or says it is not yet measured (${drawn.join(", ")})`);
       assert.equal(drawn.length, expected);
       const links = await page.evaluate(() => [...document.querySelectorAll("header.book a")].map((a) => a.getAttribute("href")));
       assert.ok(links.includes(`notebooks/${p.file}`), `${p.page} links its notebook file`);
