@@ -204,3 +204,37 @@ export function loadPublishedAlignment(profile = "full", file = publishedFiles(p
 export function loadProvenance(profile = "full", file = publishedFiles(profile).provenance): Provenance {
   return readJson<Provenance>(file, "lco-organism-provenance v1");
 }
+
+/** Provenance of one published experiment result (`grsl.json`, `continual.json`): where, with what and how long. */
+export interface ExperimentProvenance {
+  format: "lco-experiment-provenance v1";
+  experiment: string;
+  profile: string;
+  command: string;
+  commit: string | null;
+  publishedAt: string;
+  backend: RunMeta["backend"] | null;
+  node: string;
+  machine: Provenance["machine"];
+  /** The experiment's own run folders (measurements, not the pretraining they load). */
+  timing: StageTiming;
+}
+
+/**
+ * The provenance of an experiment's result from its run folders (their `meta.json` timings); the
+ * timings live here so the result file itself stays the same when the same numbers are republished.
+ */
+export function experimentProvenance(experiment: string, profile: string, dirs: readonly string[], command = `lco experiment ${experiment} --profile ${profile} --publish`): ExperimentProvenance {
+  return {
+    format: "lco-experiment-provenance v1",
+    experiment,
+    profile,
+    command,
+    commit: gitCommit(),
+    publishedAt: new Date().toISOString(),
+    backend: dirs.length ? readMeta(dirs[0])?.backend ?? null : null,
+    node: process.version,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+    timing: stageTiming(dirs),
+  };
+}

@@ -7,7 +7,10 @@
 import { InputError } from "../array";
 import type { Preset, Profile } from "../config";
 import { ALIGNMENT_PRESET, alignmentSummary, runAlignment, type AlignmentConfig } from "./alignment";
-import { publishOrganismResults } from "./published";
+import { experimentProvenance, publishOrganismResults } from "./published";
+import { checkGrslResults, GRSL_PRESET, grslSummary, grslUnitDirs, publishResult, runGrsl, type GrslConfig } from "./grsl";
+import { p4Section } from "./report";
+import { loadGrslPanels } from "../paper/grsl";
 
 /** What every experiment's run gets besides its config. */
 export interface ExperimentContext {
@@ -48,6 +51,20 @@ export const EXPERIMENTS: readonly Experiment[] = [
       const r = await runAlignment(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
       const table = Object.entries(r.bySize).flatMap(([size, rows]) => alignmentSummary(rows).map((row) => ({ size, ...row })));
       return { result: r, table, publish: () => Object.values(publishOrganismResults(ctx.profile, r.family, r.bySize, { root: ctx.root })) };
+    },
+  }),
+  entry<GrslConfig>({
+    preset: GRSL_PRESET,
+    async run(cfg, ctx) {
+      const r = await runGrsl(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
+      // The verdict by the report's stated rule, on this run's results (published or not).
+      const p4 = p4Section(r, loadGrslPanels(), ctx.profile);
+      const table = [...grslSummary(r), { modality: "verdict (P4)", phase: p4.verdict, note: p4.rule }];
+      return {
+        result: r,
+        table,
+        publish: () => publishResult("grsl", ctx.profile, checkGrslResults(r), experimentProvenance("grsl", ctx.profile, grslUnitDirs(ctx.profile, cfg, ctx.root))),
+      };
     },
   }),
 ];
