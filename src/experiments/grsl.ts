@@ -412,6 +412,8 @@ export const GRSL_PRESET = definePreset<GrslConfig>({
 export interface GalleryRetrieval extends RetrievalScores {
   /** ½(R@1 + nDCG@10) of a random ranking on this gallery. */
   chance: number;
+  /** Gallery size. */
+  n: number;
 }
 
 /**
@@ -425,7 +427,7 @@ export function galleryRetrieval(model: Organism, data: OrganismData, indices: r
     return L[L.length - 1];
   };
   const r = retrievalScores(last(query), last(candidate), { ks: [1], ndcgK: 10 }).queryToCandidate;
-  return { recallAt1: r.scores["recall@1"], ndcgAt10: r.scores["ndcg@10"], chance: (r.chance["recall@1"] + r.chance["ndcg@10"]) / 2 };
+  return { recallAt1: r.scores["recall@1"], ndcgAt10: r.scores["ndcg@10"], chance: (r.chance["recall@1"] + r.chance["ndcg@10"]) / 2, n: indices.length };
 }
 
 /**
@@ -679,7 +681,7 @@ export async function runGrsl(profile: Profile, cfg: GrslConfig, options: RunGrs
       }
       for (const t of u.theory) theory.push({ ...base, ...t, generativeLoss: nllSum / u.modalities.length });
       refineText ||= REFINE_TEXT(grslUnitIdentity(r.spec, step, cfg, false).refine);
-      galleryN = 2 * cfg.galleryItems;
+      galleryN = u.modalities[0]?.before.n ?? 0;
     }
   }
   return { format: GRSL_FORMAT, profile, refinement: refineText, gallery: `mixed IID+OOD, n = ${galleryN} (first ${cfg.galleryItems} of each split)`, chance, points, theory };

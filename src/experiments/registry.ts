@@ -9,7 +9,8 @@ import type { Preset, Profile } from "../config";
 import { ALIGNMENT_PRESET, alignmentSummary, runAlignment, type AlignmentConfig } from "./alignment";
 import { experimentProvenance, publishOrganismResults } from "./published";
 import { checkGrslResults, GRSL_PRESET, grslSummary, grslUnitDirs, publishResult, runGrsl, type GrslConfig } from "./grsl";
-import { p4Section } from "./report";
+import { checkContinualResults, CONTINUAL_PRESET, continualSummary, continualUnitDirs, runContinual, type ContinualConfig } from "./continual";
+import { p4Section, p5Section } from "./report";
 import { loadGrslPanels } from "../paper/grsl";
 
 /** What every experiment's run gets besides its config. */
@@ -64,6 +65,19 @@ export const EXPERIMENTS: readonly Experiment[] = [
         result: r,
         table,
         publish: () => publishResult("grsl", ctx.profile, checkGrslResults(r), experimentProvenance("grsl", ctx.profile, grslUnitDirs(ctx.profile, cfg, ctx.root))),
+      };
+    },
+  }),
+  entry<ContinualConfig>({
+    preset: CONTINUAL_PRESET,
+    async run(cfg, ctx) {
+      const r = await runContinual(ctx.profile, cfg, { root: ctx.root, log: ctx.log });
+      const p5 = p5Section(r, ctx.profile);
+      const table = [...continualSummary(r), { arm: "verdict (P5)", seeds: p5.verdict, "nDCG@10": p5.rule }];
+      return {
+        result: r,
+        table,
+        publish: () => publishResult("continual", ctx.profile, checkContinualResults(r), experimentProvenance("continual", ctx.profile, continualUnitDirs(ctx.profile, cfg, ctx.root))),
       };
     },
   }),
