@@ -285,8 +285,8 @@ test("training resumed from a checkpoint ends with the same weights as an uninte
   assert.equal(r3.resumedFrom, 4);
   assert.deepEqual(weights(m3), w1);
   assert.deepEqual(r3.losses, r1.losses);
-  // Kept checkpoints at 10 %, 30 % and 100 % of 6 steps = 1, 2, 6; the rolling one at 4 is dropped.
-  assert.deepEqual(listCheckpoints(b), [1, 2, 6]);
+  // Kept checkpoints at 5, 10, 20, 30, 50 and 100 % of 6 steps = 1, 2, 3, 6; the rolling one at 4 is dropped.
+  assert.deepEqual(listCheckpoints(b), [1, 2, 3, 6]);
   // Running again does not redo any work.
   const r4 = await trainOrganism(m3, data, { runDir: b });
   assert.equal(r4.resumedFrom, 6);

@@ -53,6 +53,7 @@ export {
   adamState,
   restoreAdamState,
   dataForRun,
+  removeCheckpoint,
 } from "./checkpoint";
 export type { RunConfigFile, CheckpointState } from "./checkpoint";
 export { readPromptEnd, promptEndStates, textPromptEndStates, embedIndices, embedTexts, embed, applyReadout, READOUT_PREFIX } from "./embed";
@@ -80,6 +81,6 @@ export { greedyDecode, captionNll, answerAttributeAccuracy, evaluateGenerative }
 export type { DecodeOptions, ModalityGenMetrics, GenerativeEval } from "./generate";
 export { organismDataFromWorld, organismWorld, organismTokenizer } from "./world";
 export type { WorldDataOptions } from "./world";
-export { pretrain, pretrainFamily, pretrainSpec, pretrainDir, specConfig, specData, defaultWorkers, familySummaryPath, readFamilySummary } from "./family";
-export type { PretrainSpec, PretrainResult, PretrainOptions, FamilyOptions, FamilyRun, PretrainJob } from "./family";
+export { pretrain, pretrainFamily, pretrainSpec, pretrainDir, pretrainIdentity, trainingSpec, evaluateRun, specConfig, specData, defaultWorkers, familySummaryPath, readFamilySummary } from "./family";
+export type { PretrainSpec, TrainingSpec, PretrainResult, PretrainOptions, EvaluateOptions, CheckpointEval, FamilyOptions, FamilyRun, PretrainJob } from "./family";
 export { runPretrainJob } from "./worker";
