@@ -24,7 +24,7 @@ import { writeJsonAtomic } from "../io/atomic";
 import { projectPath } from "../project";
 import { permutation, rng, splitSeed } from "../random";
 import { runDir, runOrLoad, runsRoot } from "../runs";
-import { LORA_PARAMS, mergeLora, unmergeLora } from "../nn/lora";
+import { LORA_PARAMS } from "../nn/lora";
 import { infoNCE } from "../nn/losses";
 import { retrievalScores } from "../retrieval/retrieval";
 import { clusterBootstrap, lineStatistics, type ClusteredPoint, type LineStatistics } from "../stats";
@@ -457,22 +457,23 @@ function decoderWeights(model: Organism): Record<string, NdArray> {
 }
 
 /**
- * ‖ΔW‖² = Σ (W − W₀)² over the decoder's base weights against a snapshot `before`. LoRA adapters
- * are merged for the measurement (the update the adapters make) and unmerged again.
+ * ‖ΔW‖² = Σ (W − W₀ + (α/r)·A·B)² over the decoder's base weights against a snapshot `before`:
+ * the whole update, whether it sits in the base weights (full fine-tuning) or in LoRA adapters
+ * (which are read, not merged, so the model is left exactly as it was).
  */
 export function weightChangeSq(model: Organism, before: Record<string, NdArray>): number {
-  const merged = mergeLora(model.params, { keep: true });
-  try {
-    const after = decoderWeights(model);
-    let s = 0;
-    for (const [k, w0] of Object.entries(before)) {
-      const a = after[k].data, b = w0.data;
-      for (let i = 0; i < b.length; i++) s += (Number(a[i]) - Number(b[i])) ** 2;
-    }
-    return s;
-  } finally {
-    if (merged.length > 0) unmergeLora(model.params);
+  const ps = model.params;
+  let s = 0;
+  for (const [k, w0] of Object.entries(before)) {
+    const layer = k.endsWith(".w") ? k.slice(0, -2) : null;
+    const ad = layer !== null ? ps.lora.get(layer) : undefined;
+    s += tf.tidy(() => {
+      let d = tf.sub(ps.get(k), tf.tensor(w0.data as Float32Array, [...w0.shape]));
+      if (ad && !ad.merged) d = tf.add(d, tf.mul(tf.matMul(ps.get(`${layer}.lora_a`) as tf.Tensor2D, ps.get(`${layer}.lora_b`) as tf.Tensor2D), ad.alpha / ad.rank));
+      return tf.sum(tf.square(d)).dataSync()[0];
+    });
   }
+  return s;
 }
 
 /** The random initialisation of a run, as its training started (same seed, inputs standardised on the training split). */
