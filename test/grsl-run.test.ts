@@ -30,7 +30,7 @@ after(() => {
 
 /** A tiny GRSL config: S × seeds 0, 1; 6 pretraining steps; 2 refinement steps; one corruption rate. */
 function tinyGrsl(): GrslConfig {
-  return resolveConfig(GRSL_PRESET, { sizes: ["S"], seeds: [0, 1], numSteps: 6, refineSteps: 2, galleryItems: 8, heldOutTriples: 16, corruptionRates: [0.5] }, { profile: "smoke" });
+  return resolveConfig(GRSL_PRESET, { sizes: ["S"], seeds: [0, 1], numSteps: 6, refineSteps: 2, evalItems: 8, galleryItems: 8, heldOutTriples: 16, corruptionRates: [0.5] }, { profile: "smoke" });
 }
 
 test("runGrsl: one point per run × kept checkpoint × modality, chance levels, generative x from the run's evaluations, theory points", async () => {

@@ -241,9 +241,11 @@ export async function runContinual(profile: Profile, cfg: ContinualConfig, optio
   let galleryN = 0;
   for (const seed of cfg.seeds) {
     const specs = continualSpecs(profile, cfg, seed);
-    const base = await pretrain(specs.base, seed, { root, log: options.log });
-    const cont = await pretrain(specs.continual, seed, { root, log: options.log });
-    const ctrl = await pretrain(specs.control, seed, { root, log: options.log });
+    // Retrieval needs the trained weights only: no generative evaluation of their checkpoints.
+    const train = { root, log: options.log, evalSteps: [] };
+    const base = await pretrain(specs.base, seed, train);
+    const cont = await pretrain(specs.continual, seed, train);
+    const ctrl = await pretrain(specs.control, seed, train);
     const arms: [ContinualUnitKind, { dir: string }, PretrainSpec, boolean][] = [
       ["base", base, specs.base, false],
       ["refine", base, specs.base, true],

@@ -365,6 +365,8 @@ export interface GrslConfig {
   numSteps: number | null;
   /** Refinement steps; `null` = the LoRA refinement's default of the profile (`refineConfig`). */
   refineSteps: number | null;
+  /** Items per split of the generative evaluation (x); `null` = the spec's (smoke 32, full 96). Not part of the runs' identity. */
+  evalItems: number | null;
   /**
    * Which checkpoints of each run: `null` = every kept checkpoint (`listCheckpoints`) plus the random
    * initialisation (step 0); a list = those steps only (each must be kept, or 0).
@@ -391,6 +393,7 @@ export const GRSL_PRESET = definePreset<GrslConfig>({
     seeds: [0, 1, 2],
     numSteps: null,
     refineSteps: null,
+    evalItems: null,
     checkpoints: null,
     galleryItems: 48,
     heldOutTriples: 128,
@@ -593,7 +596,7 @@ export interface GrslRunSpec {
 
 /** The runs of a GRSL config: sizes × seeds, then corruption rates × seeds. */
 export function grslRuns(profile: Profile, cfg: GrslConfig): GrslRunSpec[] {
-  const over = cfg.numSteps === null ? {} : { numSteps: cfg.numSteps };
+  const over = grslSpecOverrides(cfg);
   const out: GrslRunSpec[] = [];
   for (const size of cfg.sizes) for (const seed of cfg.seeds) out.push({ spec: pretrainSpec(profile, size, over), seed, arm: "checkpoints", corruptionRate: 0, run: `${size}/seed ${seed}` });
   for (const rate of cfg.corruptionRates) {
@@ -602,6 +605,11 @@ export function grslRuns(profile: Profile, cfg: GrslConfig): GrslRunSpec[] {
     }
   }
   return out;
+}
+
+/** The pretraining spec overrides of a GRSL config. */
+export function grslSpecOverrides(cfg: GrslConfig): Partial<PretrainSpec> {
+  return { ...(cfg.numSteps === null ? {} : { numSteps: cfg.numSteps }), ...(cfg.evalItems === null ? {} : { evalItems: cfg.evalItems }) };
 }
 
 /**
@@ -661,7 +669,7 @@ export interface RunGrslOptions {
 export async function runGrsl(profile: Profile, cfg: GrslConfig, options: RunGrslOptions = {}): Promise<GrslResults> {
   const root = runsRoot(options.root);
   const runs = grslRuns(profile, cfg);
-  await pretrainFamily(profile, { sizes: cfg.sizes, seeds: cfg.seeds, workers: options.workers, root, spec: cfg.numSteps === null ? {} : { numSteps: cfg.numSteps }, log: options.log });
+  await pretrainFamily(profile, { sizes: cfg.sizes, seeds: cfg.seeds, workers: options.workers, root, spec: grslSpecOverrides(cfg), log: options.log });
   const points: GrslPoint[] = [];
   const theory: TheoryPoint[] = [];
   const chance: GrslResults["chance"] = {};
