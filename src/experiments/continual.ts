@@ -18,7 +18,8 @@
 import { InputError } from "../array";
 import { definePreset, type Profile } from "../config";
 import { retrievalChance } from "../retrieval/retrieval";
-import { runDir, runOrLoad, runsRoot } from "../runs";
+import * as path from "node:path";
+import { configHash, runOrLoad, runsRoot } from "../runs";
 import { meanCI, meanCIText, type MeanCI } from "../stats";
 import type { MixtureConfig } from "../organism/config";
 import { loadOrganism } from "../organism/checkpoint";
@@ -304,7 +305,8 @@ export function continualUnitDirs(profile: Profile, cfg: ContinualConfig, root?:
   });
 }
 
-/** Folder of one (model, refined) measurement. */
+/** Folder of one (model, refined) measurement: `<root>/organism-continual/<size>-<base|continual|control>[-refined]__<hash>/seed-<n>`. */
 export function continualUnitDir(root: string, spec: PretrainSpec, refined: boolean, seed: number, cfg: ContinualConfig): string {
-  return runDir(root, "organism-continual", continualUnitIdentity(spec, refined, cfg), seed, { defaults: continualUnitIdentity(pretrainSpec(spec.profile, "S"), false, cfg) });
+  const kind = !spec.parent ? "base" : spec.documentScript === "lowres" ? "continual" : "control";
+  return path.join(root, "organism-continual", `${spec.size}-${kind}${refined ? "-refined" : ""}__${configHash(continualUnitIdentity(spec, refined, cfg)).slice(0, 12)}`, `seed-${seed}`);
 }

@@ -17,13 +17,14 @@
  * @module
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { InputError, layers, type NdArray } from "../array";
 import { definePreset, type Profile } from "../config";
 import { writeJsonAtomic } from "../io/atomic";
 import { projectPath } from "../project";
 import { permutation, rng, splitSeed } from "../random";
-import { runDir, runOrLoad, runsRoot } from "../runs";
+import { configHash, runOrLoad, runsRoot } from "../runs";
 import { LORA_PARAMS } from "../nn/lora";
 import { infoNCE } from "../nn/losses";
 import { retrievalScores } from "../retrieval/retrieval";
@@ -368,10 +369,11 @@ export interface GrslConfig {
   /** Items per split of the generative evaluation (x); `null` = the spec's (smoke 32, full 96). Not part of the runs' identity. */
   evalItems: number | null;
   /**
-   * Which checkpoints of each run: `null` = every kept checkpoint (`listCheckpoints`) plus the random
-   * initialisation (step 0); a list = those steps only (each must be kept, or 0).
+   * Which checkpoints of each run: empty (the default) = every kept checkpoint (`listCheckpoints`)
+   * plus the random initialisation (step 0); a list = those steps only (each must be kept, or 0),
+   * e.g. `--checkpoints=0,600,2000`.
    */
-  checkpoints: number[] | null;
+  checkpoints: number[];
   /** Gallery items per split: the retrieval gallery mixes the first n IID and the first n OOD items. */
   galleryItems: number;
   /** World text triples held out of the refinement, for the held-out contrastive loss (theory). */
@@ -394,7 +396,7 @@ export const GRSL_PRESET = definePreset<GrslConfig>({
     numSteps: null,
     refineSteps: null,
     evalItems: null,
-    checkpoints: null,
+    checkpoints: [],
     galleryItems: 48,
     heldOutTriples: 128,
     fullFinetune: "last",
@@ -407,6 +409,7 @@ export const GRSL_PRESET = definePreset<GrslConfig>({
     for (const r of c.corruptionRates) if (!(r > 0 && r <= 1)) throw new InputError(`invalid corruptionRates entry ${r}; need 0 < rate ≤ 1`);
     if (!["last", "all", "none"].includes(c.fullFinetune)) throw new InputError(`invalid fullFinetune "${c.fullFinetune}"; expected last, all or none`);
     if (!(Number.isInteger(c.galleryItems) && c.galleryItems >= 2)) throw new InputError(`invalid galleryItems; need an integer ≥ 2, got ${c.galleryItems}`);
+    for (const s of c.checkpoints) if (!(Number.isInteger(s) && s >= 0)) throw new InputError(`invalid checkpoints entry ${JSON.stringify(s)}; need integer steps ≥ 0`);
     if (!(Number.isInteger(c.heldOutTriples) && c.heldOutTriples >= 2)) throw new InputError(`invalid heldOutTriples; need an integer ≥ 2, got ${c.heldOutTriples}`);
   },
 });
@@ -523,10 +526,14 @@ export function grslUnitIdentity(spec: PretrainSpec, step: number, cfg: GrslConf
   return { run: pretrainIdentity(spec), step, refine: lora, full: fullCfg, galleryItems: cfg.galleryItems, heldOutTriples: cfg.heldOutTriples, measure: "grsl v1" };
 }
 
-/** Folder of one unit: `<root>/organism-grsl/<differences>__<hash>/seed-<n>`. */
+/**
+ * Folder of one unit: `<root>/organism-grsl/<size>[-corrupt<rate>]-step<step>[-full]__<hash>/seed-<n>`
+ * (readable at a glance; the hash carries everything else).
+ */
 export function grslUnitDir(root: string, spec: PretrainSpec, seed: number, step: number, cfg: GrslConfig, full: boolean): string {
-  const defaults = grslUnitIdentity(pretrainSpec(spec.profile, "S"), 0, cfg, false);
-  return runDir(root, "organism-grsl", grslUnitIdentity(spec, step, cfg, full), seed, { defaults });
+  const c = spec.captionCorruption;
+  const name = `${spec.size}${c && c.rate > 0 ? `-corrupt${c.rate}` : ""}-step${step}${full ? "-full" : ""}`;
+  return path.join(root, "organism-grsl", `${name}__${configHash(grslUnitIdentity(spec, step, cfg, full)).slice(0, 12)}`, `seed-${seed}`);
 }
 
 /**
@@ -623,7 +630,7 @@ export function grslSteps(r: GrslRunSpec, kept: readonly number[], cfg: GrslConf
   if (kept.length === 0) throw new InputError(`run ${r.run} has no kept checkpoint`);
   const last = kept[kept.length - 1];
   if (r.arm === "corruption") return [last];
-  if (cfg.checkpoints === null) return [0, ...kept.filter((s) => s > 0)];
+  if (cfg.checkpoints.length === 0) return [0, ...kept.filter((s) => s > 0)];
   for (const s of cfg.checkpoints) if (s !== 0 && !kept.includes(s)) throw new InputError(`checkpoint step ${s} is not kept by run ${r.run}; kept: 0, ${kept.join(", ")}`);
   return [...new Set(cfg.checkpoints)].sort((a, b) => a - b);
 }
