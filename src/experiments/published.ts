@@ -25,7 +25,7 @@ import { InputError } from "../array";
 import { writeJsonAtomic } from "../io/atomic";
 import type { RunMeta } from "../runs/cache";
 import { runsRoot } from "../runs/dir";
-import { projectPath } from "../project";
+import { PROJECT_ROOT, projectPath } from "../project";
 import type { FamilyRun } from "../organism/family";
 import { alignmentDir, type AlignmentRow } from "./alignment";
 
@@ -110,8 +110,8 @@ export function stageTiming(dirs: readonly string[]): StageTiming {
 
 function gitCommit(): string | null {
   try {
-    const head = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: PROJECT_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: PROJECT_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     return dirty ? `${head}-dirty` : head;
   } catch {
     return null;

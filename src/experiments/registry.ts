@@ -44,6 +44,11 @@ function entry<C extends object>(e: Experiment<C>): Experiment {
   return e as unknown as Experiment;
 }
 
+/** The command line that runs this process (for a provenance file), e.g. `lco experiment grsl --profile full --publish`. */
+function invocation(): string {
+  return ["lco", ...process.argv.slice(2)].join(" ");
+}
+
 /** Every registered experiment. */
 export const EXPERIMENTS: readonly Experiment[] = [
   entry<AlignmentConfig>({
@@ -64,7 +69,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
       return {
         result: r,
         table,
-        publish: () => publishResult("grsl", ctx.profile, checkGrslResults(r), experimentProvenance("grsl", ctx.profile, grslUnitDirs(ctx.profile, cfg, ctx.root))),
+        publish: () => publishResult("grsl", ctx.profile, checkGrslResults(r), experimentProvenance("grsl", ctx.profile, grslUnitDirs(ctx.profile, cfg, ctx.root), invocation())),
       };
     },
   }),
@@ -77,7 +82,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
       return {
         result: r,
         table,
-        publish: () => publishResult("continual", ctx.profile, checkContinualResults(r), experimentProvenance("continual", ctx.profile, continualUnitDirs(ctx.profile, cfg, ctx.root))),
+        publish: () => publishResult("continual", ctx.profile, checkContinualResults(r), experimentProvenance("continual", ctx.profile, continualUnitDirs(ctx.profile, cfg, ctx.root), invocation())),
       };
     },
   }),
