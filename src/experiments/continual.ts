@@ -18,7 +18,9 @@
 import { InputError } from "../array";
 import { definePreset, type Profile } from "../config";
 import { retrievalChance } from "../retrieval/retrieval";
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { projectPath } from "../project";
 import { configHash, runOrLoad, runsRoot } from "../runs";
 import { meanCI, meanCIText, type MeanCI } from "../stats";
 import type { MixtureConfig } from "../organism/config";
@@ -309,4 +311,12 @@ export function continualUnitDirs(profile: Profile, cfg: ContinualConfig, root?:
 export function continualUnitDir(root: string, spec: PretrainSpec, refined: boolean, seed: number, cfg: ContinualConfig): string {
   const kind = !spec.parent ? "base" : spec.documentScript === "lowres" ? "continual" : "control";
   return path.join(root, "organism-continual", `${spec.size}-${kind}${refined ? "-refined" : ""}__${configHash(continualUnitIdentity(spec, refined, cfg)).slice(0, 12)}`, `seed-${seed}`);
+}
+
+/** The published P5 results of a profile (`data/organism/<profile>/continual.json`), or `null` when not published yet. */
+export function loadPublishedContinual(profile = "full"): ContinualResults | null {
+  const rel = `data/organism/${profile}/continual.json`;
+  const abs = projectPath(rel);
+  if (!fs.existsSync(abs)) return null;
+  return checkContinualResults(JSON.parse(fs.readFileSync(abs, "utf8")), rel);
 }
