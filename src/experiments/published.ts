@@ -156,12 +156,7 @@ export function publishOrganismResults(profile: string, family: readonly FamilyR
   const provenance: Provenance = {
     format: "lco-organism-provenance v1",
     profile,
-    command: options.command ?? `npm run reproduce -- --profile ${profile} --only organism --publish`,
-    commit: gitCommit(),
-    publishedAt: new Date().toISOString(),
-    backend: readMeta(family[0].dir)?.backend ?? null,
-    node: process.version,
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+    ...producer(options.command ?? `npm run reproduce -- --profile ${profile} --only organism --publish`, family[0].dir),
     pretraining: stageTiming(family.map((r) => r.dir)),
     // The alignment runs of exactly these pretraining runs (other experiments may share `root`).
     alignment: stageTiming(family.map((r) => alignmentDir(root, r.spec, r.seed, options.clipSteps))),
@@ -171,6 +166,18 @@ export function publishOrganismResults(profile: string, family: readonly FamilyR
   writeJsonAtomic(projectPath(files.alignment), { format: "lco-organism-alignment v1", profile, bySize: alignment });
   writeJsonAtomic(projectPath(files.provenance), provenance);
   return files;
+}
+
+/** Who produced a result, with what, and when: the fields every provenance file shares. */
+function producer(command: string, firstRun: string | undefined): Pick<Provenance, "command" | "commit" | "publishedAt" | "backend" | "node" | "machine"> {
+  return {
+    command,
+    commit: gitCommit(),
+    publishedAt: new Date().toISOString(),
+    backend: firstRun !== undefined ? readMeta(firstRun)?.backend ?? null : null,
+    node: process.version,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+  };
 }
 
 function stripSamples<T extends { iid: { byModality: { samples?: unknown }[] }; ood: { byModality: { samples?: unknown }[] } }>(c: T): T {
@@ -206,16 +213,9 @@ export function loadProvenance(profile = "full", file = publishedFiles(profile).
 }
 
 /** Provenance of one published experiment result (`grsl.json`, `continual.json`): where, with what and how long. */
-export interface ExperimentProvenance {
+export interface ExperimentProvenance extends Pick<Provenance, "profile" | "command" | "commit" | "publishedAt" | "backend" | "node" | "machine"> {
   format: "lco-experiment-provenance v1";
   experiment: string;
-  profile: string;
-  command: string;
-  commit: string | null;
-  publishedAt: string;
-  backend: RunMeta["backend"] | null;
-  node: string;
-  machine: Provenance["machine"];
   /** The experiment's own run folders (measurements, not the pretraining they load). */
   timing: StageTiming;
 }
@@ -225,16 +225,5 @@ export interface ExperimentProvenance {
  * timings live here so the result file itself stays the same when the same numbers are republished.
  */
 export function experimentProvenance(experiment: string, profile: string, dirs: readonly string[], command = `lco experiment ${experiment} --profile ${profile} --publish`): ExperimentProvenance {
-  return {
-    format: "lco-experiment-provenance v1",
-    experiment,
-    profile,
-    command,
-    commit: gitCommit(),
-    publishedAt: new Date().toISOString(),
-    backend: dirs.length ? readMeta(dirs[0])?.backend ?? null : null,
-    node: process.version,
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
-    timing: stageTiming(dirs),
-  };
+  return { format: "lco-experiment-provenance v1", experiment, profile, ...producer(command, dirs[0]), timing: stageTiming(dirs) };
 }

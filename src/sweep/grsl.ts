@@ -18,21 +18,16 @@ import * as path from "node:path";
 import { InputError } from "../array";
 import { parseOverrides, resolveConfig, type Profile } from "../config";
 import { FAMILY } from "../organism/config";
-import { listCheckpoints } from "../organism/checkpoint";
-import { pretrain, pretrainDir, pretrainIdentity, type PretrainSpec } from "../organism/family";
+import { pretrainDir } from "../organism/family";
 import {
   GRSL_PRESET, grslRuns, grslSteps, grslUnit, grslUnitDir, grslUnitIdentity, plannedCheckpoints, runGrsl, wantsFull, type GrslConfig, type GrslResults, type GrslRunSpec,
 } from "../experiments/grsl";
 import { runOrLoad } from "../runs/cache";
 import { collectDir } from "./alignment";
+import { pretrainJobDone, runPretrainJob, type PretrainJobConfig } from "./pretrain";
 import { resultExists } from "./result";
 import type { JobSpec, SweepExperiment, SweepJob, SweepOptions } from "./types";
 
-interface PretrainJobConfig {
-  spec: PretrainSpec;
-  seed: number;
-  root: string;
-}
 interface MeasureJobConfig {
   run: GrslRunSpec;
   step: number;
@@ -100,10 +95,7 @@ export const grslSweep: SweepExperiment = {
   },
 
   isDone(job: SweepJob): boolean {
-    if (job.stage === "pretrain") {
-      const c = job.config as unknown as PretrainJobConfig;
-      return resultExists(job.dir, pretrainIdentity(c.spec), c.seed);
-    }
+    if (job.stage === "pretrain") return pretrainJobDone(job);
     if (job.stage === "measure") {
       const c = job.config as unknown as MeasureJobConfig;
       return resultExists(job.dir, grslUnitIdentity(c.run.spec, c.step, c.grsl, c.full), c.run.seed);
@@ -113,13 +105,7 @@ export const grslSweep: SweepExperiment = {
 
   async run(job: SweepJob, ctx): Promise<unknown> {
     // A plan's relative runs folder is relative to the sweep's working folder (see alignment).
-    if (job.stage === "pretrain") {
-      const c = job.config as unknown as PretrainJobConfig;
-      const ck = listCheckpoints(job.dir);
-      if (!this.isDone(job) && ck.length > 0) ctx.log(`resuming pretraining ${job.label} from checkpoint step ${ck[ck.length - 1]}`);
-      const { loaded: _loaded, ...r } = await pretrain(c.spec, c.seed, { root: path.resolve(c.root), log: ctx.log });
-      return r;
-    }
+    if (job.stage === "pretrain") return runPretrainJob(job, ctx);
     if (job.stage === "measure") {
       const c = job.config as unknown as MeasureJobConfig;
       const root = path.resolve(c.root);
