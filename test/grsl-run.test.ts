@@ -98,6 +98,18 @@ test("runGrsl: one point per run × kept checkpoint × modality, chance levels, 
   fs.rmSync(path.join(unit, "result.json"));
   assert.deepStrictEqual(await runGrsl("smoke", cfg, { root }), r);
   assert.notEqual(fs.readFileSync(path.join(unit, "meta.json"), "utf8"), meta, "that unit was recomputed");
+
+  // The CLI runs the same preset (here it only loads) and prints the panels and the verdict.
+  const { experimentCommand } = await import("../src/cli/experiment");
+  const out: string[] = [];
+  const io = { out: (l: string) => out.push(l), err: () => {} };
+  const argv = ["grsl", "--profile", "smoke", "--root", root, "--json", "--sizes=S", "--seeds=0,1", "--numSteps=6", "--refineSteps=2", "--evalItems=8", "--galleryItems=8", "--heldOutTriples=16", "--corruptionRates=0.5"];
+  assert.equal(await experimentCommand.run(argv, io), 0);
+  const j = JSON.parse(out.at(-1)!);
+  assert.equal(j.experiment, "grsl");
+  assert.ok(j.table.some((row: Record<string, string>) => row.modality === "document" && row.phase === "after"));
+  assert.ok(j.table.some((row: Record<string, string>) => row.modality === "verdict (P4)" && row.phase === p4Section(r, loadGrslPanels(), "smoke").verdict));
+  await assert.rejects(experimentCommand.run(["grsl", "--profile", "smoke", "--corruptionRates=2"], io), (e: Error) => e instanceof InputError && /corruptionRates entry 2/.test(e.message));
 });
 
 test("grsl pieces: ‖ΔW‖² of LoRA equals ‖(α/r)·A·B‖² computed by hand; held-out triples are disjoint; bad input names the value", () => {
