@@ -20,7 +20,7 @@ export type {
   SizeSpec,
   OrganismConfigOptions,
 } from "./config";
-export { summaryAnswer, featurize, buildFeatureCache, buildSequence, promptHead, assembleBatch, availableModalities, prefixTokens } from "./data";
+export { summaryAnswer, featurize, buildFeatureCache, buildSequence, describeSequence, promptHead, assembleBatch, availableModalities, prefixTokens } from "./data";
 export type { ModalityInput, OrganismItem, OrganismTokenizer, FeatureCache, Task, SequenceSpec, AssembledBatch, OrganismData } from "./data";
 export {
   createOrganism,
@@ -33,6 +33,7 @@ export {
   forward,
   maskedNextTokenLoss,
   parameterCounts,
+  maxWeightDifference,
   fitInputNorm,
   trainableVariables,
   isBuffer,
