@@ -37,8 +37,17 @@ export interface NativeBlas {
   sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, beta?: number): void;
   /** `batch` products; matrix p of A starts at `p·strideA` (0 broadcasts), of C at `p·M·N`. */
   sgemmBatched(transA: boolean, transB: boolean, batch: number, M: number, N: number, K: number, A: Float32Array, strideA: number, B: Float32Array, strideB: number, C: Float32Array): void;
+  /** Upper triangle (`j ≥ i`) of `C[N,N] = Aᵀ·A` for a row-major `A [K, N]`; the rest of C is left as is. */
+  ssyrk(N: number, K: number, A: Float32Array, C: Float32Array): void;
   /** `C[i, j] += bias[j]` (or `bias[0]` for a length-1 bias), then `act` (0 none, 1 relu). */
   biasAct(C: Float32Array, M: number, N: number, bias: Float32Array | null, act: number): void;
+  /**
+   * Retrieval's rank counting over one row block `S [rows, n]` of `Q·Cᵀ` starting at row `i0`
+   * (see `ranksBothWays` in src/retrieval/retrieval.ts): `q2c[i] = #{j : S_ij ≥ S_ii}`; with `cols`,
+   * `c2q[j] += #{S_ij > hi[j]}` and values in `[lo[j], hi[j]]` appended to `pendJ/pendV` from
+   * index `pending`. Returns the new pending count, or −1 when the pending arrays are full.
+   */
+  rankBlock(S: Float32Array, rows: number, n: number, i0: number, lo: Float64Array, hi: Float64Array, q2c: Int32Array, c2q: Int32Array, pendJ: Int32Array, pendV: Float64Array, pending: number, cols: boolean): number;
   setThreads(n: number): void;
   getThreads(): number;
   /** BLAS build and CPU kernel, e.g. "OpenBLAS 0.3.21 … DYNAMIC_ARCH …; core Haswell". */
@@ -137,6 +146,23 @@ export function nativeGemm(transA: boolean, transB: boolean, M: number, N: numbe
   if (!blas || !matMulOn) return false;
   blas.sgemm(transA, transB, M, N, K, A, B, C, beta);
   return true;
+}
+
+/**
+ * `Aᵀ·A` for the probes (`A [K, N]` row-major → upper triangle of `C [N, N]`), half the work of
+ * {@link nativeGemm}. Returns `false` (and does nothing) when the native path is off.
+ */
+export function nativeSyrk(N: number, K: number, A: Float32Array, C: Float32Array): boolean {
+  const blas = nativeBlas();
+  if (!blas || !matMulOn || typeof blas.ssyrk !== "function") return false; // an addon built before ssyrk existed
+  blas.ssyrk(N, K, A, C);
+  return true;
+}
+
+/** The addon's `rankBlock` when the native path is on and the addon has it, else `null`. */
+export function nativeRankBlock(): NativeBlas["rankBlock"] | null {
+  const blas = nativeBlas();
+  return blas && matMulOn && typeof blas.rankBlock === "function" ? blas.rankBlock.bind(blas) : null;
 }
 
 // ---------------------------------------------------------------------------------------------
