@@ -22,7 +22,8 @@
  * Environment: LCO_BENCH_SIZES=2000,10000 (default 2000,10000,20000), LCO_BENCH_STACK=0 skips the
  * layer stack, LCO_BENCH_PARTS=step|probes runs one part, LCO_BENCH_WASM=0 leaves out the probes'
  * (slow) wasm column, LCO_BENCH_BLAS=given|auto|both (default both, when they differ),
- * LCO_BENCH_PROBES=cka,retrieval (default all four), BENCH_TRAIN_STEPS (default 15).
+ * LCO_BENCH_PROBES=cka,retrieval (default all four), LCO_BENCH_REPEATS (probes: best of N, default
+ * 1), BENCH_TRAIN_STEPS (default 15).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -145,7 +146,8 @@ function probesPart(settings: BlasSetting[]): void {
   const only = process.env.LCO_BENCH_PROBES ? process.env.LCO_BENCH_PROBES.split(",") : null;
   const shapes: number[][] = sizes.map((n) => [n, 512]);
   if (process.env.LCO_BENCH_STACK !== "0") shapes.push([29, 2000, 3584]);
-  console.log("\nprobes, whole process (seconds; B = A + noise; kernels: kit / numpy)");
+  const repeats = Number(process.env.LCO_BENCH_REPEATS ?? "1");
+  console.log(`\nprobes, whole process (seconds, best of ${repeats}; B = A + noise; kernels: kit / numpy)`);
   console.log("| shape | probe | BLAS setting | kernels | kit native | numpy | native ÷ numpy | kit wasm | wasm ÷ numpy |\n|---|---|---|---|---|---|---|---|---|");
   try {
     for (const shape of shapes) {
@@ -165,10 +167,16 @@ function probesPart(settings: BlasSetting[]): void {
         const s = (r: { s: number; json: unknown } | null) => (r && r.json ? r.s : null);
         const wasm = process.env.LCO_BENCH_WASM === "0" ? null : s(timed("node", [LCO, ...kitArgs, "--json"], { ...settings[0].env, LCO_NATIVE: "0" }));
         for (const set of settings) {
-          const nat = s(timed("node", [LCO, ...kitArgs, "--json"], set.env));
-          const pyRun = numpy ? timed(PY, [path.join(__dirname, "py", "probes_numpy.py"), ...pyArgs], set.env) : null;
-          const py = s(pyRun);
-          const pyCore = pyRun?.json ? String(pyRun.json.blasCore) : "–";
+          // Best of REPEATS, kit and numpy alternating, so that a change in load hits both alike.
+          const nats: (number | null)[] = [], pys: (number | null)[] = [];
+          let pyCore = "–";
+          for (let rep = 0; rep < repeats; rep++) {
+            nats.push(s(timed("node", [LCO, ...kitArgs, "--json"], set.env)));
+            const pyRun = numpy ? timed(PY, [path.join(__dirname, "py", "probes_numpy.py"), ...pyArgs], set.env) : null;
+            pys.push(s(pyRun));
+            if (pyRun?.json) pyCore = String(pyRun.json.blasCore);
+          }
+          const nat = best(nats), py = best(pys);
           console.log(`| ${JSON.stringify(shape)} | ${name} | ${set.name} | ${set.kitCore} / ${pyCore} | ${fmt(nat, 2)} | ${fmt(py, 2)} | ${ratio(nat, py)} | ${fmt(wasm, 2)} | ${ratio(wasm, py)} |`);
         }
       }
