@@ -137,10 +137,13 @@ const stages = {
   },
 
   async organism() {
-    // The experiments on the model organism, one `lco experiment` each (it pretrains the family in
-    // parallel worker processes, one per core, resuming or loading finished runs, then measures).
     // P1, latent alignment: every size and seed against random-init, shuffled-pairs and CLIP-style
-    // controls, IID and OOD. --publish copies the results with provenance into data/organism/.
+    // controls, IID and OOD. The jobs run as a sweep plan on this machine's process pool (the same
+    // jobs a Slurm array would run; finished ones are skipped), then `lco experiment` loads them
+    // into its tables. --publish copies the results with provenance into data/organism/.
+    const plan = path.join(outDir, "alignment.jsonl");
+    writeAtomic(plan, run("node", ["bin/lco.js", "sweep", "plan", "alignment", "--profile", profile], { capture: true, quiet: true }));
+    run("node", ["bin/lco.js", "sweep", "local", plan, "--workers", "auto"]);
     const out = run("node", ["bin/lco.js", "experiment", "alignment", "--profile", profile, "--workers", "auto", "--json", ...(publish ? ["--publish"] : [])], { capture: true });
     const result = lastJson(out);
     writeAtomic(path.join(outDir, "experiment-alignment.json"), JSON.stringify(result, null, 2) + "\n");

@@ -63,7 +63,7 @@ test("lco experiment alignment (smoke, one size, one seed) runs the preset with 
   const code = await experimentCommand.run(["alignment", "--profile", "smoke", "--root", root, "--json", "--sizes=S", "--seeds=0", "--clipSteps=3", "--numSteps=3"], io);
   assert.equal(code, 0);
   const j = JSON.parse(out[out.length - 1]) as { config: { sizes: string[]; seeds: number[]; clipSteps: number; numSteps: number }; table: Record<string, unknown>[]; published: string[] };
-  assert.deepEqual(j.config, { sizes: ["S"], seeds: [0], clipSteps: 3, numSteps: 3 });
+  assert.deepEqual(j.config, { sizes: ["S"], seeds: [0], clipSteps: 3, numSteps: 3, answerFormat: "one-word" });
   // One row per condition × split × modality (3 × 2 × 2), all for size S.
   assert.equal(j.table.length, 12);
   assert.ok(j.table.every((r) => r.size === "S"));

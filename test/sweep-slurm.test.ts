@@ -20,6 +20,10 @@ import { pretrain, pretrainSpec, trainingSpec } from "../src/organism/family";
 import { runGrsl, type GrslResults } from "../src/experiments/grsl";
 import { collectSweep, grslSweepConfig, planSweep, readPlan, refreshDone, sbatchScript, submitScript, sweepStatus, writePlan, type AlignmentTables, type SweepJob } from "../src/sweep";
 
+// Equality with the in-process run is checked on the wasm path, whose bits do not depend on the
+// machine's load or BLAS threading; the environment reaches every worker and Slurm task.
+process.env.LCO_NATIVE = "0";
+
 const REPO = path.resolve(__dirname, "..");
 const SCRIPT = path.join(REPO, "environment", "local-slurm.sh");
 let cluster: string | null = null;

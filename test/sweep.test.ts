@@ -12,6 +12,10 @@ import { main } from "../src/cli/main";
 import { alignmentExperiment } from "../src/experiments";
 import { arrayRanges, collectSweep, planJsonl, planSweep, readPlan, refreshDone, runJob, runLocal, sbatchScript, sweepStatus, writePlan, type AlignmentTables, type SweepJob } from "../src/sweep";
 
+// Equality with the in-process run is checked on the wasm path, whose bits do not depend on the
+// machine's load or BLAS threading; the environment reaches every worker and Slurm task.
+process.env.LCO_NATIVE = "0";
+
 const made: string[] = [];
 function tmp(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), "lco-sweep-test-"));

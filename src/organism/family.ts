@@ -10,14 +10,13 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { InputError } from "../array";
 import type { Profile } from "../config";
 import { writeJsonAtomic } from "../io/atomic";
-import { configHash, runDir, runOrLoadDetailed, runsRoot } from "../runs";
+import { configHash, runChild, runDir, runOrLoadDetailed, runPool, runsRoot } from "../runs";
 import { checkpointSteps, FAMILY, organismConfig, type AnswerFormat, type MixtureConfig, type OrganismConfig } from "./config";
 import { listCheckpoints, loadWeights, readCheckpointState, readRunConfig } from "./checkpoint";
 import { evaluateGenerative, type GenerativeEval } from "./generate";
@@ -397,15 +396,10 @@ export async function pretrainFamily(profile: Profile, options: FamilyOptions = 
   const results: (PretrainResult & { dir: string; loaded: boolean })[] = [];
   let done = 0;
   if (workers > 1) {
-    let next = 0, finished = 0;
-    const worker = async () => {
-      while (next < jobs.length) {
-        const j = jobs[next++];
-        await runWorker({ spec: j.spec, seed: j.seed, root, force: options.force }, options.log);
-        options.onJobDone?.(++finished, jobs.length, `${j.spec.size}/seed ${j.seed}`);
-      }
-    };
-    await Promise.all(Array.from({ length: workers }, worker));
+    const failed = await runPool(jobs, workers, (j) => runWorker({ spec: j.spec, seed: j.seed, root, force: options.force }, options.log), (j, _code, finished) =>
+      options.onJobDone?.(finished, jobs.length, `${j.spec.size}/seed ${j.seed}`),
+    );
+    if (failed.length > 0) throw new Error(`pretraining failed: ${failed.map((f) => `worker [${f.job.spec.size}/seed ${f.job.seed}] exited with code ${f.code}`).join("; ")}`);
   }
   for (const j of jobs) {
     // After the workers, every result exists: load it (a second `force` would train it again).
@@ -431,22 +425,10 @@ function workerEntry(): string {
   return f;
 }
 
-/** Train one run in a child process (see `./worker`); resolves when it exits with code 0. */
-function runWorker(job: PretrainJob, log?: (line: string) => void): Promise<void> {
-  // The child is `node` with the parent's loader flags (e.g. tsx's), so it works from src/ and dist/.
-  const args = [...process.execArgv.filter((a) => !a.startsWith("--inspect")), workerEntry(), JSON.stringify(job)];
-  const tag = `[${job.spec.size}/seed ${job.seed}]`;
-  return new Promise((resolve, reject) => {
-    // One single-threaded backend (and one BLAS thread) per worker: the workers already use one core each.
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LCO_WASM_THREADS: "1", LCO_NATIVE_THREADS: "1" } });
-    const relay = (buf: Buffer) => {
-      for (const line of buf.toString().split(/[\r\n]+/)) if (line.trim()) log?.(`${tag} ${line.trim()}`);
-    };
-    child.stdout.on("data", relay);
-    child.stderr.on("data", relay);
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`worker ${tag} exited with code ${code}`))));
-  });
+/** Train one run in a child process (see `./worker`); resolves with its exit code. */
+function runWorker(job: PretrainJob, log?: (line: string) => void): Promise<number> {
+  // One single-threaded backend (and one BLAS thread) per worker: the workers already use one core each.
+  return runChild({ entry: workerEntry(), args: [JSON.stringify(job)], env: { LCO_WASM_THREADS: "1", LCO_NATIVE_THREADS: "1" }, tag: `[${job.spec.size}/seed ${job.seed}]` }, log);
 }
 
 /** Number of cores to use for workers: `os.availableParallelism()` (Node ≥ 18.14). */

@@ -11,3 +11,5 @@ export { runDir, runsRoot, configDiff, flattenConfig } from "./dir";
 export type { RunDirOptions } from "./dir";
 export { runOrLoad, runOrLoadDetailed, loadRun, listRuns, RUN_FORMAT } from "./cache";
 export type { RunOrLoadOptions, RunOutcome, RunContext, RunMeta, StoredRun, RunListing } from "./cache";
+export { runChild, runPool } from "./pool";
+export type { ChildJob } from "./pool";

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../array";
 import { defaultWorkers } from "../organism/family";
+import { runChild, runPool } from "../runs";
 import { planStages, readPlan, refreshDone } from "./plan";
 import type { SweepJob } from "./types";
 
@@ -18,7 +18,7 @@ export interface LocalOptions {
   workers?: number;
   /** Receives progress lines and the workers' output (prefixed with the job). */
   log?: (line: string) => void;
-  /** Threads of each worker's wasm backend (`LCO_WASM_THREADS`). Default 1: the workers already use one core each. */
+  /** Threads of each worker's wasm backend and BLAS (`LCO_WASM_THREADS`, `LCO_NATIVE_THREADS`). Default 1: the workers already use one core each. */
   threadsPerWorker?: number;
 }
 
@@ -39,19 +39,7 @@ function workerEntry(): string {
 }
 
 function runWorker(file: string, job: SweepJob, threads: number, log: (line: string) => void): Promise<number> {
-  // The worker runs with the parent's loader flags (e.g. tsx's), so it works from src/ and dist/.
-  const args = [...process.execArgv.filter((a) => !a.startsWith("--inspect")), workerEntry(), file, String(job.index)];
-  const tag = `[${job.index} ${job.stage} ${job.label}]`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, LCO_WASM_THREADS: String(threads) } });
-    const relay = (buf: Buffer) => {
-      for (const line of buf.toString().split(/[\r\n]+/)) if (line.trim()) log(`${tag} ${line.trim()}`);
-    };
-    child.stdout.on("data", relay);
-    child.stderr.on("data", relay);
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-  });
+  return runChild({ entry: workerEntry(), args: [file, String(job.index)], env: { LCO_WASM_THREADS: String(threads), LCO_NATIVE_THREADS: String(threads) }, tag: `[${job.index} ${job.stage} ${job.label}]` }, log);
 }
 
 /**
@@ -70,17 +58,9 @@ export async function runLocal(file: string, options: LocalOptions = {}): Promis
     const todo = stageJobs.filter((j) => !j.done);
     skipped.push(...stageJobs.filter((j) => j.done).map((j) => j.index));
     log(`stage ${stage}: ${todo.length} to run, ${stageJobs.length - todo.length} done`);
-    let next = 0;
-    const failed: { job: SweepJob; code: number }[] = [];
-    const worker = async () => {
-      while (next < todo.length) {
-        const job = todo[next++];
-        const code = await runWorker(file, job, options.threadsPerWorker ?? 1, log);
-        if (code === 0) ran.push(job.index);
-        else failed.push({ job, code });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(workers, Math.max(1, todo.length)) }, worker));
+    const failed = await runPool(todo, workers, (job) => runWorker(file, job, options.threadsPerWorker ?? 1, log), (job, code) => {
+      if (code === 0) ran.push(job.index);
+    });
     if (failed.length > 0) {
       throw new Error(`stage ${stage}: ${failed.map((f) => `job ${f.job.index} (${f.job.label}) exited with ${f.code}`).join("; ")}; later stages not started`);
     }
