@@ -4,7 +4,8 @@
  * one door from figures and chapters to the results.
  *
  * - `alignment.ts` — P1, latent alignment: does generative pretraining align modalities?
- * - `refinement.ts` — P2 (first cut): text-only refinement before / after, with the random-init control.
+ * - `refinement.ts` — P2: text-only refinement before / after × sizes × seeds × answer formats, with the random-init control;
+ * - `strategies.ts` — P3: the refinement strategies side by side, their cost, and a sensitivity grid.
  * - `grsl.ts` — P4, the GRSL sweep's results format and statistics; `continual.ts` — P5's;
  * - `report.ts` — the reproduction report over every claim's published results.
  *
@@ -46,12 +47,49 @@ export {
   loadPublishedFamily,
   loadPublishedAlignment,
   loadProvenance,
+  publishedExperimentFiles,
+  publishExperimentResult,
+  loadPublishedExperiment,
 } from "./published";
-export type { AlignmentBySize, StageTiming, Provenance, PublishOptions, PublishedRun } from "./published";
+export type { AlignmentBySize, StageTiming, Provenance, PublishOptions, PublishedRun, ExperimentProvenance, PublishedExperiment } from "./published";
 export { EXPERIMENTS, experimentByName } from "./registry";
 export type { Experiment, ExperimentContext, ExperimentOutcome } from "./registry";
-export { refinementRun, refinementTable } from "./refinement";
-export type { RefinementRow, RefinementRunResult, RefinementRunOptions } from "./refinement";
+export {
+  measureCondition,
+  refineSummary,
+  REFINEMENT_PRESET,
+  REFINEMENT_CONDITIONS,
+  refinementRefineConfig,
+  refinementCell,
+  refinementCellIdentity,
+  conditionColumns,
+  comparedMetrics,
+  refinementComparison,
+  cellVerdict,
+  refinementVerdicts,
+  refinementVerdict,
+  P2_RULE,
+  runRefinement,
+  refinementPrintTable,
+  withoutTimings,
+  publishRefinement,
+  loadPublishedRefinement,
+} from "./refinement";
+export type {
+  ProbeScore,
+  ConditionMeasurement,
+  MeasureConditionOptions,
+  RefineSummary,
+  RefinementConfig,
+  RefinementCondition,
+  RefinementCell,
+  RefinementCellOptions,
+  RefinementComparisonRow,
+  TransferVerdict,
+  VerdictEntry,
+  RefinementResults,
+  RunRefinementOptions,
+} from "./refinement";
 export {
   GRSL_FORMAT,
   GRSL_MODALITIES,

@@ -204,3 +204,74 @@ export function loadPublishedAlignment(profile = "full", file = publishedFiles(p
 export function loadProvenance(profile = "full", file = publishedFiles(profile).provenance): Provenance {
   return readJson<Provenance>(file, "lco-organism-provenance v1");
 }
+
+// ---------------------------------------------------------------------------------------------
+// One experiment's published result (refinement, strategies, …)
+
+/** Where, with what and how long one experiment's published result was produced. */
+export interface ExperimentProvenance {
+  format: "lco-experiment-provenance v1";
+  experiment: string;
+  profile: string;
+  command: string;
+  commit: string | null;
+  publishedAt: string;
+  backend: RunMeta["backend"] | null;
+  node: string;
+  machine: Provenance["machine"];
+  /** Timing of the experiment's run folders (computed runs only). */
+  timing: StageTiming;
+  /** Extra timings the result file leaves out (e.g. seconds per refinement). */
+  timings?: Record<string, unknown>;
+}
+
+/** The two files of a published experiment. */
+export interface PublishedExperiment {
+  result: string;
+  provenance: string;
+}
+
+/** `data/organism/<profile>/<name>.json` and `provenance-<name>.json` (relative to the project root). */
+export function publishedExperimentFiles(profile: string, name: string, root = PUBLISHED_ROOT): PublishedExperiment {
+  if (!/^[a-z0-9-]+$/.test(name)) throw new InputError(`invalid experiment name "${name}"; use lower-case letters, digits and "-"`);
+  return { result: `${root}/${profile}/${name}.json`, provenance: `${root}/${profile}/provenance-${name}.json` };
+}
+
+/**
+ * Publish one experiment's result (JSON with a `format` field, no timings in it) with a
+ * provenance file holding the commit, command, backend, machine and the timing of its run folders.
+ * @param dirs the run folders that produced it (their `meta.json` gives the timing).
+ */
+export function publishExperimentResult(
+  profile: string, name: string, result: { format: string }, dirs: readonly string[], options: { outRoot?: string; command: string; timings?: Record<string, unknown> },
+): PublishedExperiment {
+  if (dirs.length === 0) throw new InputError(`nothing to publish for ${name}: no run folders`);
+  const files = publishedExperimentFiles(profile, name, options.outRoot);
+  const provenance: ExperimentProvenance = {
+    format: "lco-experiment-provenance v1",
+    experiment: name,
+    profile,
+    command: options.command,
+    commit: gitCommit(),
+    publishedAt: new Date().toISOString(),
+    backend: readMeta(dirs[0])?.backend ?? null,
+    node: process.version,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+    timing: stageTiming(dirs),
+    ...(options.timings ? { timings: options.timings } : {}),
+  };
+  writeJsonAtomic(projectPath(files.result), result);
+  writeJsonAtomic(projectPath(files.provenance), provenance);
+  return files;
+}
+
+/**
+ * A published experiment result of a profile, or `null` when it has not been published (figures
+ * then draw "not yet measured").
+ * @throws InputError when the file exists with another format.
+ */
+export function loadPublishedExperiment<T>(profile: string, name: string, format: string, root?: string): T | null {
+  const rel = publishedExperimentFiles(profile, name, root).result;
+  if (!fs.existsSync(projectPath(rel))) return null;
+  return readJson<T>(rel, format);
+}

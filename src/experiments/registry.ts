@@ -8,6 +8,7 @@ import { InputError } from "../array";
 import type { Preset, Profile } from "../config";
 import { ALIGNMENT_PRESET, alignmentSummary, runAlignment, type AlignmentConfig } from "./alignment";
 import { publishOrganismResults } from "./published";
+import { publishRefinement, REFINEMENT_PRESET, refinementComparison, refinementPrintTable, runRefinement, type RefinementConfig } from "./refinement";
 
 /** What every experiment's run gets besides its config. */
 export interface ExperimentContext {
@@ -24,6 +25,8 @@ export interface ExperimentOutcome {
   result: unknown;
   /** One row per line of the printed summary. */
   table: Record<string, string | number>[];
+  /** A one-line verdict computed from the result by the experiment's stated rule (when it has one). */
+  verdict?: string;
   /** Copy the result with its provenance into `data/`; returns the written files. */
   publish(): string[];
 }
@@ -48,6 +51,15 @@ export const EXPERIMENTS: readonly Experiment[] = [
       const r = await runAlignment(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
       const table = Object.entries(r.bySize).flatMap(([size, rows]) => alignmentSummary(rows).map((row) => ({ size, ...row })));
       return { result: r, table, publish: () => Object.values(publishOrganismResults(ctx.profile, r.family, r.bySize, { root: ctx.root })) };
+    },
+  }),
+  entry<RefinementConfig>({
+    preset: REFINEMENT_PRESET,
+    async run(cfg, ctx) {
+      const { results, dirs } = await runRefinement(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
+      ctx.log?.(results.verdict);
+      const table = refinementPrintTable(refinementComparison(results.cells));
+      return { result: results, table, verdict: results.verdict, publish: () => Object.values(publishRefinement(results, dirs)) };
     },
   }),
 ];
