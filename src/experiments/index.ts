@@ -91,6 +91,23 @@ export type {
   RunRefinementOptions,
 } from "./refinement";
 export {
+  PAPER_STRATEGY,
+  STRATEGIES_PRESET,
+  strategyVariants,
+  strategyCell,
+  strategyColumns,
+  STRATEGY_COLUMNS,
+  strategiesTable,
+  P3_PAIRS,
+  P3_RULE,
+  strategiesOrdering,
+  strategiesVerdict,
+  runStrategies,
+  publishStrategies,
+  loadPublishedStrategies,
+} from "./strategies";
+export type { StrategyName, StrategiesConfig, StrategyCell, StrategyVariant, StrategyCellOptions, StrategiesTableRow, OrderingPair, StrategiesResults } from "./strategies";
+export {
   GRSL_FORMAT,
   GRSL_MODALITIES,
   PAPER_PANEL_OF,

@@ -242,8 +242,8 @@ export function publishedExperimentFiles(profile: string, name: string, root = P
  * provenance file holding the commit, command, backend, machine and the timing of its run folders.
  * @param dirs the run folders that produced it (their `meta.json` gives the timing).
  */
-export function publishExperimentResult(
-  profile: string, name: string, result: { format: string }, dirs: readonly string[], options: { outRoot?: string; command: string; timings?: Record<string, unknown> },
+export function publishExperimentResult<T extends { format: string }>(
+  profile: string, name: string, result: T, dirs: readonly string[], options: { outRoot?: string; command: string; timings?: Record<string, unknown> },
 ): PublishedExperiment {
   if (dirs.length === 0) throw new InputError(`nothing to publish for ${name}: no run folders`);
   const files = publishedExperimentFiles(profile, name, options.outRoot);

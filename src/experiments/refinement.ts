@@ -76,7 +76,9 @@ function lastLayer(model: Organism, data: OrganismData, idx: readonly number[], 
  * `probeItems` training items, scored on the IID items).
  */
 export function measureCondition(model: Organism, data: OrganismData, opts: MeasureConditionOptions): ConditionMeasurement {
-  const splits = (opts.splits ?? ["iid", "ood"]).map((split) => ({ split, alignment: measureAlignment(model, data, data.splits[split], { seed: opts.seed }) }));
+  // Every encoded modality the model has; documents (caption text rendered as an image) are the paper's "visual STS".
+  const modalities = (["image", "audio", "document"] as const).filter((m) => model.inputs[m]);
+  const splits = (opts.splits ?? ["iid", "ood"]).map((split) => ({ split, alignment: measureAlignment(model, data, data.splits[split], { seed: opts.seed, modalities: [...modalities] }) }));
   const probes: ProbeScore[] = [];
   if (opts.probeItems > 0) {
     const train = data.splits.train.slice(0, opts.probeItems);
@@ -182,7 +184,7 @@ export interface RefinementCell {
 
 /** What identifies a cell's result (hashed into its folder; with the seed). */
 export function refinementCellIdentity(spec: PretrainSpec, refine: RefineConfig, probeItems: number) {
-  return { pretrain: pretrainIdentity(spec), refine, probeItems, measure: "refinement v2" };
+  return { pretrain: pretrainIdentity(spec), refine, probeItems, measure: "refinement v3" };
 }
 
 /** Options of {@link refinementCell}. */
@@ -379,7 +381,7 @@ export type TransferVerdict = "yes" | "partial" | "no";
  * share the attribute) or retrieval R@1; d = after − before, paired by seed.
  */
 export const P2_RULE =
-  "Per answer format and metric (each attribute's top-1 agreement, and R@1), on IID items, one cell = a size × modality with d = after − before paired by seed. " +
+  "Per answer format and metric (each attribute's top-1 agreement, and R@1), on IID items, one cell = a size × modality (image, audio; documents are reported but are rendered text) with d = after − before paired by seed. " +
   "A cell transfers when the 95 % interval of d lies above 0 and the refined pretrained model beats the refined random init (so the gain needs pretraining); " +
   "it transfers partly when mean d > 0 and d > 0 in more than half of the seeds. " +
   "Verdict: yes = every cell transfers; partial = at least one cell transfers at least partly; no = none.";
@@ -402,7 +404,7 @@ export function cellVerdict(r: Pick<RefinementComparisonRow, "deltaMean" | "delt
 
 /** Per format × metric verdicts (IID; attributes' top-1 and R@1) under {@link P2_RULE}. */
 export function refinementVerdicts(rows: readonly RefinementComparisonRow[]): VerdictEntry[] {
-  const iid = rows.filter((r) => r.split === "iid" && (r.metric === "R@1" || r.metric.endsWith(" top1")));
+  const iid = rows.filter((r) => r.split === "iid" && (r.modality === "image" || r.modality === "audio") && (r.metric === "R@1" || r.metric.endsWith(" top1")));
   const out: VerdictEntry[] = [];
   for (const format of [...new Set(iid.map((r) => r.format))]) {
     for (const metric of [...new Set(iid.filter((r) => r.format === format).map((r) => r.metric))]) {

@@ -8,6 +8,7 @@ import { InputError } from "../array";
 import type { Preset, Profile } from "../config";
 import { ALIGNMENT_PRESET, alignmentSummary, runAlignment, type AlignmentConfig } from "./alignment";
 import { publishOrganismResults } from "./published";
+import { publishStrategies, runStrategies, STRATEGIES_PRESET, strategiesTable, type StrategiesConfig } from "./strategies";
 import { publishRefinement, REFINEMENT_PRESET, refinementComparison, refinementPrintTable, runRefinement, type RefinementConfig } from "./refinement";
 
 /** What every experiment's run gets besides its config. */
@@ -60,6 +61,14 @@ export const EXPERIMENTS: readonly Experiment[] = [
       ctx.log?.(results.verdict);
       const table = refinementPrintTable(refinementComparison(results.cells));
       return { result: results, table, verdict: results.verdict, publish: () => Object.values(publishRefinement(results, dirs)) };
+    },
+  }),
+  entry<StrategiesConfig>({
+    preset: STRATEGIES_PRESET,
+    async run(cfg, ctx) {
+      const { results, dirs, seconds } = await runStrategies(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
+      ctx.log?.(results.verdict);
+      return { result: results, table: strategiesTable(results.cells), verdict: results.verdict, publish: () => Object.values(publishStrategies(results, dirs, seconds)) };
     },
   }),
 ];
