@@ -138,6 +138,13 @@ const stages = {
     summary.push("## Model organism: alignment (last layer; mean ± 95 % CI over seeds)", "", `| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`);
     for (const r of result.table) summary.push(`| ${cols.map((c) => r[c] ?? "").join(" | ")} |`);
     summary.push("");
+    // The few-word variant of P1 (S only): does a longer answer change the alignment? Published
+    // next to the default results as `*-few-words.json`.
+    const fw = lastJson(run("node", ["bin/lco.js", "experiment", "alignment", "--profile", profile, "--workers", "auto", "--json", "--sizes=S", "--answerFormat=few-words", ...(publish ? ["--publish"] : [])], { capture: true }));
+    writeAtomic(path.join(outDir, "experiment-alignment-few-words.json"), JSON.stringify(fw, null, 2) + "\n");
+    summary.push("## Model organism: alignment with few-word answers (S)", "", `| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`);
+    for (const r of fw.table) summary.push(`| ${cols.map((c) => r[c] ?? "").join(" | ")} |`);
+    summary.push("");
 
     // Run-dependent figures (their inputs live under runs/, which is not committed): everything
     // below loads the finished runs, nothing trains.
@@ -169,7 +176,7 @@ const stages = {
         `${(timing.sumSeconds / 60).toFixed(1)} min summed over runs.`,
       "",
     );
-    if (publish) summary.push(`Published to ${result.published.join(", ")}; rebuild the registered figures with \`npm run figures -- --force\`.`, "");
+    if (publish) summary.push(`Published to ${[...result.published, ...fw.published].join(", ")}; rebuild the registered figures with \`npm run figures -- --force\`.`, "");
   },
 
   report() {

@@ -32,8 +32,8 @@ test("organism train (smoke, 3 steps) writes checkpoints and a JSON summary; emb
   assert.equal(run.numSteps, 3);
   assert.equal(run.loaded, false);
   assert.ok(run.generativeScore.iid >= 0 && run.generativeScore.iid <= 1);
-  // 10 %, 30 % and 100 % of 3 steps → steps 1 and 3 (0.3·3 rounds to 1).
-  assert.deepEqual(listCheckpoints(run.dir), [1, 3]);
+  // 5, 10, 20, 30, 50 and 100 % of 3 steps → steps 1, 2 and 3 (the small fractions round to 1; 0.5·3 to 2).
+  assert.deepEqual(listCheckpoints(run.dir), [1, 2, 3]);
   assert.ok(fs.existsSync(path.join(run.dir, "organism.json")));
   assert.ok(fs.existsSync(path.join(run.dir, "checkpoints", "step-000003", "model.safetensors")));
 

@@ -37,7 +37,7 @@ test("continual pretraining starts from the parent's checkpoint with a fresh opt
   assert.equal(dirs.size, 4);
   // A parent whose weights cannot fit (another size) or a missing checkpoint is an InputError.
   await assert.rejects(pretrain({ ...child, size: "M" }, 0, { root }), InputError);
-  await assert.rejects(pretrain({ ...child, parent: { spec: parentSpec, seed: 0, step: 2 } }, 0, { root }), /no checkpoint at step 2/);
+  await assert.rejects(pretrain({ ...child, parent: { spec: parentSpec, seed: 0, step: 3 } }, 0, { root }), /no checkpoint at step 3/);
 });
 
 test("low-resource-script documents: same items, captions and shown caption, other pixels; a continual run can read them from a Latin parent", async () => {

@@ -216,6 +216,40 @@ test("chapter 22's prose numbers and exercise answers match the published full-p
   assert.deepEqual(position("S"), [0.23, 0.39]);
   assert.deepEqual(position("M"), [0.52, 0.95]);
   assert.deepEqual(position("L"), [0.75, 1]);
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const cell = (size: string, split: string, modality: string, condition: string, key: string, rows = flat) =>
+    mean(rows.filter((r) => r.size === size && r.split === split && r.modality === modality && r.condition === condition).map((r) => r[key] as number));
+  // "anisotropy ≈ 0.93–1.00" at random init; "≈ −0.01–0.04" pretrained (every seed, split and modality, last layer).
+  const range = (condition: string, key: string) => {
+    const v = flat.filter((r) => r.condition === condition).map((r) => r[key] as number);
+    return [r2(Math.min(...v)), r2(Math.max(...v))];
+  };
+  assert.deepEqual(range("random init", "aniso mod"), [0.93, 1]);
+  assert.deepEqual(range("pretrained", "aniso mod"), [-0.01, 0.04]);
+  // "lifts L's within-class R@1 to ≈ 0.9": every L mean (split × modality) within 0.85–0.95.
+  for (const split of ["iid", "ood"]) for (const m of ["image", "audio"]) {
+    const v = cell("L", split, m, "pretrained", "within-class R@1");
+    assert.ok(v > 0.85 && v < 0.95, `L ${split} ${m} within-class R@1 ${v}`);
+  }
+  // "IID means ≈ 0.56 vs 0.63; S ≈ 0.56": the final checkpoint's IID generative score, mean over seeds.
+  const family = loadPublishedFamily("full");
+  const score = (size: string) => r2(mean(family.filter((r) => r.spec.size === size).map((r) => r.checkpoints[r.checkpoints.length - 1].iid.generativeScore)));
+  assert.deepEqual([score("S"), score("M"), score("L")], [0.56, 0.63, 0.56]);
+  // The CLIP control: "raises image R@1 (IID, by 0.08–0.37 across sizes) and moves image mutual-kNN
+  // and CKA by less than 0.1; it lowers audio R@1 and mutual-kNN in every size".
+  const delta = (size: string, split: string, m: string, key: string) => cell(size, split, m, "CLIP control", key) - cell(size, split, m, "pretrained", key);
+  const gains = ["S", "M", "L"].map((z) => delta(z, "iid", "image", "R@1"));
+  assert.deepEqual([r2(Math.min(...gains)), r2(Math.max(...gains))], [0.08, 0.37]);
+  for (const z of ["S", "M", "L"]) for (const split of ["iid", "ood"]) {
+    for (const key of ["mutual_knn", "cka"]) assert.ok(Math.abs(delta(z, split, "image", key)) < 0.1, `${z} ${split} image ${key}`);
+    for (const key of ["R@1", "mutual_knn"]) assert.ok(delta(z, split, "audio", key) < 0, `${z} ${split} audio ${key}`);
+  }
+  // Few-word answers (S, image, IID): "size ≈ 0.99 … colour and object near chance, R@1 ≈ 0.02, CKA ≈ 0.94".
+  const fw = loadPublishedAlignment("full", publishedFiles("full", undefined, "few-words").alignment);
+  const fwRows: Record<string, string | number>[] = alignmentTable(fw.S).map((r) => ({ ...r, size: "S" }));
+  const fwv = (key: string) => r2(cell("S", "iid", "image", "pretrained", key, fwRows));
+  assert.deepEqual([fwv("size top1"), fwv("R@1"), fwv("cka")], [0.99, 0.02, 0.94]);
+  for (const a of ["colour", "object"]) assert.ok(fwv(`${a} top1`) - fwv(`${a} chance`) < 0.1, `few-words ${a} top1 ${fwv(`${a} top1`)}`);
   // Exercises 22.1 and 22.2 follow from the definitions.
   assert.equal(ORGANISM_EXERCISE_ANSWERS["22.1"], chanceLevel("mutual_knn", 240, 10));
   const ex = (id: string) => organismExercises.find((e) => e.id === id)!;

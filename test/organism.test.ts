@@ -35,7 +35,7 @@ import {
 } from "../src/organism";
 import { measureAlignment, clipControl } from "../src/experiments";
 import { summaryPrompt } from "../src/world";
-import { embedTexts, promptEndStates, textPromptEndStates } from "../src/organism";
+import { describeSequence, embedTexts, maxWeightDifference, promptEndStates, textPromptEndStates } from "../src/organism";
 import { organismExercises, ORGANISM_EXERCISE_ANSWERS } from "../src/exercises/organism";
 import type { OrganismData, OrganismItem, OrganismTokenizer, Organism } from "../src/organism";
 import { decoderForward, embedTokens } from "../src/nn/transformer";
@@ -186,6 +186,12 @@ test("sequence layout: only the answer (and EOS) is a target of the instruction 
   const c = buildSequence(tok, it, 5, "audio", "caption", "one-word", 1);
   assert.deepEqual(c.ids, [tok.bos, ...tok.encode(it.captions[1]), tok.eos]);
   assert.equal(c.lossOn.reduce((a, b) => a + b, 0), c.ids.length - 1);
+  // As chapter 21 prints it: the modality's token count, then the text with targets in brackets.
+  const P = data.cache.byModality.image!.tokens;
+  const words = (text: string) => tok.encode(text).map((id) => tok.decode([id]));
+  assert.equal(describeSequence(s, data), [`[${P} image tokens] <bos>`, ...words(summaryPrompt("image", "one-word")), `[${it.summaryWord}]`, "[<eos>]"].join(" "));
+  const text = buildSequence(tok, it, 5, "text", "caption", "one-word", 0);
+  assert.equal(describeSequence(text, data), ["<bos>", ...words(it.captions[0]).map((w) => `[${w}]`), "[<eos>]"].join(" "));
 });
 
 test("loss mask: changing the target of a masked-out position leaves the loss unchanged; a counted one changes it", () => {
@@ -285,8 +291,16 @@ test("training resumed from a checkpoint ends with the same weights as an uninte
   assert.equal(r3.resumedFrom, 4);
   assert.deepEqual(weights(m3), w1);
   assert.deepEqual(r3.losses, r1.losses);
-  // Kept checkpoints at 10 %, 30 % and 100 % of 6 steps = 1, 2, 6; the rolling one at 4 is dropped.
-  assert.deepEqual(listCheckpoints(b), [1, 2, 6]);
+  // The difference chapter 21 prints: 0 against a model trained the same way, > 0 against another seed.
+  const again = build(5, 6);
+  await trainOrganism(again, data, {});
+  assert.equal(maxWeightDifference(m3, again), 0);
+  const otherSeed = build(6, 6);
+  assert.ok(maxWeightDifference(m3, otherSeed) > 0);
+  again.params.dispose();
+  otherSeed.params.dispose();
+  // Kept checkpoints at 5, 10, 20, 30, 50 and 100 % of 6 steps = 1, 2, 3, 6; the rolling one at 4 is dropped.
+  assert.deepEqual(listCheckpoints(b), [1, 2, 3, 6]);
   // Running again does not redo any work.
   const r4 = await trainOrganism(m3, data, { runDir: b });
   assert.equal(r4.resumedFrom, 6);

@@ -24,7 +24,7 @@ import { definePreset, type Profile } from "../config";
 import { runDir, runOrLoad, runsRoot } from "../runs";
 import { meanCIText } from "../stats";
 import { loadOrganism } from "../organism/checkpoint";
-import type { Modality } from "../organism/config";
+import type { AnswerFormat, Modality } from "../organism/config";
 import type { OrganismData } from "../organism/data";
 import { embedIndices, promptEndStates } from "../organism/embed";
 import { pretrain, pretrainFamily, pretrainSpec, specData, type FamilyRun, type PretrainSpec } from "../organism/family";
@@ -424,13 +424,15 @@ export interface AlignmentConfig {
   clipSteps: number;
   /** Pretraining steps; `null` = the profile's (2,000 at full, 40 at smoke). */
   numSteps: number | null;
+  /** The family's answer to the summarize prompt. Default `"one-word"`; `"few-words"` is published as that variant. */
+  answerFormat: AnswerFormat;
 }
 
 /** The alignment experiment's preset (the same defaults at every profile; the organism config scales with it). */
 export const ALIGNMENT_PRESET = definePreset<AlignmentConfig>({
   name: "alignment",
   description: "P1: does generative pretraining align modalities? (family × seeds vs random init, shuffled pairs and a CLIP control)",
-  defaults: { sizes: ["S", "M", "L"], seeds: [0, 1, 2], clipSteps: 150, numSteps: null },
+  defaults: { sizes: ["S", "M", "L"], seeds: [0, 1, 2], clipSteps: 150, numSteps: null, answerFormat: "one-word" },
 });
 
 /** Everything one run of the alignment experiment produced. */
@@ -452,7 +454,8 @@ export interface RunAlignmentOptions {
 /** Pretrain the family (or load it), then measure alignment for every size. */
 export async function runAlignment(profile: Profile, cfg: AlignmentConfig, options: RunAlignmentOptions = {}): Promise<AlignmentRun> {
   const root = runsRoot(options.root);
-  const spec = cfg.numSteps === null ? {} : { numSteps: cfg.numSteps };
+  if (cfg.answerFormat !== "one-word" && cfg.answerFormat !== "few-words") throw new InputError(`invalid answerFormat; expected "one-word" or "few-words", got ${JSON.stringify(cfg.answerFormat)}`);
+  const spec = { answerFormat: cfg.answerFormat, ...(cfg.numSteps === null ? {} : { numSteps: cfg.numSteps }) };
   const family = await pretrainFamily(profile, {
     sizes: cfg.sizes,
     seeds: cfg.seeds,

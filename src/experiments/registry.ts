@@ -51,7 +51,11 @@ export const EXPERIMENTS: readonly Experiment[] = [
     async run(cfg, ctx) {
       const r = await runAlignment(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
       const table = Object.entries(r.bySize).flatMap(([size, rows]) => alignmentSummary(rows).map((row) => ({ size, ...row })));
-      return { result: r, table, publish: () => Object.values(publishOrganismResults(ctx.profile, r.family, r.bySize, { root: ctx.root })) };
+      return { result: r, table, publish: () => {
+        const variant = cfg.answerFormat === "few-words" ? "few-words" : undefined;
+        const command = `lco experiment alignment --profile ${ctx.profile} --publish${variant ? ` --answerFormat=few-words --sizes=${cfg.sizes.join(",")}` : ""}`;
+        return Object.values(publishOrganismResults(ctx.profile, r.family, r.bySize, { root: ctx.root, clipSteps: cfg.clipSteps, command, ...(variant ? { variant } : {}) }));
+      } };
     },
   }),
   entry<RefinementConfig>({

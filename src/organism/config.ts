@@ -207,7 +207,8 @@ export function organismConfig(options: OrganismConfigOptions = {}): OrganismCon
       warmupSteps: Math.max(1, Math.round(0.05 * numSteps)),
       minLrRatio: 0.1,
       numSteps,
-      checkpointAt: [0.1, 0.3, 1],
+      // Dense enough for the GRSL sweep, which needs a spread of generative capability per run.
+      checkpointAt: [0.05, 0.1, 0.2, 0.3, 0.5, 1],
       clipNorm: 1,
     },
   };

@@ -307,3 +307,16 @@ export function prefixTokens(cache: FeatureCache): Partial<Record<Modality, numb
   }
   return out;
 }
+
+/**
+ * One sequence as a reader sees it: `[16 image tokens] <bos> a small red … [word] [<eos>]`, with
+ * the modality's token count in front and every **target** (a token the loss trains the model to
+ * predict) in brackets.
+ */
+export function describeSequence(s: SequenceSpec, data: Pick<OrganismData, "tokenizer" | "cache">): string {
+  const tok = data.tokenizer;
+  const word = (id: number) => (id === tok.bos ? "<bos>" : id === tok.eos ? "<eos>" : tok.decode([id]));
+  const prefix = s.modality === "text" ? "" : `[${prefixTokens(data.cache)[s.modality]} ${s.modality} tokens] `;
+  // Position j is a target when the position before it predicts it (lossOn[j − 1]).
+  return prefix + s.ids.map((id, j) => (j > 0 && s.lossOn[j - 1] ? `[${word(id)}]` : word(id))).join(" ");
+}

@@ -94,9 +94,12 @@ export function readFamilySummary(file: string): FamilyRun[] {
   return j.runs;
 }
 
-/** A config's identity (a hash) without its vocabulary size, which comes from the data. */
+/**
+ * A config's training identity (a hash): everything but the vocabulary size, which comes from
+ * the data, and the checkpoint schedule, which saves the trajectory without changing it.
+ */
 function configKey(cfg: OrganismConfig): string {
-  return configHash({ ...cfg, vocabSize: null });
+  return configHash({ ...cfg, vocabSize: null, train: { ...cfg.train, checkpointAt: null } });
 }
 
 /** The organism config of a spec (vocabulary size from the data). */
@@ -136,18 +139,31 @@ export function specData(spec: PretrainSpec): OrganismData {
   return { ...d, captionDonors: donors, meta: { ...d.meta, captionCorruption: { ...c, corrupted: donors.size, effective } } };
 }
 
+/** A spec without its evaluation options (those of its parent too). */
+export type TrainingSpec = Omit<PretrainSpec, "evalItems" | "parent"> & { parent?: { spec: TrainingSpec; seed: number; step?: number } };
+
 /**
- * What a pretraining run's `result.json` is keyed by (with the seed): the spec *and* the organism
- * config it resolves to (vocabulary aside), so changing a default in the code invalidates old
- * results instead of loading them.
+ * What changes a run's trajectory: the spec without `evalItems` (recursively through `parent`).
+ * Evaluation options are keyed apart (see {@link evaluateRun}), so evaluating more never retrains.
  */
-export function pretrainIdentity(spec: PretrainSpec): PretrainSpec & { config: string } {
-  return { ...spec, config: configKey(specConfig(spec, 1)) };
+export function trainingSpec(spec: PretrainSpec): TrainingSpec {
+  const { evalItems: _e, parent, ...rest } = spec;
+  void _e;
+  return parent ? { ...rest, parent: { ...parent, spec: trainingSpec(parent.spec) } } : rest;
 }
 
-/** Folder of a run. */
+/**
+ * What a pretraining run's `result.json` is keyed by (with the seed): the training spec *and* the
+ * organism config it resolves to (vocabulary and checkpoint schedule aside), so changing a default
+ * that changes training invalidates old results instead of loading them.
+ */
+export function pretrainIdentity(spec: PretrainSpec): TrainingSpec & { config: string } {
+  return { ...trainingSpec(spec), config: configKey(specConfig(spec, 1)) };
+}
+
+/** Folder of a run (named by its training spec only). */
 export function pretrainDir(root: string, spec: PretrainSpec, seed: number): string {
-  return runDir(root, "organism", spec, seed, { defaults: pretrainSpec(spec.profile, "S") });
+  return runDir(root, "organism", trainingSpec(spec), seed, { defaults: trainingSpec(pretrainSpec(spec.profile, "S")) });
 }
 
 /** Options of {@link pretrain}. */
@@ -157,19 +173,55 @@ export interface PretrainOptions {
   onProgress?: (p: TrainProgress) => void;
   /** Receives one line when the run is loaded or computed. */
   log?: (line: string) => void;
-  /** Recompute even if a result exists (checkpoints are still reused). */
+  /** Recompute even if a result exists (checkpoints are still reused; evaluations are redone). */
   force?: boolean;
+  /** Steps to evaluate. Default: 0 (the starting weights) and every kept checkpoint of the config. */
+  evalSteps?: number[];
+}
+
+/** What a run's `result.json` holds: the training alone (evaluations live in `<run>/eval/`). */
+type TrainedRun = Omit<PretrainResult, "spec" | "checkpoints"> & { spec: TrainingSpec };
+
+/** Generative evaluation of one checkpoint, IID and OOD side by side. */
+export type CheckpointEval = PretrainResult["checkpoints"][number];
+
+/**
+ * A run's starting model: a random initialisation from `seed`, or, for continual pretraining, the
+ * parent's checkpoint (trained first if missing). The input-standardisation buffers are not fitted
+ * yet: `trainOrganism` fits them on a fresh start, and the step-0 evaluation sees them unfitted.
+ */
+async function initialModel(spec: PretrainSpec, seed: number, data: OrganismData, cfg: OrganismConfig, root: string, log?: (line: string) => void): Promise<{ model: Organism; fromParent: boolean }> {
+  const model = createOrganism(cfg, featureCacheSpec(data.cache), seed);
+  if (!spec.parent) return { model, fromParent: false };
+  try {
+    const p = spec.parent;
+    if (p.spec.size !== spec.size || p.spec.answerFormat !== spec.answerFormat || p.spec.worldSeed !== spec.worldSeed || p.spec.profile !== spec.profile) {
+      throw new InputError(`parent ${p.spec.profile}/${p.spec.size}/${p.spec.answerFormat}/world ${p.spec.worldSeed} does not fit child ${spec.profile}/${spec.size}/${spec.answerFormat}/world ${spec.worldSeed}`);
+    }
+    const parent = await pretrain(p.spec, p.seed, { root, log, evalSteps: [] });
+    const step = p.step ?? parent.numSteps;
+    if (!listCheckpoints(parent.dir).includes(step)) {
+      throw new InputError(`parent run ${parent.dir} has no checkpoint at step ${step}; kept: ${listCheckpoints(parent.dir).join(", ")}`);
+    }
+    // The parent's weights (with its input-standardisation buffers), then a fresh optimiser:
+    // trainOrganism builds a new AdamW.
+    loadWeights(model, parent.dir, step);
+    return { model, fromParent: true };
+  } catch (e) {
+    disposeOrganism(model);
+    throw e;
+  }
 }
 
 /**
- * Train (or load) one run: pretrain with checkpoints, then evaluate each kept checkpoint and the
- * random initialisation on IID and OOD items.
+ * Train (or load) one run with checkpoints, then evaluate (or load the evaluations of) the
+ * starting weights and every kept checkpoint on IID and OOD items ({@link evaluateRun}).
  */
 export async function pretrain(spec: PretrainSpec, seed: number, options: PretrainOptions = {}): Promise<PretrainResult & { dir: string; loaded: boolean }> {
   const root = runsRoot(options.root);
   const dir = pretrainDir(root, spec, seed);
   const identity = pretrainIdentity(spec);
-  const out = await runOrLoadDetailed<PretrainResult, typeof identity>({
+  const out = await runOrLoadDetailed<TrainedRun, typeof identity>({
     dir,
     cfg: identity,
     seed,
@@ -184,62 +236,120 @@ export async function pretrain(spec: PretrainSpec, seed: number, options: Pretra
       if (fs.existsSync(stale) && configKey(readRunConfig(dir).config) !== configKey(cfg)) {
         options.log?.(`${dir}: checkpoints were trained with another config; discarding them`);
         fs.rmSync(path.join(dir, "checkpoints"), { recursive: true, force: true });
+        fs.rmSync(path.join(dir, "eval"), { recursive: true, force: true });
         fs.rmSync(stale, { force: true });
       }
-      const model = createOrganism(cfg, featureCacheSpec(data.cache), seed);
+      const { model, fromParent } = await initialModel(spec, seed, data, cfg, root, options.log);
       try {
-        let fromParent = false;
-        if (spec.parent) {
-          // Continual pretraining: the parent's weights (and its input-standardisation buffers,
-          // saved with them), then a fresh optimiser: trainOrganism builds a new AdamW.
-          const p = spec.parent;
-          if (p.spec.size !== spec.size || p.spec.answerFormat !== spec.answerFormat || p.spec.worldSeed !== spec.worldSeed || p.spec.profile !== spec.profile) {
-            throw new InputError(`parent ${p.spec.profile}/${p.spec.size}/${p.spec.answerFormat}/world ${p.spec.worldSeed} does not fit child ${spec.profile}/${spec.size}/${spec.answerFormat}/world ${spec.worldSeed}`);
-          }
-          const parent = await pretrain(p.spec, p.seed, { root, log: options.log });
-          const step = p.step ?? parent.numSteps;
-          if (!listCheckpoints(parent.dir).includes(step)) {
-            throw new InputError(`parent run ${parent.dir} has no checkpoint at step ${step}; kept: ${listCheckpoints(parent.dir).join(", ")}`);
-          }
-          loadWeights(model, parent.dir, step);
-          fromParent = true;
-        }
         const tokJson = (data.meta?.tokenizer ?? null) as unknown;
         if (tokJson) writeJsonAtomic(path.join(dir, "tokenizer.json"), tokJson);
-        const evalAt = (m: Organism, step: number) => ({
-          step,
-          iid: evaluateGenerative(m, data, data.splits.iid, "iid", spec.evalItems),
-          ood: evaluateGenerative(m, data, data.splits.ood, "ood", spec.evalItems),
-        });
-        const evals = [evalAt(model, 0)];
         const r = await trainOrganism(model, data, { runDir: dir, seed, onProgress: options.onProgress, meta: data.meta, fitInputNorm: !fromParent });
-        for (const s of checkpointSteps(cfg)) {
-          loadWeights(model, dir, s);
-          evals.push(evalAt(model, s));
-        }
         const totalSeconds = readCheckpointState(dir, cfg.train.numSteps).seconds;
         const lossEvery = Math.max(1, Math.floor(r.losses.length / 200));
-        const losses = r.losses.filter((_, i) => (i + 1) % lossEvery === 0);
-        const nParams = parameterCounts(model);
         return {
-          spec,
+          spec: trainingSpec(spec),
           seed,
-          nParams,
+          nParams: parameterCounts(model),
           numSteps: cfg.train.numSteps,
-          losses,
+          losses: r.losses.filter((_, i) => (i + 1) % lossEvery === 0),
           lossEvery,
           // Total training wall time over all sessions (a resumed run adds its sessions up).
           seconds: totalSeconds,
           msPerStep: (1000 * totalSeconds) / cfg.train.numSteps,
           tokensPerSec: r.tokensPerSec,
-          checkpoints: evals,
         };
       } finally {
         disposeOrganism(model);
       }
     },
   });
-  return { ...out.value, dir, loaded: out.loaded };
+  const checkpoints = await evaluateRun(spec, seed, { root, steps: options.evalSteps, force: options.force, log: options.log });
+  return { ...out.value, spec, checkpoints, dir, loaded: out.loaded };
+}
+
+/** Options of {@link evaluateRun}. */
+export interface EvaluateOptions {
+  /** Runs folder. Default `runs/`. */
+  root?: string;
+  /** Steps to evaluate (0 = the starting weights). Default: 0 and every kept checkpoint of the config. */
+  steps?: number[];
+  /** Items per split. Default `spec.evalItems`. */
+  items?: number;
+  /** Re-evaluate even when a stored evaluation exists. */
+  force?: boolean;
+  log?: (line: string) => void;
+}
+
+/**
+ * Evaluate a finished run's checkpoints, each stored apart from the training under
+ * `<run>/eval/items-<n>/step-<step>/` (with `runOrLoad`), so asking for more items or another
+ * step evaluates only what is new and never retrains. A step the run did not keep is replayed
+ * from the nearest earlier kept checkpoint (bit-exact, see `trainOrganism`'s `replayFrom`) and
+ * kept from then on.
+ * @returns one evaluation per requested step, in the order given.
+ * @throws InputError when the run is not trained or a step is outside `0 … numSteps`.
+ */
+export async function evaluateRun(spec: PretrainSpec, seed: number, options: EvaluateOptions = {}): Promise<CheckpointEval[]> {
+  const root = runsRoot(options.root);
+  const dir = pretrainDir(root, spec, seed);
+  const items = options.items ?? spec.evalItems;
+  if (!(Number.isInteger(items) && items >= 1)) throw new InputError(`invalid evaluation items; need an integer ≥ 1, got ${items}`);
+  if (!fs.existsSync(path.join(dir, "result.json"))) throw new InputError(`run ${dir} is not trained yet; call pretrain first`);
+  let data: OrganismData | undefined;
+  let cfg: OrganismConfig | undefined;
+  const setup = () => {
+    data ??= specData(spec);
+    cfg ??= specConfig(spec, data.tokenizer.vocabSize);
+    return { data, cfg };
+  };
+  const steps = options.steps ?? [0, ...checkpointSteps(specConfig(spec, 1))];
+  const out: CheckpointEval[] = [];
+  for (const step of steps) {
+    const numSteps = specConfig(spec, 1).train.numSteps;
+    if (!(Number.isInteger(step) && step >= 0 && step <= numSteps)) throw new InputError(`invalid evaluation step ${step}; need an integer in 0 … ${numSteps}`);
+    const r = await runOrLoadDetailed<CheckpointEval, { step: number; items: number }>({
+      dir: path.join(dir, "eval", `items-${items}`, `step-${String(step).padStart(6, "0")}`),
+      cfg: { step, items },
+      seed,
+      profile: spec.profile,
+      force: options.force,
+      compute: async () => {
+        const { data, cfg } = setup();
+        let model: Organism;
+        if (step === 0) {
+          model = (await initialModel(spec, seed, data, cfg, root, options.log)).model;
+        } else {
+          if (!listCheckpoints(dir).includes(step)) await replayCheckpoint(spec, seed, dir, step, data, cfg, root, options.log);
+          model = createOrganism(cfg, featureCacheSpec(data.cache), seed);
+          try {
+            loadWeights(model, dir, step);
+          } catch (e) {
+            disposeOrganism(model);
+            throw e;
+          }
+        }
+        try {
+          return { step, iid: evaluateGenerative(model, data, data.splits.iid, "iid", items), ood: evaluateGenerative(model, data, data.splits.ood, "ood", items) };
+        } finally {
+          disposeOrganism(model);
+        }
+      },
+    });
+    out.push(r.value);
+  }
+  return out;
+}
+
+/** Make checkpoint `step` of a finished run by replaying from the nearest earlier kept one. */
+async function replayCheckpoint(spec: PretrainSpec, seed: number, dir: string, step: number, data: OrganismData, cfg: OrganismConfig, root: string, log?: (line: string) => void): Promise<void> {
+  const from = listCheckpoints(dir).filter((k) => k < step).at(-1) ?? 0;
+  const { model, fromParent } = from === 0 ? await initialModel(spec, seed, data, cfg, root, log) : { model: createOrganism(cfg, featureCacheSpec(data.cache), seed), fromParent: false };
+  try {
+    log?.(`${dir}: replaying steps ${from} → ${step} to make checkpoint ${step}`);
+    await trainOrganism(model, data, { runDir: dir, seed, replayFrom: from, stopAfter: step, fitInputNorm: !fromParent });
+  } finally {
+    disposeOrganism(model);
+  }
 }
 
 /** One run for a worker process: what {@link pretrain} gets. */

@@ -20,7 +20,7 @@ export type {
   SizeSpec,
   OrganismConfigOptions,
 } from "./config";
-export { summaryAnswer, featurize, buildFeatureCache, buildSequence, promptHead, assembleBatch, availableModalities, prefixTokens } from "./data";
+export { summaryAnswer, featurize, buildFeatureCache, buildSequence, describeSequence, promptHead, assembleBatch, availableModalities, prefixTokens } from "./data";
 export type { ModalityInput, OrganismItem, OrganismTokenizer, FeatureCache, Task, SequenceSpec, AssembledBatch, OrganismData } from "./data";
 export {
   createOrganism,
@@ -33,6 +33,7 @@ export {
   forward,
   maskedNextTokenLoss,
   parameterCounts,
+  maxWeightDifference,
   fitInputNorm,
   trainableVariables,
   isBuffer,
@@ -53,6 +54,7 @@ export {
   adamState,
   restoreAdamState,
   dataForRun,
+  removeCheckpoint,
 } from "./checkpoint";
 export type { RunConfigFile, CheckpointState } from "./checkpoint";
 export { readPromptEnd, promptEndStates, textPromptEndStates, embedIndices, embedTexts, embed, applyReadout, READOUT_PREFIX } from "./embed";
@@ -80,6 +82,6 @@ export { greedyDecode, captionNll, answerAttributeAccuracy, evaluateGenerative }
 export type { DecodeOptions, ModalityGenMetrics, GenerativeEval } from "./generate";
 export { organismDataFromWorld, organismWorld, organismTokenizer } from "./world";
 export type { WorldDataOptions } from "./world";
-export { pretrain, pretrainFamily, pretrainSpec, pretrainDir, specConfig, specData, defaultWorkers, familySummaryPath, readFamilySummary } from "./family";
-export type { PretrainSpec, PretrainResult, PretrainOptions, FamilyOptions, FamilyRun, PretrainJob } from "./family";
+export { pretrain, pretrainFamily, pretrainSpec, pretrainDir, pretrainIdentity, trainingSpec, evaluateRun, specConfig, specData, defaultWorkers, familySummaryPath, readFamilySummary } from "./family";
+export type { PretrainSpec, TrainingSpec, PretrainResult, PretrainOptions, EvaluateOptions, CheckpointEval, FamilyOptions, FamilyRun, PretrainJob } from "./family";
 export { runPretrainJob } from "./worker";

@@ -235,3 +235,21 @@ export function parameterCounts(model: Organism): Record<string, number> {
   out.dec = count("dec.");
   return out;
 }
+
+/**
+ * Largest absolute difference between two models' weights (buffers included), over every
+ * parameter. 0 means bit-identical values. @throws InputError when the parameter names or shapes differ.
+ */
+export function maxWeightDifference(a: Organism, b: Organism): number {
+  const A = a.params.toNdArrays(), B = b.params.toNdArrays();
+  const names = Object.keys(A).sort();
+  const other = Object.keys(B).sort();
+  if (names.join() !== other.join()) throw new InputError(`the models have different parameters (${names.length} vs ${other.length} names)`);
+  let max = 0;
+  for (const n of names) {
+    const x = A[n].data as ArrayLike<number>, y = B[n].data as ArrayLike<number>;
+    if (x.length !== y.length) throw new InputError(`parameter ${n} has ${x.length} values in one model and ${y.length} in the other`);
+    for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i] - y[i]));
+  }
+  return max;
+}

@@ -97,6 +97,13 @@ export interface TrainOrganismOptions {
   /** Provenance copied into `organism.json`. */
   meta?: Record<string, unknown>;
   /**
+   * Replay part of a finished run to make a checkpoint it did not keep: start from the kept
+   * checkpoint at step `from` (0 = the model as passed, which must be the run's initial model),
+   * train to `stopAfter`, and write only that checkpoint. Other checkpoints and `organism.json`
+   * are left as they are. Exact, for the reason given in this module's comment.
+   */
+  replayFrom?: number;
+  /**
    * Fit the input-standardisation buffers on the train split before a fresh run (default `true`;
    * a second call that continues training an already-trained model object should pass `false`).
    */
@@ -137,10 +144,16 @@ export async function trainOrganism(model: Organism, data: OrganismData, options
     let start = 0;
     let priorSeconds = 0;
     const runDir = options.runDir;
+    const replay = options.replayFrom !== undefined;
+    if (replay && (!runDir || options.stopAfter === undefined)) throw new InputError("replayFrom needs runDir and stopAfter");
     if (runDir) {
       const done = listCheckpoints(runDir);
-      if (done.length > 0) {
-        start = done[done.length - 1];
+      if (replay && options.replayFrom !== 0 && !done.includes(options.replayFrom!)) {
+        throw new InputError(`cannot replay from step ${options.replayFrom}: ${runDir} keeps ${done.join(", ") || "no checkpoint"}`);
+      }
+      const from = replay ? options.replayFrom! : done[done.length - 1] ?? 0;
+      if (from > 0) {
+        start = from;
         loadWeights(model, runDir, start);
         const st = readCheckpointState(runDir, start);
         losses = st.losses.slice(0, start);
@@ -148,7 +161,7 @@ export async function trainOrganism(model: Organism, data: OrganismData, options
         if (start > 0 && !loadOptimizer(opt, model, runDir, start)) {
           throw new InputError(`checkpoint ${start} in ${runDir} has no optimizer state; cannot resume exactly`);
         }
-      } else {
+      } else if (!replay) {
         fs.mkdirSync(runDir, { recursive: true });
         writeRunConfig(runDir, model, options.meta);
       }
@@ -184,11 +197,11 @@ export async function trainOrganism(model: Organism, data: OrganismData, options
         tokensPerSec: tokens / Math.max(elapsed, 1e-9),
         etaSec: perStep * (end - done),
       });
-      if (runDir && (keep.has(done) || done % resumeEvery === 0 || done === end)) {
+      if (runDir && (replay ? done === end : keep.has(done) || done % resumeEvery === 0 || done === end)) {
         const dir = saveCheckpoint(runDir, model, { step: done, losses: losses.slice(), seconds: priorSeconds + elapsed }, opt);
         options.onCheckpoint?.(done, dir);
         // Rolling checkpoints that are not kept are dropped once a newer one is complete.
-        if (lastRolling >= 0 && !keep.has(lastRolling)) removeCheckpoint(runDir, lastRolling);
+        if (!replay && lastRolling >= 0 && !keep.has(lastRolling)) removeCheckpoint(runDir, lastRolling);
         lastRolling = done;
       }
     }

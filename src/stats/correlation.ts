@@ -8,7 +8,7 @@
  * @module
  */
 import { InputError } from "../array";
-import { checkFinite, checkPaired, mean } from "./check";
+import { centredSums, checkFinite, checkPaired, mean } from "./check";
 
 /**
  * Ranks of `values`, 1-based, with ties given the average of the ranks they span.
@@ -47,20 +47,7 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
 
 /** Pearson's r without input checks (for inner loops of resampling tests). */
 export function pearsonUnchecked(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const mx = mean(x);
-  const my = mean(y);
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < x.length; i++) {
-    // Centre first: the one-pass formula Σxy − n·x̄·ȳ loses digits when the means are large
-    // (e.g. benchmark scores around 70 with a spread of 5).
-    const dx = x[i] - mx;
-    const dy = y[i] - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
+  const { sxx, syy, sxy } = centredSums(x, y);
   if (sxx === 0 || syy === 0) return NaN;
   // Clamp: rounding can push |r| a hair above 1 for perfectly collinear data.
   return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));

@@ -20,7 +20,7 @@
  * @module
  */
 import { InputError } from "../array";
-import { checkFinite, checkPaired, mean } from "./check";
+import { centredSums, checkFinite, checkPaired, mean } from "./check";
 import { checkLevel, tCritical } from "./distributions";
 
 /** Options of {@link deming}. */
@@ -50,17 +50,7 @@ export interface DemingFit {
 
 /** Point estimate only (no checks): slope and intercept of the Deming line. */
 export function demingLine(x: ArrayLike<number>, y: ArrayLike<number>, errorRatio: number): { slope: number; intercept: number } {
-  const n = x.length;
-  const mx = mean(x);
-  const my = mean(y);
-  let sxx = 0, syy = 0, sxy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = x[i] - mx;
-    const dy = y[i] - my;
-    sxx += dx * dx;
-    syy += dy * dy;
-    sxy += dx * dy;
-  }
+  const { xMean: mx, yMean: my, sxx, syy, sxy } = centredSums(x, y);
   // The common factor 1/(n−1) cancels in the slope formula, so raw sums are enough.
   if (sxy === 0) return { slope: NaN, intercept: NaN };
   const d = syy - errorRatio * sxx;

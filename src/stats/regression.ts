@@ -17,7 +17,7 @@
  * @module
  */
 import { InputError } from "../array";
-import { checkFinite, checkPaired, mean } from "./check";
+import { centredSums, checkFinite, checkPaired, mean } from "./check";
 import { pearsonUnchecked, rank } from "./correlation";
 import { checkLevel, tCritical, tTwoSidedP } from "./distributions";
 
@@ -95,18 +95,7 @@ export function ols(x: ArrayLike<number>, y: ArrayLike<number>, opts: OlsOptions
   checkFinite(x, "x", "ols");
   checkFinite(y, "y", "ols");
 
-  const xMean = mean(x);
-  const yMean = mean(y);
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = x[i] - xMean;
-    const dy = y[i] - yMean;
-    sxx += dx * dx;
-    sxy += dx * dy;
-    syy += dy * dy;
-  }
+  const { xMean, yMean, sxx, syy, sxy } = centredSums(x, y);
   if (sxx === 0) {
     throw new InputError(`ols needs at least two distinct x values; all ${n} x values equal ${x[0]}`);
   }
