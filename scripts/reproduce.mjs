@@ -5,7 +5,7 @@
 //
 //   npm run reproduce                      # full profile (minutes on a 2-core CPU)
 //   npm run reproduce -- --profile smoke   # the same stages at smoke size (seconds)
-//   npm run reproduce -- --only figures    # one stage: setup | figures | cli | organism | report
+//   npm run reproduce -- --only figures    # one stage: setup | figures | cli | organism | refinement | strategies | report
 //   npm run reproduce -- --only organism --publish
 //                                          # also copy the organism results (family, alignment,
 //                                          # provenance) to data/organism/<profile>/, the inputs
@@ -86,6 +86,22 @@ async function writeFigures(lco, figures) {
 
 /** The JSON object on the last non-empty stdout line (the CLI's `--json` contract). */
 const lastJson = (stdout) => JSON.parse(stdout.trim().split("\n").filter(Boolean).pop());
+
+/**
+ * One `lco experiment NAME` stage: run it (with --publish when asked), keep its JSON, and put its
+ * verdict and (filtered) table in the summary.
+ * @param cols columns to show (null = all), @param keep which rows to show.
+ */
+function experimentStage(name, cols, keep) {
+  const result = lastJson(run("node", ["bin/lco.js", "experiment", name, "--profile", profile, "--workers", "auto", "--json", ...(publish ? ["--publish"] : [])], { capture: true }));
+  writeAtomic(path.join(outDir, `experiment-${name}.json`), JSON.stringify(result, null, 2) + "\n");
+  const rows = result.table.filter(keep);
+  const c = cols ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  summary.push(`## Model organism: ${name}`, "", result.verdict ?? "", "", `| ${c.join(" | ")} |`, `|${c.map(() => "---").join("|")}|`);
+  for (const r of rows) summary.push(`| ${c.map((k) => r[k] ?? "").join(" | ")} |`);
+  summary.push("");
+  if (publish) summary.push(`Published to ${result.published.join(", ")}.`, "");
+}
 
 const summary = [`# lco-kit reproduce (${profile} profile)`, "", `started ${new Date().toISOString()}`, ""];
 const stages = {
@@ -177,6 +193,19 @@ const stages = {
       "",
     );
     if (publish) summary.push(`Published to ${[...result.published, ...fw.published].join(", ")}; rebuild the registered figures with \`npm run figures -- --force\`.`, "");
+  },
+
+  refinement() {
+    // P2, contrastive refinement: every size × seed × answer format of the family refined once
+    // (text-only LoRA), before / after with the random-init control; each cell is cached, so a
+    // rerun loads and an interrupted run resumes at the first unfinished cell.
+    experimentStage("refinement", ["size", "format", "split", "modality", "metric", "seeds", "before", "after", "after − before", "after > before", "chance", "init after"], (r) => r.split === "iid" && (r.metric === "R@1" || r.metric.endsWith(" top1")));
+  },
+
+  strategies() {
+    // P3, which refinement: none / linear / full / LoRA text-only / CLIP-style paired, and a small
+    // τ × rank × batch grid, from the same pretrained runs; each variant is cached.
+    experimentStage("strategies", null, () => true);
   },
 
   report() {

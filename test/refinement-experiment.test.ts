@@ -11,6 +11,7 @@ import { initBackend } from "../src/backend";
 import { presetDefaults } from "../src/config";
 import {
   cellVerdict,
+  p2Section,
   conditionColumns,
   loadPublishedExperiment,
   publishRefinement,
@@ -107,6 +108,13 @@ test("lco experiment refinement at smoke: 3 seeds cached per cell (a rerun loads
     assert.equal(prov.timing.runs, 3);
     assert.deepEqual(loadPublishedExperiment("smoke", "refinement", "lco-organism-refinement v1", path.join(root, "data")), back);
     assert.equal(loadPublishedExperiment("smoke", "nothing-here", "x", path.join(root, "data")), null);
+    // The report's P2 section reads the same verdict entries.
+    const sec = p2Section(back);
+    assert.deepEqual(sec.measurement, [`${results.verdict}.`]);
+    const entries = refinementVerdicts(rows);
+    assert.equal(sec.table!.rows.length, entries.length);
+    assert.equal(sec.verdict, entries.some((e) => e.verdict !== "no") ? (entries.every((e) => e.verdict === "yes") ? "reproduced" : "partly") : "not reproduced");
+    assert.equal(p2Section(null).verdict, "not yet measured");
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import { initBackend } from "../src/backend";
 import { presetDefaults } from "../src/config";
 import {
   loadPublishedStrategies,
+  p3Section,
   publishStrategies,
   runStrategies,
   STRATEGIES_PRESET,
@@ -99,6 +100,10 @@ test("lco experiment strategies at smoke: every variant cached per seed, publish
     const back = loadPublishedStrategies("smoke", path.join(root, "data"))!;
     assert.equal(back.verdict, results.verdict);
     assert.deepEqual(JSON.parse(fs.readFileSync(files.provenance, "utf8")).timings.refineSeconds, seconds);
+    const sec = p3Section(loadTrainingStrategies(), back);
+    assert.equal(sec.measurement[0], `${results.verdict}.`);
+    assert.equal(sec.verdict, strategiesVerdict(back.ordering).verdict);
+    assert.equal(p3Section(loadTrainingStrategies()).verdict, "not yet measured");
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
