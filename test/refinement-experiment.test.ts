@@ -32,7 +32,7 @@ before(async () => {
 const row = (over: Partial<RefinementComparisonRow>): RefinementComparisonRow => ({
   size: "S", format: "few-words", split: "iid", modality: "image", metric: "colour top1", seeds: 3,
   before: "", after: "", "after − before": "", "after > before": "", chance: 0.167, "shuffled before": "", "shuffled after": "", "init before": "", "init after": "",
-  deltaMean: 0, deltaLo: 0, wins: 0, initAfterMean: 0, afterMean: 0, ...over,
+  deltaMean: 0, deltaLo: 0, wins: 0, initAfterMean: 0, afterMean: 0, beforeMean: 0, beforeHalf: NaN, afterHalf: NaN, initAfterHalf: NaN, ...over,
 });
 
 test("the P2 rule: a cell transfers with its interval above 0 and above the refined random init; partly with a positive mean in a majority of seeds", () => {

@@ -312,6 +312,11 @@ export type RefinementComparisonRow = {
   wins: number;
   initAfterMean: number;
   afterMean: number;
+  beforeMean: number;
+  /** 95 % CI half-widths over seeds (NaN with one seed). */
+  beforeHalf: number;
+  afterHalf: number;
+  initAfterHalf: number;
 };
 
 const SHUFFLED: Record<string, string> = { mutual_knn: "mknn shuffled", cka: "cka shuffled" };
@@ -344,6 +349,7 @@ export function refinementComparison(cells: readonly RefinementCell[]): Refineme
         const chances = chanceCol ? vals(b, chanceCol) : [];
         const shuf = SHUFFLED[metric];
         const mean = (xs: number[]) => (xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : NaN);
+        const half = (xs: number[]) => (xs.length > 1 ? meanCI(xs).halfWidth : NaN);
         out.push({
           size,
           format,
@@ -365,6 +371,10 @@ export function refinementComparison(cells: readonly RefinementCell[]): Refineme
           wins: d.filter((x) => x > 0).length,
           initAfterMean: mean(vals(ia)),
           afterMean: mean(vals(a)),
+          beforeMean: mean(vals(b)),
+          beforeHalf: half(vals(b)),
+          afterHalf: half(vals(a)),
+          initAfterHalf: half(vals(ia)),
         });
       }
     }
@@ -486,7 +496,7 @@ export async function runRefinement(profile: Profile, cfg: RefinementConfig, opt
 
 /** The table `lco experiment refinement` prints: the comparison without the verdict's helper numbers. */
 export function refinementPrintTable(rows: readonly RefinementComparisonRow[]): Record<string, string | number>[] {
-  return rows.map(({ deltaMean: _d, deltaLo: _l, wins: _w, initAfterMean: _i, afterMean: _a, ...r }) => r);
+  return rows.map(({ deltaMean: _d, deltaLo: _l, wins: _w, initAfterMean: _i, afterMean: _a, beforeMean: _b, beforeHalf: _bh, afterHalf: _ah, initAfterHalf: _ih, ...r }) => r);
 }
 
 /** Results without timings (what is published; the provenance keeps the timings). */
