@@ -11,7 +11,8 @@
  * - cost: trainable parameters and training examples in the result, wall time in the provenance.
  *
  * A small sensitivity grid varies one LoRA field at a time around the default (temperature,
- * rank, batch size). Every (size, seed, variant) is one `runOrLoad` folder.
+ * rank, batch size). Every (size, seed, variant) is one `runOrLoad` folder, measured on the IID
+ * items (the columns' split; P2 reports OOD).
  * {@link strategiesVerdict} compares our ordering with the paper's, computed from both tables.
  *
  * @module
@@ -143,8 +144,8 @@ export async function strategyCell(spec: PretrainSpec, seed: number, v: Strategy
   const root = runsRoot(options.root);
   const probeItems = options.probeItems ?? 240;
   const pre = await pretrain(spec, seed, { root, log: options.log });
-  const ident = { pretrain: pretrainIdentity(spec), refine: v.refine, probeItems, measure: "strategies v1" };
-  const dir = runDir(root, "organism-strategies", ident, seed, { defaults: { pretrain: pretrainIdentity(pretrainSpec(spec.profile, "S")), refine: null, probeItems: 240, measure: "strategies v1" } });
+  const ident = { pretrain: pretrainIdentity(spec), refine: v.refine, probeItems, measure: "strategies v2 (iid)" };
+  const dir = runDir(root, "organism-strategies", ident, seed, { defaults: { pretrain: pretrainIdentity(pretrainSpec(spec.profile, "S")), refine: null, probeItems: 240, measure: "strategies v2 (iid)" } });
   const cell = await runOrLoad<StrategyCell, typeof ident>({
     dir,
     cfg: ident,
@@ -158,7 +159,7 @@ export async function strategyCell(spec: PretrainSpec, seed: number, v: Strategy
       try {
         options.log?.(`${spec.size}/seed ${seed}: ${v.variant}`);
         const r = v.refine ? refine(model, data, v.refine, seed, { triples: v.refine.pairs === "text" ? refineTriples(data, v.refine) : undefined }) : null;
-        return { size: spec.size, seed, variant: v.variant, strategy: v.strategy, refine: r && refineSummary(r), measurement: measureCondition(model, data, { seed, probeItems }) };
+        return { size: spec.size, seed, variant: v.variant, strategy: v.strategy, refine: r && refineSummary(r), measurement: measureCondition(model, data, { seed, probeItems, splits: ["iid"] }) };
       } finally {
         disposeOrganism(model);
       }
