@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
+import { refinementBeforeAfterFigure } from "../src/figures";
 import { presetDefaults } from "../src/config";
 import {
   cellVerdict,
@@ -115,6 +116,15 @@ test("lco experiment refinement at smoke: 3 seeds cached per cell (a rerun loads
     assert.equal(sec.table!.rows.length, entries.length);
     assert.equal(sec.verdict, entries.some((e) => e.verdict !== "no") ? (entries.every((e) => e.verdict === "yes") ? "reproduced" : "partly") : "not reproduced");
     assert.equal(p2Section(null).verdict, "not yet measured");
+    // The before/after figure draws exactly the comparison's numbers: 3 bar groups + chance per format × modality.
+    const fig = refinementBeforeAfterFigure(results);
+    assert.equal(fig.data.length, 1 * 2 * 4);
+    const sel = rows.filter((r) => r.split === "iid" && r.modality === "image" && (r.metric === "R@1" || r.metric.endsWith(" top1")));
+    const after = fig.data.find((t) => t.name === "pretrained + refined" && t.xaxis === "x")!;
+    assert.deepEqual(after.y, sel.map((r) => Math.round(r.afterMean * 1e4) / 1e4));
+    const empty = refinementBeforeAfterFigure(null);
+    assert.equal(empty.data.length, 0);
+    assert.match(JSON.stringify(empty.layout.annotations), /not yet measured.*lco experiment refinement --profile full --publish/);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

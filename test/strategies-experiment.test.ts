@@ -24,7 +24,8 @@ import {
   type StrategyCell,
   type StrategyName,
 } from "../src/experiments";
-import { loadTrainingStrategies } from "../src/paper";
+import { loadTrainingStrategies, trainingAverage } from "../src/paper";
+import { refinementStrategiesFigure } from "../src/figures";
 
 before(async () => {
   await initBackend();
@@ -71,6 +72,16 @@ test("columns average the paper categories present; the ordering rule against th
   const swapped = cells.map((c) => (c.strategy === "full" ? cell("full", c.seed, 0.15) : c));
   assert.equal(strategiesVerdict(strategiesOrdering(swapped, paper)).verdict, "not reproduced");
   assert.equal(strategiesVerdict(strategiesOrdering(cells.filter((c) => c.strategy !== "full"), paper)).verdict, "not yet measured");
+  // The figure: our avg per strategy (mean over seeds) beside the paper's recomputed Avg per backbone.
+  const fig = refinementStrategiesFigure({ cells } as never, paper);
+  const ours = fig.data.find((t) => t.name === "ours, S")!;
+  assert.deepEqual(ours.x, ["none", "linear", "full", "lora", "clip"]);
+  assert.deepEqual(ours.y, [0.11, 0.21, 0.31, 0.41, 0.39]);
+  const b7 = fig.data.find((t) => t.name === "Qwen2.5-VL-7B")!;
+  assert.equal((b7.y as number[])[3], Math.round(trainingAverage(paper.find((r) => r.backbone === "Qwen2.5-VL-7B" && r.strategy === "LoRA")!) * 1e4) / 1e4);
+  const empty = refinementStrategiesFigure(null, paper);
+  assert.ok(!empty.data.some((t) => String(t.name).startsWith("ours")));
+  assert.match(JSON.stringify(empty.layout.annotations), /ours: not yet measured/);
   const table = strategiesTable(cells);
   assert.equal(table.length, 5);
   assert.equal(table.find((r) => r.variant === "lora")!.avg, "0.410 ± 0.025");

@@ -28,7 +28,7 @@ const r4 = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 1e
 const COLOURS = { before: "#9ecae1", after: "#08519c", init: "#bbbbbb" };
 
 /** An empty panel that says so. */
-function notMeasured(title: string): PlotlyFigure {
+function notMeasured(title: string, experiment: string): PlotlyFigure {
   return {
     data: [],
     layout: {
@@ -37,7 +37,7 @@ function notMeasured(title: string): PlotlyFigure {
       width: 760,
       xaxis: { visible: false },
       yaxis: { visible: false },
-      annotations: [{ text: "<b>ours: not yet measured</b><br>(run `lco experiment … --profile full --publish`)", xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false, font: { size: 14, color: "#777" } }],
+      annotations: [{ text: `<b>ours: not yet measured</b><br>(run \`lco experiment ${experiment} --profile full --publish\`)`, xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false, font: { size: 14, color: "#777" } }],
     },
   };
 }
@@ -48,7 +48,7 @@ function notMeasured(title: string): PlotlyFigure {
  */
 export function refinementBeforeAfterFigure(results: RefinementResults | null, opts: { title?: string; split?: "iid" | "ood" } = {}): PlotlyFigure {
   const title = opts.title ?? "Text-only refinement: before / after (IID, last layer; mean ± 95 % CI over seeds)";
-  if (!results || results.cells.length === 0) return notMeasured(title);
+  if (!results || results.cells.length === 0) return notMeasured(title, "refinement");
   const split = opts.split ?? "iid";
   const rows = refinementComparison(results.cells).filter((r) => r.split === split && (r.modality === "image" || r.modality === "audio") && (r.metric === "R@1" || r.metric.endsWith(" top1")));
   const formats = [...new Set(rows.map((r) => r.format))];
@@ -108,8 +108,8 @@ export function refinementBeforeAfterFigure(results: RefinementResults | null, o
 export function refinementStrategiesFigure(results: StrategiesResults | null, paper: readonly TrainingRow[], opts: { title?: string } = {}): PlotlyFigure {
   const data: Record<string, unknown>[] = [];
   const annotations: Record<string, unknown>[] = [
-    { text: "<b>ours</b> (avg of image R@1, document R@1, linear probe, audio R@1)", xref: "paper", yref: "paper", x: 0.22, y: 1.02, showarrow: false, yanchor: "bottom" },
-    { text: "<b>paper</b> (recomputed Avg of its six categories)", xref: "paper", yref: "paper", x: 0.78, y: 1.02, showarrow: false, yanchor: "bottom" },
+    { text: "<b>ours</b>: avg of 4 columns (0–1)", xref: "paper", yref: "paper", x: 0.22, y: 1.02, showarrow: false, yanchor: "bottom" },
+    { text: "<b>paper</b>: recomputed Avg (0–100)", xref: "paper", yref: "paper", x: 0.78, y: 1.02, showarrow: false, yanchor: "bottom" },
   ];
   const order = ["none", "linear", "full", "lora", "clip"] as const;
   if (results && results.cells.length > 0) {
