@@ -29,7 +29,7 @@ import { refine, refineTriples, REFINE_STRATEGIES, type RefineConfig, type Refin
 import { loadTrainingStrategies, type TrainingRow } from "../paper/data";
 import { trainingAverage } from "../paper/training";
 import { loadPublishedExperiment, publishExperimentResult, type PublishedExperiment } from "./published";
-import { measureCondition, refinementRefineConfig, refineSummary, type ConditionMeasurement, type RefineSummary } from "./refinement";
+import { measureCondition, refinementRefineConfig, refineSummary, type ConditionMeasurement, type RefinementCellOptions, type RefineSummary } from "./refinement";
 
 /** A strategy of the comparison: no refinement, or one of the refine loop's. */
 export type StrategyName = "none" | RefineStrategy;
@@ -131,13 +131,8 @@ export function strategyVariants(profile: Profile, c: StrategiesConfig, size: st
   return out;
 }
 
-/** Options of {@link strategyCell}. */
-export interface StrategyCellOptions {
-  root?: string;
-  probeItems?: number;
-  force?: boolean;
-  log?: (line: string) => void;
-}
+/** Options of {@link strategyCell}: those of a refinement cell (runs folder, probe items, force, log). */
+export type StrategyCellOptions = RefinementCellOptions;
 
 /** One variant of one pretrained run, cached in `<root>/organism-strategies/…/seed-<n>`. */
 export async function strategyCell(spec: PretrainSpec, seed: number, v: StrategyVariant, options: StrategyCellOptions = {}): Promise<StrategyCell & { dir: string }> {
