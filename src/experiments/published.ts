@@ -209,16 +209,9 @@ export function loadProvenance(profile = "full", file = publishedFiles(profile).
 // One experiment's published result (refinement, strategies, …)
 
 /** Where, with what and how long one experiment's published result was produced. */
-export interface ExperimentProvenance {
+export interface ExperimentProvenance extends Pick<Provenance, "profile" | "command" | "commit" | "publishedAt" | "backend" | "node" | "machine"> {
   format: "lco-experiment-provenance v1";
   experiment: string;
-  profile: string;
-  command: string;
-  commit: string | null;
-  publishedAt: string;
-  backend: RunMeta["backend"] | null;
-  node: string;
-  machine: Provenance["machine"];
   /** Timing of the experiment's run folders (computed runs only). */
   timing: StageTiming;
   /** Extra timings the result file leaves out (e.g. seconds per refinement). */

@@ -109,16 +109,8 @@ export function refineSummary({ config: _c, ...r }: RefineResult): RefineSummary
 // ---------------------------------------------------------------------------------------------
 // The preset
 
-/** What `lco experiment refinement` runs (every field overridable as `--key=value`). */
-export interface RefinementConfig {
-  /** Family members. Default `["S", "M"]` (the issue's S and M × 3 seeds). */
-  sizes: string[];
-  /** Seeds (each a pretraining run). Default `[0, 1, 2]`. */
-  seeds: number[];
-  /** Answer formats of the pretrained families (each a variant). Default both: `["one-word", "few-words"]`. */
-  formats: string[];
-  /** Refinement strategy (P2 is the paper's: `lora`, text-only). */
-  strategy: string;
+/** Refinement and measurement fields shared by the refinement and strategies presets. */
+export interface RefineFields {
   /** Refinement steps; `null` = the profile's (`refineConfig`: 200 full, 6 smoke). */
   steps: number | null;
   /** Triples per step; `null` = the profile's (32 full, 8 smoke). */
@@ -134,6 +126,18 @@ export interface RefinementConfig {
   probeItems: number;
   /** Pretraining steps; `null` = the profile's. */
   numSteps: number | null;
+}
+
+/** What `lco experiment refinement` runs (every field overridable as `--key=value`). */
+export interface RefinementConfig extends RefineFields {
+  /** Family members. Default `["S", "M"]` (the issue's S and M × 3 seeds). */
+  sizes: string[];
+  /** Seeds (each a pretraining run). Default `[0, 1, 2]`. */
+  seeds: number[];
+  /** Answer formats of the pretrained families (each a variant). Default both: `["one-word", "few-words"]`. */
+  formats: string[];
+  /** Refinement strategy (P2 is the paper's: `lora`, text-only). */
+  strategy: string;
 }
 
 /** The refinement experiment's preset. */
@@ -182,12 +186,12 @@ export interface RefinementCell {
   refinements: { pretrained: RefineSummary; init: RefineSummary };
 }
 
-/** What identifies a cell's result (hashed into its folder; with the seed). */
-export function refinementCellIdentity(spec: PretrainSpec, refine: RefineConfig, probeItems: number) {
-  return { pretrain: pretrainIdentity(spec), refine, probeItems, measure: "refinement v3" };
+/** What identifies a cell's result (hashed into its folder; with the seed): the pretraining run, the refinement (`null` = none) and the measurement. */
+export function cellIdentity(spec: PretrainSpec, refine: RefineConfig | null, probeItems: number, measure: string) {
+  return { pretrain: pretrainIdentity(spec), refine, probeItems, measure };
 }
 
-/** Options of {@link refinementCell}. */
+/** Options of {@link refinementCell} (and the strategies' cells). */
 export interface RefinementCellOptions {
   root?: string;
   probeItems?: number;
@@ -196,55 +200,59 @@ export interface RefinementCellOptions {
 }
 
 /**
- * One cell, cached with `runOrLoad` in `<root>/organism-refine/<differences>__<hash>/seed-<n>`:
- * the pretraining run (trained if missing) and its random-init twin, each measured before and
- * after the same refinement (same config, same seed, same batches).
+ * The frame every cell shares: the pretraining run (trained if missing), then one `runOrLoad`
+ * folder `<root>/<experiment>/<differences>__<hash>/seed-<n>` keyed by {@link cellIdentity}.
+ * @param compute gets the pretraining run's folder and the probe's item count.
  */
-export async function refinementCell(spec: PretrainSpec, seed: number, cfg: RefineConfig, options: RefinementCellOptions = {}): Promise<RefinementCell & { dir: string }> {
+export async function cachedCell<T>(
+  experiment: string, spec: PretrainSpec, seed: number, refine: RefineConfig | null, measure: string, options: RefinementCellOptions,
+  compute: (preDir: string, probeItems: number) => T,
+): Promise<T & { dir: string }> {
   const root = runsRoot(options.root);
   const probeItems = options.probeItems ?? 240;
   const pre = await pretrain(spec, seed, { root, log: options.log });
-  const ident = refinementCellIdentity(spec, cfg, probeItems);
-  const dir = runDir(root, "organism-refine", ident, seed, { defaults: refinementCellIdentity(pretrainSpec(spec.profile, "S"), refineConfig("lora", spec.profile), 240) });
+  const ident = cellIdentity(spec, refine, probeItems, measure);
+  const dir = runDir(root, experiment, ident, seed, { defaults: cellIdentity(pretrainSpec(spec.profile, "S"), refineConfig("lora", spec.profile), 240, measure) });
+  const value = await runOrLoad<T, typeof ident>({ dir, cfg: ident, seed, profile: spec.profile, force: options.force, log: options.log, compute: () => compute(pre.dir, probeItems) });
+  return { ...value, dir };
+}
+
+/**
+ * One cell, cached in `<root>/organism-refine/…/seed-<n>` ({@link cachedCell}): the pretraining
+ * run and its random-init twin, each measured before and after the same refinement (same config,
+ * same seed, same batches).
+ */
+export async function refinementCell(spec: PretrainSpec, seed: number, cfg: RefineConfig, options: RefinementCellOptions = {}): Promise<RefinementCell & { dir: string }> {
   const tag = `${spec.size}/${spec.answerFormat}/seed ${seed}`;
-  const cell = await runOrLoad<RefinementCell, typeof ident>({
-    dir,
-    cfg: ident,
-    seed,
-    profile: spec.profile,
-    force: options.force,
-    log: options.log,
-    compute: () => {
-      const data = specData(spec);
-      const triples = cfg.pairs === "text" ? refineTriples(data, cfg) : undefined;
-      const conditions = {} as Record<RefinementCondition, ConditionMeasurement>;
-      const measure = (m: Organism, c: RefinementCondition) => {
-        options.log?.(`${tag}: ${c}`);
-        conditions[c] = measureCondition(m, data, { seed, probeItems });
-      };
-      let preR: RefineResult, initR: RefineResult;
-      const { model } = loadOrganism(pre.dir);
-      const { config, inputs } = model;
-      try {
-        measure(model, "pretrained");
-        preR = refine(model, data, cfg, seed, { triples });
-        measure(model, "pretrained + refined");
-      } finally {
-        disposeOrganism(model);
-      }
-      const init = createOrganism(config, inputs, seed);
-      try {
-        fitInputNorm(init, data.cache, data.splits.train);
-        measure(init, "random init");
-        initR = refine(init, data, cfg, seed, { triples });
-        measure(init, "random init + refined");
-      } finally {
-        disposeOrganism(init);
-      }
-      return { size: spec.size, seed, format: spec.answerFormat, conditions, refinements: { pretrained: refineSummary(preR), init: refineSummary(initR) } };
-    },
+  return cachedCell<RefinementCell>("organism-refine", spec, seed, cfg, "refinement v3", options, (preDir, probeItems) => {
+    const data = specData(spec);
+    const triples = cfg.pairs === "text" ? refineTriples(data, cfg) : undefined;
+    const conditions = {} as Record<RefinementCondition, ConditionMeasurement>;
+    const measure = (m: Organism, c: RefinementCondition) => {
+      options.log?.(`${tag}: ${c}`);
+      conditions[c] = measureCondition(m, data, { seed, probeItems });
+    };
+    let preR: RefineResult, initR: RefineResult;
+    const { model } = loadOrganism(preDir);
+    const { config, inputs } = model;
+    try {
+      measure(model, "pretrained");
+      preR = refine(model, data, cfg, seed, { triples });
+      measure(model, "pretrained + refined");
+    } finally {
+      disposeOrganism(model);
+    }
+    const init = createOrganism(config, inputs, seed);
+    try {
+      fitInputNorm(init, data.cache, data.splits.train);
+      measure(init, "random init");
+      initR = refine(init, data, cfg, seed, { triples });
+      measure(init, "random init + refined");
+    } finally {
+      disposeOrganism(init);
+    }
+    return { size: spec.size, seed, format: spec.answerFormat, conditions, refinements: { pretrained: refineSummary(preR), init: refineSummary(initR) } };
   });
-  return { ...cell, dir };
 }
 
 // ---------------------------------------------------------------------------------------------

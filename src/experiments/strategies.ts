@@ -19,17 +19,17 @@
  */
 import { InputError } from "../array";
 import { definePreset, type Profile } from "../config";
-import { runDir, runOrLoad, runsRoot } from "../runs";
+import { runsRoot } from "../runs";
 import { meanCI, meanCIText } from "../stats";
 import { loadOrganism } from "../organism/checkpoint";
 import type { AnswerFormat } from "../organism/config";
-import { pretrain, pretrainFamily, pretrainIdentity, pretrainSpec, specData, type PretrainSpec } from "../organism/family";
+import { pretrainFamily, pretrainSpec, specData, type PretrainSpec } from "../organism/family";
 import { disposeOrganism } from "../organism/model";
 import { refine, refineTriples, REFINE_STRATEGIES, type RefineConfig, type RefineStrategy } from "../organism/refine";
 import { loadTrainingStrategies, type TrainingRow } from "../paper/data";
 import { trainingAverage } from "../paper/training";
 import { loadPublishedExperiment, publishExperimentResult, type PublishedExperiment } from "./published";
-import { measureCondition, refinementRefineConfig, refineSummary, type ConditionMeasurement, type RefinementCellOptions, type RefineSummary } from "./refinement";
+import { cachedCell, measureCondition, refinementRefineConfig, refineSummary, type ConditionMeasurement, type RefinementCellOptions, type RefineFields, type RefineSummary } from "./refinement";
 
 /** A strategy of the comparison: no refinement, or one of the refine loop's. */
 export type StrategyName = "none" | RefineStrategy;
@@ -43,8 +43,8 @@ export const PAPER_STRATEGY: Record<StrategyName, string> = {
   lora: "LoRA",
 };
 
-/** What `lco experiment strategies` runs. */
-export interface StrategiesConfig {
+/** What `lco experiment strategies` runs (the refinement fields are shared by every strategy). */
+export interface StrategiesConfig extends RefineFields {
   /** Family members. Default `["S"]`. */
   sizes: string[];
   seeds: number[];
@@ -52,15 +52,6 @@ export interface StrategiesConfig {
   format: string;
   /** Strategies compared. Default all five. */
   strategies: string[];
-  /** Refinement fields shared by every strategy (`null` = the profile's / strategy's default). */
-  steps: number | null;
-  batchSize: number | null;
-  tau: number;
-  rank: number;
-  alpha: number;
-  lr: number | null;
-  probeItems: number;
-  numSteps: number | null;
   /** Sensitivity grid (LoRA, one field at a time around the default; the default point is the `lora` cell). */
   gridSizes: string[];
   gridTau: number[];
@@ -134,33 +125,19 @@ export function strategyVariants(profile: Profile, c: StrategiesConfig, size: st
 /** Options of {@link strategyCell}: those of a refinement cell (runs folder, probe items, force, log). */
 export type StrategyCellOptions = RefinementCellOptions;
 
-/** One variant of one pretrained run, cached in `<root>/organism-strategies/…/seed-<n>`. */
+/** One variant of one pretrained run, cached in `<root>/organism-strategies/…/seed-<n>` (`cachedCell`), measured on IID items. */
 export async function strategyCell(spec: PretrainSpec, seed: number, v: StrategyVariant, options: StrategyCellOptions = {}): Promise<StrategyCell & { dir: string }> {
-  const root = runsRoot(options.root);
-  const probeItems = options.probeItems ?? 240;
-  const pre = await pretrain(spec, seed, { root, log: options.log });
-  const ident = { pretrain: pretrainIdentity(spec), refine: v.refine, probeItems, measure: "strategies v2 (iid)" };
-  const dir = runDir(root, "organism-strategies", ident, seed, { defaults: { pretrain: pretrainIdentity(pretrainSpec(spec.profile, "S")), refine: null, probeItems: 240, measure: "strategies v2 (iid)" } });
-  const cell = await runOrLoad<StrategyCell, typeof ident>({
-    dir,
-    cfg: ident,
-    seed,
-    profile: spec.profile,
-    force: options.force,
-    log: options.log,
-    compute: () => {
-      const data = specData(spec);
-      const { model } = loadOrganism(pre.dir);
-      try {
-        options.log?.(`${spec.size}/seed ${seed}: ${v.variant}`);
-        const r = v.refine ? refine(model, data, v.refine, seed, { triples: v.refine.pairs === "text" ? refineTriples(data, v.refine) : undefined }) : null;
-        return { size: spec.size, seed, variant: v.variant, strategy: v.strategy, refine: r && refineSummary(r), measurement: measureCondition(model, data, { seed, probeItems, splits: ["iid"] }) };
-      } finally {
-        disposeOrganism(model);
-      }
-    },
+  return cachedCell<StrategyCell>("organism-strategies", spec, seed, v.refine, "strategies v2 (iid)", options, (preDir, probeItems) => {
+    const data = specData(spec);
+    const { model } = loadOrganism(preDir);
+    try {
+      options.log?.(`${spec.size}/seed ${seed}: ${v.variant}`);
+      const r = v.refine ? refine(model, data, v.refine, seed, { triples: v.refine.pairs === "text" ? refineTriples(data, v.refine) : undefined }) : null;
+      return { size: spec.size, seed, variant: v.variant, strategy: v.strategy, refine: r && refineSummary(r), measurement: measureCondition(model, data, { seed, probeItems, splits: ["iid"] }) };
+    } finally {
+      disposeOrganism(model);
+    }
   });
-  return { ...cell, dir };
 }
 
 // ---------------------------------------------------------------------------------------------
