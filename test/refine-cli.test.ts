@@ -22,8 +22,8 @@ let other: string;
 before(async () => {
   await initBackend();
   root = fs.mkdtempSync(path.join(os.tmpdir(), "lco-refine-cli-"));
-  run = (await pretrain(pretrainSpec("smoke", "S", { numSteps: 3, evalItems: 4 }), 0, { root })).dir;
-  other = (await pretrain(pretrainSpec("smoke", "S", { numSteps: 3, evalItems: 4, answerFormat: "few-words" }), 0, { root })).dir;
+  run = (await pretrain(pretrainSpec("smoke", "S", { numSteps: 3 }), 0, { root })).dir;
+  other = (await pretrain(pretrainSpec("smoke", "S", { numSteps: 3, answerFormat: "few-words" }), 0, { root })).dir;
 });
 
 test("lco refine writes a LoRA refinement; lco embed --adapter equals the refined model in memory; the base embedding differs", async () => {
@@ -83,5 +83,9 @@ test("lco refine --strategy linear writes weights; another run's adapter and bad
   await bad(["refine", run, "--out", path.join(root, "v"), "--data", "verses", "--steps", "2"], /verse words/);
   await bad(["embed", run, "--modality", "image", "--adapter", path.join(root, "nowhere"), "--out", path.join(root, "y.npy")], /no refinement/);
   // The few-word run has another config (and vocabulary): its adapter is refused by name.
+  // The experiments' presets validate before any work: a bad answer format or strategy is named.
+  await bad(["experiment", "refinement", "--profile", "smoke", "--root", root, "--formats=two-words"], /invalid formats entry "two-words"/);
+  await bad(["experiment", "strategies", "--profile", "smoke", "--root", root, "--strategies=none,magic"], /invalid strategies entry "magic"/);
+  await bad(["experiment", "refinement", "--profile", "smoke", "--root", root, "--tua=0.1"], /tua/);
   await bad(["embed", other, "--modality", "image", "--adapter", dir, "--out", path.join(root, "y.npy")], /made for another model/);
 });

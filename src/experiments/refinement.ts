@@ -488,8 +488,9 @@ export async function runRefinement(profile: Profile, cfg: RefinementConfig, opt
   const dirs: string[] = [];
   for (const format of cfg.formats) {
     const over: Partial<PretrainSpec> = { answerFormat: format as AnswerFormat, ...(cfg.numSteps === null ? {} : { numSteps: cfg.numSteps }) };
-    // The family first (in parallel workers when asked), then the cells one by one.
-    await pretrainFamily(profile, { sizes: cfg.sizes, seeds: cfg.seeds, workers: options.workers, root, spec: over, log: options.log });
+    // With workers, the missing pretraining runs first, in parallel processes; otherwise each cell
+    // trains (or loads) its own run. (pretrainFamily also rewrites the profile's family summary.)
+    if ((options.workers ?? 1) > 1) await pretrainFamily(profile, { sizes: cfg.sizes, seeds: cfg.seeds, workers: options.workers, root, spec: over, log: options.log });
     for (const size of cfg.sizes) {
       for (const seed of cfg.seeds) {
         const { dir, ...cell } = await refinementCell(pretrainSpec(profile, size, over), seed, rcfg, { root, probeItems: cfg.probeItems, log: options.log });

@@ -255,7 +255,8 @@ export async function runStrategies(profile: Profile, cfg: StrategiesConfig, opt
   const root = runsRoot(options.root);
   const over: Partial<PretrainSpec> = { answerFormat: cfg.format as AnswerFormat, ...(cfg.numSteps === null ? {} : { numSteps: cfg.numSteps }) };
   const sizes = [...new Set([...cfg.sizes, ...cfg.gridSizes])];
-  await pretrainFamily(profile, { sizes, seeds: cfg.seeds, workers: options.workers, root, spec: over, log: options.log });
+  // With workers, the pretraining runs first in parallel processes (see runRefinement).
+  if ((options.workers ?? 1) > 1) await pretrainFamily(profile, { sizes, seeds: cfg.seeds, workers: options.workers, root, spec: over, log: options.log });
   const cells: StrategyCell[] = [];
   const dirs: string[] = [];
   const seconds: Record<string, number[]> = {};
