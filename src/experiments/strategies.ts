@@ -117,7 +117,8 @@ export function strategyVariants(profile: Profile, c: StrategiesConfig, size: st
   const lora = refinementRefineConfig(profile, { ...c, strategy: "lora" });
   const add = (label: string, rc: RefineConfig) => out.push({ variant: `lora ${label}`, strategy: "lora", refine: rc });
   for (const tau of c.gridTau) if (tau !== lora.tau) add(`tau=${tau}`, { ...lora, tau });
-  for (const rank of c.gridRank) if (rank !== lora.lora.rank) add(`rank=${rank}`, { ...lora, lora: { ...lora.lora, rank, alpha: 2 * rank } });
+  // Rank varies with α/r fixed (the update's scale stays that of the default).
+  for (const rank of c.gridRank) if (rank !== lora.lora.rank) add(`rank=${rank}`, { ...lora, lora: { ...lora.lora, rank, alpha: (rank * lora.lora.alpha) / lora.lora.rank } });
   for (const batchSize of c.gridBatch) if (batchSize !== lora.batchSize) add(`batch=${batchSize}`, { ...lora, batchSize });
   return out;
 }
