@@ -60,6 +60,9 @@ test("the P2 rule: a cell transfers with its interval above 0 and above the refi
   const v = refinementVerdicts(rows);
   assert.deepEqual(v.map((e) => `${e.format}/${e.metric}=${e.verdict}`), ["few-words/colour top1=yes", "few-words/object top1=partial", "few-words/R@1=no", "one-word/colour top1=no"]);
   assert.equal(refinementVerdict(rows), "P2 (lora, S, 3 seeds, IID): few-words — yes for colour; partial for object; one-word — no");
+  // The text-side control is appended, never part of the verdict.
+  const withText = [...rows, row({ modality: "text", metric: "R@1", before: "0.100", after: "0.300", chance: 0.004 })];
+  assert.equal(refinementVerdict(withText), "P2 (lora, S, 3 seeds, IID): few-words — yes for colour; partial for object; one-word — no [control: text paraphrase R@1 S few-words 0.100 → 0.300 (chance 0.004)]");
   assert.equal(refinementVerdict([]), "P2: not yet measured");
 });
 
@@ -91,10 +94,16 @@ test("lco experiment refinement at smoke: 3 seeds cached per cell (a rerun loads
     assert.equal(r1.wins, d.filter((x) => x > 0).length);
     assert.equal(r1.seeds, 3);
     // R@1 chance is 1/n on the IID gallery.
-    const rr = rows.find((r) => r.split === "iid" && r.metric === "R@1")!;
+    const rr = rows.find((r) => r.split === "iid" && r.modality === "image" && r.metric === "R@1")!;
     const n = results.cells[0].conditions["pretrained"].splits[0].alignment[0].n;
     assert.equal(rr.chance, Math.round(1000 / n) / 1000);
     assert.equal(results.verdict, refinementVerdict(rows));
+    // The loop's positive control: paraphrase R@1 on the refinement's own triples, chance 1/n.
+    const text = results.cells[0].conditions["pretrained"].text!;
+    assert.ok(text.n >= 2 && text.recallAt1 >= 0 && text.recallAt1 <= 1);
+    assert.equal(text.chance, 1 / text.n);
+    const tr = rows.find((r) => r.modality === "text" && r.metric === "R@1")!;
+    assert.equal(tr.chance, Math.round(1000 / text.n) / 1000);
     // A rerun loads every cell and gives the same numbers.
     const logs: string[] = [];
     const again = await runRefinement("smoke", cfg, { root, log: (l) => logs.push(l) });

@@ -35,6 +35,7 @@ before(async () => {
 const meas = (v: number): ConditionMeasurement => ({
   splits: [{ split: "iid", alignment: (["image", "audio", "document"] as const).map((modality) => ({ modality, detail: { recallAt1: v } })) as never }],
   probes: [{ modality: "image", attribute: "colour", accuracy: v, majority: 0.2 }],
+  text: null,
 });
 const cell = (strategy: StrategyName, seed: number, v: number): StrategyCell => ({ size: "S", seed, variant: strategy, strategy, refine: null, measurement: meas(v) });
 

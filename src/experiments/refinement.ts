@@ -26,10 +26,11 @@ import { meanCI, meanCIText } from "../stats";
 import { loadOrganism } from "../organism/checkpoint";
 import type { AnswerFormat } from "../organism/config";
 import type { OrganismData } from "../organism/data";
-import { embedIndices } from "../organism/embed";
+import { embedIndices, embedTexts } from "../organism/embed";
+import { retrievalScores } from "../retrieval/retrieval";
 import { pretrain, pretrainFamily, pretrainIdentity, pretrainSpec, specData, type PretrainSpec } from "../organism/family";
 import { createOrganism, disposeOrganism, fitInputNorm, type Organism } from "../organism/model";
-import { refine, refineConfig, refineTriples, type RefineConfig, type RefineResult, type RefineStrategy } from "../organism/refine";
+import { refine, refineConfig, refineTriples, worldTriples, type TextTriple, type RefineConfig, type RefineResult, type RefineStrategy } from "../organism/refine";
 import { alignmentTable, measureAlignment, type AlignmentRow, type ModalityAlignment } from "./alignment";
 import { loadPublishedExperiment, publishExperimentResult, type PublishedExperiment } from "./published";
 import { InputError } from "../array";
@@ -52,6 +53,12 @@ export interface ConditionMeasurement {
   splits: { split: "iid" | "ood"; alignment: ModalityAlignment[] }[];
   /** Linear probes trained on `probeItems` training items, tested on the IID items (empty when `probeItems` is 0). */
   probes: ProbeScore[];
+  /**
+   * Text → text: each of up to 240 world-triple anchors retrieves its paraphrase among all their
+   * paraphrases (last layer). These are the text refinement's own triples, so this is the positive
+   * control of the loop (did it change the text side?), not a held-out score. `null` without a world.
+   */
+  text: { recallAt1: number; chance: number; n: number } | null;
 }
 
 /** Options of {@link measureCondition}. */
@@ -95,7 +102,27 @@ export function measureCondition(model: Organism, data: OrganismData, opts: Meas
       }
     }
   }
-  return { splits, probes };
+  return { splits, probes, text: paraphraseRetrieval(model, data) };
+}
+
+/** Text → text paraphrase R@1 on an evenly spaced subset of at most `max` world triples (see {@link ConditionMeasurement.text}). */
+export function paraphraseRetrieval(model: Organism, data: OrganismData, max = 240): ConditionMeasurement["text"] {
+  let triples: TextTriple[];
+  try {
+    triples = worldTriples(data);
+  } catch (e) {
+    if (e instanceof InputError) return null;
+    throw e;
+  }
+  const n = Math.min(max, triples.length);
+  if (n < 2) return null;
+  const pick = Array.from({ length: n }, (_, i) => triples[Math.floor((i * triples.length) / n)]);
+  const last = (texts: string[]) => {
+    const M = layers(embedTexts(model, data.tokenizer, texts), "text");
+    return M[M.length - 1];
+  };
+  const r = retrievalScores(last(pick.map((t) => t.anchor)), last(pick.map((t) => t.positive)), { ks: [1] }).queryToCandidate;
+  return { recallAt1: r.scores["recall@1"], chance: r.chance["recall@1"], n };
 }
 
 /** A refinement's record without the config (kept once in the cell) — losses, chance, cost. */
@@ -224,7 +251,7 @@ export async function cachedCell<T>(
  */
 export async function refinementCell(spec: PretrainSpec, seed: number, cfg: RefineConfig, options: RefinementCellOptions = {}): Promise<RefinementCell & { dir: string }> {
   const tag = `${spec.size}/${spec.answerFormat}/seed ${seed}`;
-  return cachedCell<RefinementCell>("organism-refine", spec, seed, cfg, "refinement v3", options, (preDir, probeItems) => {
+  return cachedCell<RefinementCell>("organism-refine", spec, seed, cfg, "refinement v4", options, (preDir, probeItems) => {
     const data = specData(spec);
     const triples = cfg.pairs === "text" ? refineTriples(data, cfg) : undefined;
     const conditions = {} as Record<RefinementCondition, ConditionMeasurement>;
@@ -261,6 +288,7 @@ export async function refinementCell(spec: PretrainSpec, seed: number, cfg: Refi
 /** Flat last-layer metrics of one condition measurement (P1's columns + `probe <attr>`), per split × modality. */
 export function conditionColumns(m: ConditionMeasurement, seed: number): Record<string, string | number>[] {
   const out: Record<string, string | number>[] = [];
+  if (m.text) out.push({ seed, split: "iid", modality: "text", "R@1": m.text.recallAt1, "R@1 chance": m.text.chance });
   for (const s of m.splits) {
     // P1's table builder reads seed, condition, split and alignment only.
     for (const row of alignmentTable([{ seed, condition: "pretrained", split: s.split, alignment: s.alignment } as AlignmentRow])) {
@@ -451,7 +479,10 @@ export function refinementVerdict(rows: readonly RefinementComparisonRow[], stra
     if (yes.length === 0 && partial.length === 0) return `${format} — no`;
     return `${format} — ${[yes.length ? `yes for ${yes.join(", ")}` : "", partial.length ? `partial for ${partial.join(", ")}` : ""].filter(Boolean).join("; ")}`;
   });
-  return `P2 (${strategy}, ${sizes}, ${seeds} seeds, IID): ${parts.join("; ")}`;
+  // The loop's positive control next to the verdict: did the refinement change the text side it trained on?
+  const text = rows.filter((r) => r.modality === "text" && r.metric === "R@1");
+  const control = text.length ? ` [control: text paraphrase R@1 ${text.map((r) => `${r.size} ${r.format} ${r.before} → ${r.after} (chance ${r.chance})`).join(", ")}]` : "";
+  return `P2 (${strategy}, ${sizes}, ${seeds} seeds, IID): ${parts.join("; ")}${control}`;
 }
 
 // ---------------------------------------------------------------------------------------------

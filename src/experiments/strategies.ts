@@ -128,7 +128,7 @@ export type StrategyCellOptions = RefinementCellOptions;
 
 /** One variant of one pretrained run, cached in `<root>/organism-strategies/…/seed-<n>` (`cachedCell`), measured on IID items. */
 export async function strategyCell(spec: PretrainSpec, seed: number, v: StrategyVariant, options: StrategyCellOptions = {}): Promise<StrategyCell & { dir: string }> {
-  return cachedCell<StrategyCell>("organism-strategies", spec, seed, v.refine, "strategies v2 (iid)", options, (preDir, probeItems) => {
+  return cachedCell<StrategyCell>("organism-strategies", spec, seed, v.refine, "strategies v3 (iid)", options, (preDir, probeItems) => {
     const data = specData(spec);
     const { model } = loadOrganism(preDir);
     try {
