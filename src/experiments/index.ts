@@ -69,6 +69,7 @@ export {
   cellVerdict,
   refinementVerdicts,
   refinementVerdict,
+  refinementLossControl,
   P2_RULE,
   runRefinement,
   refinementPrintTable,

@@ -530,8 +530,28 @@ export async function runRefinement(profile: Profile, cfg: RefinementConfig, opt
       }
     }
   }
-  const verdict = refinementVerdict(refinementComparison(cells), cfg.strategy);
+  const verdict = `${refinementVerdict(refinementComparison(cells), cfg.strategy)} ${refinementLossControl(cells)}`;
   return { results: { format: "lco-organism-refinement v1", profile, config: cfg, refine: rcfg, cells, verdict, rule: P2_RULE }, dirs };
+}
+
+/**
+ * The refinement losses next to their chance level, per size × format (mean over seeds of the last
+ * 10 % of steps, pretrained and random init): a loss that ends at its chance level means the text
+ * embeddings collapsed instead of separating paraphrases, e.g. `[loss/chance: S one-word 2.77/2.77 (init 2.77)]`.
+ */
+export function refinementLossControl(cells: readonly RefinementCell[]): string {
+  const tail = (l: readonly number[]) => {
+    const t = l.slice(Math.floor(0.9 * l.length));
+    return t.reduce((s, v) => s + v, 0) / t.length;
+  };
+  const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+  const keys = [...new Set(cells.map((c) => `${c.size} ${c.format}`))];
+  const parts = keys.map((k) => {
+    const cs = cells.filter((c) => `${c.size} ${c.format}` === k);
+    const f = (x: number) => x.toFixed(2);
+    return `${k} ${f(mean(cs.map((c) => tail(c.refinements.pretrained.losses))))}/${f(mean(cs.map((c) => c.refinements.pretrained.chance)))} (init ${f(mean(cs.map((c) => tail(c.refinements.init.losses))))})`;
+  });
+  return `[final loss/chance: ${parts.join(", ")}]`;
 }
 
 /** The table `lco experiment refinement` prints: the comparison without the verdict's helper numbers. */
