@@ -7,9 +7,13 @@
 import { InputError } from "../array";
 import type { Preset, Profile } from "../config";
 import { ALIGNMENT_PRESET, alignmentSummary, runAlignment, type AlignmentConfig } from "./alignment";
-import { publishOrganismResults } from "./published";
 import { publishStrategies, runStrategies, STRATEGIES_PRESET, strategiesTable, type StrategiesConfig } from "./strategies";
 import { publishRefinement, REFINEMENT_PRESET, refinementComparison, refinementPrintTable, runRefinement, type RefinementConfig } from "./refinement";
+import { experimentProvenance, publishOrganismResults } from "./published";
+import { checkGrslResults, GRSL_PRESET, grslSummary, grslUnitDirs, publishResult, runGrsl, type GrslConfig } from "./grsl";
+import { checkContinualResults, CONTINUAL_PRESET, continualSummary, continualUnitDirs, runContinual, type ContinualConfig } from "./continual";
+import { p4Section, p5Section } from "./report";
+import { loadGrslPanels } from "../paper/grsl";
 
 /** What every experiment's run gets besides its config. */
 export interface ExperimentContext {
@@ -44,6 +48,11 @@ function entry<C extends object>(e: Experiment<C>): Experiment {
   return e as unknown as Experiment;
 }
 
+/** The command line that runs this process (for a provenance file), e.g. `lco experiment grsl --profile full --publish`. */
+function invocation(): string {
+  return ["lco", ...process.argv.slice(2)].join(" ");
+}
+
 /** Every registered experiment. */
 export const EXPERIMENTS: readonly Experiment[] = [
   entry<AlignmentConfig>({
@@ -73,6 +82,33 @@ export const EXPERIMENTS: readonly Experiment[] = [
       const { results, dirs, seconds } = await runStrategies(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
       ctx.log?.(results.verdict);
       return { result: results, table: strategiesTable(results.cells), verdict: results.verdict, publish: () => Object.values(publishStrategies(results, dirs, seconds)) };
+    },
+  }),
+  entry<GrslConfig>({
+    preset: GRSL_PRESET,
+    async run(cfg, ctx) {
+      const r = await runGrsl(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
+      // The verdict by the report's stated rule, on this run's results (published or not).
+      const p4 = p4Section(r, loadGrslPanels(), ctx.profile);
+      const table = [...grslSummary(r), { modality: "verdict (P4)", phase: p4.verdict, note: p4.rule }];
+      return {
+        result: r,
+        table,
+        publish: () => publishResult("grsl", ctx.profile, checkGrslResults(r), experimentProvenance("grsl", ctx.profile, grslUnitDirs(ctx.profile, cfg, ctx.root), invocation())),
+      };
+    },
+  }),
+  entry<ContinualConfig>({
+    preset: CONTINUAL_PRESET,
+    async run(cfg, ctx) {
+      const r = await runContinual(ctx.profile, cfg, { root: ctx.root, log: ctx.log });
+      const p5 = p5Section(r, ctx.profile);
+      const table = [...continualSummary(r), { arm: "verdict (P5)", seeds: p5.verdict, "nDCG@10": p5.rule }];
+      return {
+        result: r,
+        table,
+        publish: () => publishResult("continual", ctx.profile, checkContinualResults(r), experimentProvenance("continual", ctx.profile, continualUnitDirs(ctx.profile, cfg, ctx.root), invocation())),
+      };
     },
   }),
 ];
