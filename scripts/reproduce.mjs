@@ -5,7 +5,7 @@
 //
 //   npm run reproduce                      # full profile (minutes on a 2-core CPU)
 //   npm run reproduce -- --profile smoke   # the same stages at smoke size (seconds)
-//   npm run reproduce -- --only figures    # one stage: setup | figures | cli | organism | grsl | continual | report
+//   npm run reproduce -- --only figures    # one stage: setup | figures | cli | organism | refinement | strategies | grsl | continual | report
 //   npm run reproduce -- --only organism --publish
 //                                          # also copy the organism results (family, alignment,
 //                                          # provenance) to data/organism/<profile>/, the inputs
@@ -85,11 +85,14 @@ async function writeFigures(lco, figures) {
 }
 
 /** One `lco experiment NAME --json [--publish]` stage: its table into the summary, its JSON into out/. */
-function experimentStage(name, cols, title) {
-  const result = lastJson(run("node", ["bin/lco.js", "experiment", name, "--profile", profile, "--json", ...(publish ? ["--publish"] : [])], { capture: true }));
+function experimentStage(name, cols, title, { keep = () => true, workers = false } = {}) {
+  // keep: which table rows go into the summary; workers: pretrain missing runs in parallel processes.
+  const result = lastJson(run("node", ["bin/lco.js", "experiment", name, "--profile", profile, ...(workers ? ["--workers", "auto"] : []), "--json", ...(publish ? ["--publish"] : [])], { capture: true }));
   writeAtomic(path.join(outDir, `experiment-${name}.json`), JSON.stringify(result, null, 2) + "\n");
-  summary.push(`## ${title}`, "", `| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`);
-  for (const r of result.table) summary.push(`| ${cols.map((c) => String(r[c] ?? "").replace(/\|/g, "\\|")).join(" | ")} |`);
+  const rows = result.table.filter(keep);
+  cols = cols ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  summary.push(`## ${title}`, "", ...(result.verdict ? [result.verdict, ""] : []), `| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`);
+  for (const r of rows) summary.push(`| ${cols.map((c) => String(r[c] ?? "").replace(/\|/g, "\\|")).join(" | ")} |`);
   summary.push("");
   if (publish) summary.push(`Published to ${result.published.join(", ")}.`, "");
 }
@@ -190,6 +193,22 @@ const stages = {
       "",
     );
     if (publish) summary.push(`Published to ${[...result.published, ...fw.published].join(", ")}; rebuild the registered figures with \`npm run figures -- --force\`.`, "");
+  },
+
+  refinement() {
+    // P2, contrastive refinement: every size × seed × answer format of the family refined once
+    // (text-only LoRA), before / after with the random-init control; each cell is cached, so a
+    // rerun loads and an interrupted run resumes at the first unfinished cell.
+    experimentStage("refinement", ["size", "format", "split", "modality", "metric", "seeds", "before", "after", "after − before", "after > before", "chance", "init after"], "Model organism: contrastive refinement (P2), IID", {
+      keep: (r) => r.split === "iid" && (r.metric === "R@1" || r.metric.endsWith(" top1")),
+      workers: true,
+    });
+  },
+
+  strategies() {
+    // P3, which refinement: none / linear / full / LoRA text-only / CLIP-style paired, and a small
+    // τ × rank × batch grid, from the same pretrained runs; each variant is cached.
+    experimentStage("strategies", null, "Model organism: refinement strategies (P3)", { workers: true });
   },
 
   grsl() {

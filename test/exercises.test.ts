@@ -122,3 +122,18 @@ test("chapter 20's exercises are registered: check(\"20.1\", x) works without a 
   assert.equal(r.ok, false);
   assert.doesNotMatch(r.message, /unknown exercise id/);
 });
+
+test("chapters 23-24 answers, recomputed with the kit: InfoNCE chance, a LoRA count, the paper's cost ratio", async () => {
+  const { infoNCEChance } = await import("../src/nn");
+  const { loadTrainingStrategies } = await import("../src/paper");
+  assert.equal(check("23.1", Number(infoNCEChance(32, 32).toFixed(4))).ok, true);
+  assert.equal(check("23.1", Math.log(32)).ok, false, "forgetting the hard negatives is wrong");
+  assert.equal(check("23.2", 2048).ok, true);
+  assert.equal(check("23.2", 8 * 64 * 192).ok, false);
+  const rows = loadTrainingStrategies().filter((r) => r.backbone === "Qwen2.5-VL-7B");
+  const hours = (s: string) => rows.find((r) => r.strategy === s)!.gpuHours!;
+  assert.equal(check("24.1", Number((hours("CLIP-style CL") / hours("LoRA")).toFixed(1))).ok, true);
+  assert.equal(check("23.3", "b").ok, true);
+  assert.equal(check("24.2", "b").ok, true);
+  assert.equal(check("24.2", "a").ok, false);
+});

@@ -243,3 +243,30 @@ describe("LoRA adapters for contrastive refinement", () => {
     ps.dispose();
   });
 });
+
+describe("infoNCEFromSimilarities (by hand, chapter 23)", () => {
+  it("equals the tensor InfoNCE on the cosine matrix of the same embeddings, with hard negatives", async () => {
+    const { infoNCEFromSimilarities } = await import("../src/nn");
+    const a = tf.tensor2d([[1, 0.2, 0], [0.1, 1, 0.3], [0, 0.4, 1]]);
+    const p = tf.tensor2d([[0.9, 0.1, 0.1], [0.2, 0.8, 0], [0.1, 0.1, 1]]);
+    const n = tf.tensor2d([[1, 0.5, 0.2], [0.3, 1, 0.6], [0.2, 0.3, 0.9]]);
+    const cos = (x: tf.Tensor2D) => tf.div(x, tf.norm(x, 2, -1, true)) as tf.Tensor2D;
+    const sim = tf.matMul(cos(a), cos(tf.concat([p, n], 0) as tf.Tensor2D), false, true).arraySync() as number[][];
+    const want = infoNCE(a, p, { negatives: n, tau: 0.1 }).dataSync()[0];
+    const got = infoNCEFromSimilarities(sim, 0.1);
+    assert.ok(Math.abs(got.loss - want) < 1e-5, `${got.loss} vs ${want}`);
+    for (const row of got.probabilities) assert.ok(Math.abs(row.reduce((s, v) => s + v, 0) - 1) < 1e-12);
+    tf.dispose([a, p, n]);
+  });
+  it("equal similarities give the chance level log(n + m); a perfect diagonal at small τ gives ~0; bad input is named", async () => {
+    const { infoNCEFromSimilarities } = await import("../src/nn");
+    const flat = Array.from({ length: 4 }, () => Array(8).fill(0.3));
+    assert.ok(Math.abs(infoNCEFromSimilarities(flat, 0.05).loss - infoNCEChance(4, 4)) < 1e-12);
+    const eye = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
+    assert.ok(infoNCEFromSimilarities(eye, 0.01).loss < 1e-10);
+    // τ = 1: each row's loss is log(1 + 3e^-1) exactly.
+    assert.ok(Math.abs(infoNCEFromSimilarities(eye, 1).loss - Math.log(1 + 3 * Math.exp(-1))) < 1e-12);
+    assert.throws(() => infoNCEFromSimilarities(eye, 0), /invalid tau/);
+    assert.throws(() => infoNCEFromSimilarities([[1, 0], [0]], 1), /row 1 has 1 candidates/);
+  });
+});

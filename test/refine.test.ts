@@ -160,25 +160,3 @@ test("bad configs and the verse condition fail with errors that name the problem
   // The world tokenizer has never seen verse words: refusing is the honest answer.
   assert.throws(() => verseTriplesFor(data), /does not know \d+ of \d+ verse words/);
 });
-
-test("refinementRun (P2 first cut): four conditions × two splits from a pretrained run folder, cached on the second call", async () => {
-  const { pretrain, pretrainSpec } = await import("../src/organism");
-  const { refinementRun, refinementTable } = await import("../src/experiments");
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "lco-p2-"));
-  try {
-    const pre = await pretrain(pretrainSpec("smoke", "S", { numSteps: 4, evalItems: 4 }), 0, { root });
-    const cfg = refineConfig("lora", "smoke", { steps: 2, batchSize: 4 });
-    const r = await refinementRun(pre.dir, { refine: cfg, profile: "smoke" });
-    assert.equal(r.rows.length, 8);
-    assert.deepEqual([...new Set(r.rows.map((x) => x.condition))], ["pretrained", "pretrained + refined", "random init", "random init + refined"]);
-    assert.equal(r.refinements.pretrained.losses.length, 2);
-    const table = refinementTable(r.rows);
-    assert.ok(table.every((t) => typeof t["R@1"] === "number" && typeof t["R@1 chance"] === "number"));
-    let log = "";
-    const again = await refinementRun(pre.dir, { refine: cfg, profile: "smoke", log: (l) => (log += l) });
-    assert.match(log, /load/i);
-    assert.deepEqual(again.rows.map((x) => x.alignment[0].detail.recallAt1), r.rows.map((x) => x.alignment[0].detail.recallAt1));
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-});

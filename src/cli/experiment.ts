@@ -59,12 +59,13 @@ export const experimentCommand: Command = {
     const out = await exp.run(cfg, { profile: profile as Profile, root, workers, log: (l) => io.err(l) });
     const published = own.publish ? out.publish() : [];
     if (own.json) {
-      printJson(io, { command: "experiment", experiment: name, profile, config: cfg, backend: info.name, table: out.table, published });
+      printJson(io, { command: "experiment", experiment: name, profile, config: cfg, backend: info.name, table: out.table, ...(out.verdict ? { verdict: out.verdict } : {}), published });
       return 0;
     }
     const cols = [...new Set(out.table.flatMap((r) => Object.keys(r)))];
     io.out(cols.join("\t"));
     for (const r of out.table) io.out(cols.map((c) => String(r[c] ?? "")).join("\t"));
+    if (out.verdict) io.out(out.verdict);
     for (const f of published) io.out(`published ${f}`);
     return 0;
   },

@@ -22,6 +22,7 @@ import { dataForRun } from "../organism/checkpoint";
 import { fmt, parseCommandArgs, parseIntList, parseIntStrict, parseProfile, printJson } from "./args";
 import type { CliIO, Command } from "./command";
 import { UsageError } from "./command";
+import { applyAdapter } from "./refine";
 
 const TRAIN_USAGE = `usage: lco organism train [--profile smoke|full|large] [--size S|M|L | --family]
                           [--seed N | --seeds 0,1,2] [--workers N] [--root DIR]
@@ -45,7 +46,7 @@ run resumes from its latest checkpoint; a finished run is loaded, not redone.
 
 const EMBED_USAGE = `usage: lco embed RUN --modality text|image|audio|document --out FILE.npy
                  [--split train|iid|ood|all] [--step N] [--format one-word|few-words]
-                 [--caption I] [--json]
+                 [--caption I] [--adapter DIR] [--json]
 
 Embeddings with the paper's protocol: each item followed by "Summarize the above {modality} in
 one word:", the hidden state at the prompt's last token (before any answer), at every layer.
@@ -56,7 +57,9 @@ order, plus FILE.items.json with the item ids and attributes.
   --split    which items (default iid)
   --step     checkpoint step (default: the latest)
   --format   prompt variant (default: the one the model was trained with)
-  --caption  for text: which paraphrase (default 0)`;
+  --caption  for text: which paraphrase (default 0)
+  --adapter  a refinement folder written by \`lco refine\` (LoRA adapter merged, or trained
+             weights loaded) applied to the run's weights before embedding`;
 
 function parseFormat(v: string | boolean | undefined, fallback: AnswerFormat): AnswerFormat {
   if (v === undefined) return fallback;
@@ -183,7 +186,7 @@ export const embedCommand: Command = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { positionals, flags } = parseCommandArgs(
       argv,
-      { modality: "string", out: "string", split: "string", step: "string", format: "string", caption: "string", json: "boolean" },
+      { modality: "string", out: "string", split: "string", step: "string", format: "string", caption: "string", adapter: "string", json: "boolean" },
       ["RUN"],
     );
     const run = positionals[0];
@@ -199,10 +202,12 @@ export const embedCommand: Command = {
     if (steps.length === 0) throw new InputError(`no checkpoint in ${run}; train it with \`lco organism train\``);
     const step = flags.step !== undefined ? parseIntStrict(flags.step as string, "--step", 1) : undefined;
     const caption = flags.caption !== undefined ? parseIntStrict(flags.caption as string, "--caption", 0) : undefined;
+    const adapter = flags.adapter as string | undefined;
     const { model, step: used } = loadOrganism(run, step);
     let E: NdArray;
     const itemsFile = out.replace(/\.npy$/, ".items.json");
     try {
+      if (adapter !== undefined) applyAdapter(model, adapter);
       const data = dataForRun(run);
       const idx = split === "all" ? data.items.map((_, i) => i) : data.splits[split as "train" | "iid" | "ood"];
       const format = flags.format !== undefined ? parseFormat(flags.format, model.config.answerFormat) : undefined;
@@ -213,10 +218,10 @@ export const embedCommand: Command = {
       disposeOrganism(model);
     }
     if (flags.json) {
-      printJson(io, { command: "embed", run, step: used, modality, split, shape: E.shape, out: path.resolve(out), items: path.resolve(itemsFile) });
+      printJson(io, { command: "embed", run, step: used, ...(adapter !== undefined ? { adapter: path.resolve(adapter) } : {}), modality, split, shape: E.shape, out: path.resolve(out), items: path.resolve(itemsFile) });
       return 0;
     }
-    io.out(`wrote ${out} [${E.shape.join(", ")}] (${modality}, ${split}, step ${used}) and ${itemsFile}`);
+    io.out(`wrote ${out} [${E.shape.join(", ")}] (${modality}, ${split}, step ${used}${adapter !== undefined ? `, refined by ${adapter}` : ""}) and ${itemsFile}`);
     return 0;
   },
 };

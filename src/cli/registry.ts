@@ -10,8 +10,9 @@ import { retrievalCommand } from "./retrieval";
 import { benchTrainCommand } from "./bench";
 import { embedCommand, organismTrainCommand } from "./organism";
 import { experimentCommand } from "./experiment";
+import { refineCommand } from "./refine";
 import { notebookCommand } from "./notebook";
 import { sweepCommands } from "./sweep";
 
 /** The command table `main()` dispatches over (order = `lco --help` order). */
-export const COMMANDS: Command[] = [anisotropyCommand, alignCommand, retrievalCommand, benchTrainCommand, organismTrainCommand, embedCommand, experimentCommand, ...sweepCommands, notebookCommand];
+export const COMMANDS: Command[] = [anisotropyCommand, alignCommand, retrievalCommand, benchTrainCommand, organismTrainCommand, refineCommand, embedCommand, experimentCommand, ...sweepCommands, notebookCommand];

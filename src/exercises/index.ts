@@ -11,6 +11,7 @@ export { setupExercises } from "./setup";
 export { paperExercises } from "./paper";
 export { worldExercises } from "./world";
 export { organismExercises } from "./organism";
+export { refinementExercises, REFINEMENT_EXERCISE_ANSWERS } from "./refinement";
 export { EXERCISE_25_1 } from "./grsl";
 export { check, list, exerciseById, formatResult, checkExerciseList, EXERCISES } from "./registry";
 export type { CheckResult, Exercise } from "./types";

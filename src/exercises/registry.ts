@@ -10,6 +10,7 @@ import { paperExercises } from "./paper";
 import { setupExercises } from "./setup";
 import { worldExercises } from "./world";
 import { continualExercises, grslExercises } from "./grsl";
+import { refinementExercises } from "./refinement";
 import type { CheckResult, Exercise } from "./types";
 
 /** Check a list for unique `"<chapter>.<n>"` ids and return it. Throws naming the bad id. */
@@ -28,7 +29,7 @@ export function checkExerciseList(list: readonly Exercise[]): Exercise[] {
 }
 
 /** Every exercise: the setup chapter's, the paper track's, the world's and the model organism's. */
-export const EXERCISES: readonly Exercise[] = checkExerciseList([...setupExercises, ...paperExercises, ...worldExercises, ...organismExercises, ...grslExercises, ...continualExercises]);
+export const EXERCISES: readonly Exercise[] = checkExerciseList([...setupExercises, ...paperExercises, ...worldExercises, ...organismExercises, ...refinementExercises, ...grslExercises, ...continualExercises]);
 
 function unknownIdMessage(id: string, list: readonly Exercise[]): string {
   const chapter = id.split(".")[0];

@@ -4,7 +4,8 @@
  * one door from figures and chapters to the results.
  *
  * - `alignment.ts` — P1, latent alignment: does generative pretraining align modalities?
- * - `refinement.ts` — P2 (first cut): text-only refinement before / after, with the random-init control.
+ * - `refinement.ts` — P2: text-only refinement before / after × sizes × seeds × answer formats, with the random-init control;
+ * - `strategies.ts` — P3: the refinement strategies side by side, their cost, and a sensitivity grid;
  * - `grsl.ts` — P4, the GRSL sweep: results format, statistics and the run (`lco experiment grsl`);
  * - `continual.ts` — P5, continual pretraining for a low-resource script (`lco experiment continual`);
  * - `report.ts` — the reproduction report over every claim's published results.
@@ -47,13 +48,70 @@ export {
   loadPublishedFamily,
   loadPublishedAlignment,
   loadProvenance,
+  publishedExperimentFiles,
+  publishExperimentResult,
+  loadPublishedExperiment,
   experimentProvenance,
 } from "./published";
-export type { AlignmentBySize, StageTiming, Provenance, PublishOptions, PublishedRun, ExperimentProvenance } from "./published";
+export type { AlignmentBySize, StageTiming, Provenance, PublishOptions, PublishedRun, ExperimentProvenance, PublishedExperiment } from "./published";
 export { EXPERIMENTS, experimentByName } from "./registry";
 export type { Experiment, ExperimentContext, ExperimentOutcome } from "./registry";
-export { refinementRun, refinementTable } from "./refinement";
-export type { RefinementRow, RefinementRunResult, RefinementRunOptions } from "./refinement";
+export {
+  measureCondition,
+  refineSummary,
+  REFINEMENT_PRESET,
+  REFINEMENT_CONDITIONS,
+  refinementRefineConfig,
+  refinementCell,
+  cellIdentity,
+  cachedCell,
+  conditionColumns,
+  comparedMetrics,
+  refinementComparison,
+  cellVerdict,
+  refinementVerdicts,
+  refinementVerdict,
+  refinementLossControl,
+  P2_RULE,
+  runRefinement,
+  refinementPrintTable,
+  withoutTimings,
+  publishRefinement,
+  loadPublishedRefinement,
+} from "./refinement";
+export type {
+  ProbeScore,
+  ConditionMeasurement,
+  MeasureConditionOptions,
+  RefineSummary,
+  RefinementConfig,
+  RefineFields,
+  RefinementCondition,
+  RefinementCell,
+  RefinementCellOptions,
+  RefinementComparisonRow,
+  TransferVerdict,
+  VerdictEntry,
+  RefinementResults,
+  RunRefinementOptions,
+} from "./refinement";
+export {
+  PAPER_STRATEGY,
+  STRATEGIES_PRESET,
+  strategyVariants,
+  strategyCell,
+  strategyColumns,
+  STRATEGY_COLUMNS,
+  strategiesTable,
+  P3_PAIRS,
+  P3_RULE,
+  strategiesOrdering,
+  strategiesVerdict,
+  runStrategies,
+  publishStrategies,
+  loadPublishedStrategies,
+} from "./strategies";
+export type { StrategyName, StrategiesConfig, StrategyCell, StrategyVariant, StrategyCellOptions, StrategiesTableRow, OrderingPair, StrategiesResults } from "./strategies";
 export {
   GRSL_FORMAT,
   GRSL_MODALITIES,

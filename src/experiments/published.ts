@@ -218,6 +218,8 @@ export interface ExperimentProvenance extends Pick<Provenance, "profile" | "comm
   experiment: string;
   /** The experiment's own run folders (measurements, not the pretraining they load). */
   timing: StageTiming;
+  /** Extra timings the result file leaves out (e.g. seconds per refinement). */
+  timings?: Record<string, unknown>;
 }
 
 /**
@@ -226,4 +228,43 @@ export interface ExperimentProvenance extends Pick<Provenance, "profile" | "comm
  */
 export function experimentProvenance(experiment: string, profile: string, dirs: readonly string[], command = `lco experiment ${experiment} --profile ${profile} --publish`): ExperimentProvenance {
   return { format: "lco-experiment-provenance v1", experiment, profile, ...producer(command, dirs[0]), timing: stageTiming(dirs) };
+}
+
+/** The two files of a published experiment. */
+export interface PublishedExperiment {
+  result: string;
+  provenance: string;
+}
+
+/** `data/organism/<profile>/<name>.json` and `provenance-<name>.json` (relative to the project root). */
+export function publishedExperimentFiles(profile: string, name: string, root = PUBLISHED_ROOT): PublishedExperiment {
+  if (!/^[a-z0-9-]+$/.test(name)) throw new InputError(`invalid experiment name "${name}"; use lower-case letters, digits and "-"`);
+  return { result: `${root}/${profile}/${name}.json`, provenance: `${root}/${profile}/provenance-${name}.json` };
+}
+
+/**
+ * Publish one experiment's result (JSON with a `format` field, no timings in it) with a
+ * provenance file holding the commit, command, backend, machine and the timing of its run folders.
+ * @param dirs the run folders that produced it (their `meta.json` gives the timing).
+ */
+export function publishExperimentResult<T extends { format: string }>(
+  profile: string, name: string, result: T, dirs: readonly string[], options: { outRoot?: string; command: string; timings?: Record<string, unknown> },
+): PublishedExperiment {
+  if (dirs.length === 0) throw new InputError(`nothing to publish for ${name}: no run folders`);
+  const files = publishedExperimentFiles(profile, name, options.outRoot);
+  const provenance: ExperimentProvenance = { ...experimentProvenance(name, profile, dirs, options.command), ...(options.timings ? { timings: options.timings } : {}) };
+  writeJsonAtomic(projectPath(files.result), result);
+  writeJsonAtomic(projectPath(files.provenance), provenance);
+  return files;
+}
+
+/**
+ * A published experiment result of a profile, or `null` when it has not been published (figures
+ * then draw "not yet measured").
+ * @throws InputError when the file exists with another format.
+ */
+export function loadPublishedExperiment<T>(profile: string, name: string, format: string, root?: string): T | null {
+  const rel = publishedExperimentFiles(profile, name, root).result;
+  if (!fs.existsSync(projectPath(rel))) return null;
+  return readJson<T>(rel, format);
 }

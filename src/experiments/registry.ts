@@ -7,6 +7,8 @@
 import { InputError } from "../array";
 import type { Preset, Profile } from "../config";
 import { ALIGNMENT_PRESET, alignmentSummary, runAlignment, type AlignmentConfig } from "./alignment";
+import { publishStrategies, runStrategies, STRATEGIES_PRESET, strategiesTable, type StrategiesConfig } from "./strategies";
+import { publishRefinement, REFINEMENT_PRESET, refinementComparison, refinementPrintTable, runRefinement, type RefinementConfig } from "./refinement";
 import { experimentProvenance, publishOrganismResults } from "./published";
 import { checkGrslResults, GRSL_PRESET, grslSummary, grslUnitDirs, publishResult, runGrsl, type GrslConfig } from "./grsl";
 import { checkContinualResults, CONTINUAL_PRESET, continualSummary, continualUnitDirs, runContinual, type ContinualConfig } from "./continual";
@@ -28,6 +30,8 @@ export interface ExperimentOutcome {
   result: unknown;
   /** One row per line of the printed summary. */
   table: Record<string, string | number>[];
+  /** A one-line verdict computed from the result by the experiment's stated rule (when it has one). */
+  verdict?: string;
   /** Copy the result with its provenance into `data/`; returns the written files. */
   publish(): string[];
 }
@@ -61,6 +65,23 @@ export const EXPERIMENTS: readonly Experiment[] = [
         const command = `lco experiment alignment --profile ${ctx.profile} --publish${variant ? ` --answerFormat=few-words --sizes=${cfg.sizes.join(",")}` : ""}`;
         return Object.values(publishOrganismResults(ctx.profile, r.family, r.bySize, { root: ctx.root, clipSteps: cfg.clipSteps, command, ...(variant ? { variant } : {}) }));
       } };
+    },
+  }),
+  entry<RefinementConfig>({
+    preset: REFINEMENT_PRESET,
+    async run(cfg, ctx) {
+      const { results, dirs } = await runRefinement(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
+      ctx.log?.(results.verdict);
+      const table = refinementPrintTable(refinementComparison(results.cells));
+      return { result: results, table, verdict: results.verdict, publish: () => Object.values(publishRefinement(results, dirs)) };
+    },
+  }),
+  entry<StrategiesConfig>({
+    preset: STRATEGIES_PRESET,
+    async run(cfg, ctx) {
+      const { results, dirs, seconds } = await runStrategies(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
+      ctx.log?.(results.verdict);
+      return { result: results, table: strategiesTable(results.cells), verdict: results.verdict, publish: () => Object.values(publishStrategies(results, dirs, seconds)) };
     },
   }),
   entry<GrslConfig>({

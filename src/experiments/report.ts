@@ -19,9 +19,11 @@ import { loadTrainingStrategies, type TrainingRow } from "../paper/data";
 import { projectPath, PROJECT_ROOT } from "../project";
 import { checkTrainingTable } from "../paper/training";
 import { alignmentTable, type AlignmentRow } from "./alignment";
-import { loadPublishedAlignment, publishedFiles } from "./published";
+import { loadPublishedAlignment, publishedFiles, PUBLISHED_ROOT } from "./published";
 import { grslPanelStatistics, GRSL_MODALITIES, loadPublishedGrsl, PAPER_PANEL_OF, publishedGrslFile, theoryOrderings, type GrslResults } from "./grsl";
 import { checkContinualResults, pairedDifference, type ContinualResults } from "./continual";
+import { loadPublishedRefinement, P2_RULE, refinementComparison, refinementVerdicts, type RefinementResults } from "./refinement";
+import { loadPublishedStrategies, P3_RULE, strategiesTable, strategiesVerdict, STRATEGY_COLUMNS, type StrategiesResults } from "./strategies";
 
 /** The verdict of one claim. */
 export type Verdict = "reproduced" | "partly" | "not reproduced" | "not yet measured";
@@ -58,6 +60,9 @@ export interface ReportInputs {
   continual: ContinualResults | null;
   paperGrsl: GrslPanel[];
   paperTraining: TrainingRow[];
+  /** Published P2 and P3 results (absent or `null` = not yet measured). */
+  refinement?: RefinementResults | null;
+  strategies?: StrategiesResults | null;
 }
 
 /** The whole report. */
@@ -134,36 +139,60 @@ export function p1Section(alignment: Record<string, AlignmentRow[]> | null, prof
 }
 
 /** P2: text-only refinement transfers to other modalities (results come from the refinement experiment). */
-export function p2Section(): ClaimSection {
-  return {
-    id: "P2",
+export function p2Section(refinement: RefinementResults | null = null): ClaimSection {
+  const base = {
+    id: "P2" as const,
     title: "Text-only contrastive refinement transfers to images, audio and video",
     paper: ["A light text-only InfoNCE stage on LoRA adapters turns the decoder into an embedding model, and the gain carries over to modalities the stage never saw [secondary; paper-notes §2]."],
-    measurement: [],
-    table: null,
-    verdict: "not yet measured",
-    rule: "Reproduced: after − before retrieval (R@1 and within-class R@1, paired by seed) has a 95 % interval above 0 for image and audio at every size; partly: for some; not reproduced: for none. Applied once the refinement experiment (`lco experiment refinement --publish`) has published its results.",
-    figures: [],
-    sources: [],
+    rule:
+      P2_RULE +
+      " Report: reproduced = in some answer format every metric transfers (yes); partly = at least one metric transfers at least partly; not reproduced = none. Applied to `lco experiment refinement --publish`'s results.",
+    figures: [] as { id: string; caption: string }[],
+  };
+  if (!refinement) return { ...base, measurement: [], table: null, verdict: "not yet measured", sources: [] };
+  const entries = refinementVerdicts(refinementComparison(refinement.cells));
+  const formats = [...new Set(entries.map((e) => e.format))];
+  const verdict: Verdict = formats.some((f) => entries.filter((e) => e.format === f).every((e) => e.verdict === "yes"))
+    ? "reproduced"
+    : entries.some((e) => e.verdict !== "no")
+      ? "partly"
+      : "not reproduced";
+  return {
+    ...base,
+    measurement: [`${refinement.verdict}.`],
+    table: {
+      columns: ["answer format", "metric", "verdict", "cells (size modality: verdict)"],
+      rows: entries.map((e) => [e.format, e.metric, e.verdict, e.cells.map((c) => `${c.cell}: ${c.verdict}`).join(", ")]),
+    },
+    verdict,
+    figures: [{ id: "refinement-before-after", caption: "before / after refinement, with the random-init control" }],
+    sources: [`data/organism/${refinement.profile}/refinement.json`],
   };
 }
 
-/** P3: the training-strategy ordering (ours not yet measured; the paper's table recomputed). */
-export function p3Section(training: readonly TrainingRow[]): ClaimSection {
+/** P3: the training-strategy ordering: the paper's table recomputed, and ours from `lco experiment strategies` when published. */
+export function p3Section(training: readonly TrainingRow[], strategies: StrategiesResults | null = null): ClaimSection {
   const { rows } = checkTrainingTable(training);
   const table: string[][] = rows.map((r) => [r.backbone, r.strategy, r.trainedOn ?? "", r.gpuHours === null ? "" : String(r.gpuHours), r.avgRecomputed.toFixed(2)]);
+  const ours = strategies ? strategiesVerdict(strategies.ordering) : null;
+  const measurement = strategies
+    ? [
+        `${strategies.verdict}.`,
+        ...strategiesTable(strategies.cells).map((r) => `${r.size} ${r.variant}: ${STRATEGY_COLUMNS.avg} ${r[STRATEGY_COLUMNS.avg]} over ${r.seeds} seeds, ${r["trainable params"]} trained parameters, ${r["examples seen"]} examples`),
+      ]
+    : [];
   return {
     id: "P3",
     title: "LoRA text-only beats full fine-tuning, which beats a linear projection; CLIP-style training costs ~100× more",
     paper: [
       "The training-strategy table (`assets/lora_ablation.png`) [read]: the recomputed average of its six categories per backbone and strategy is in the table below.",
     ],
-    measurement: [],
+    measurement,
     table: { columns: ["backbone", "strategy (paper)", "trained on", "GPU-hours", "average (recomputed)"], rows: table },
-    verdict: "not yet measured",
-    rule: "Reproduced: our ordering of the mean over seeds (LoRA > full fine-tune > linear projection, text-only) agrees with the paper's for every size, with non-overlapping 95 % intervals between neighbours; partly: the order holds in the means only; not reproduced otherwise. Applied once `lco experiment strategies --publish` has published its results.",
+    verdict: ours && ours.verdict !== "not yet measured" ? ours.verdict : "not yet measured",
+    rule: `${P3_RULE} Applied to \`lco experiment strategies --publish\`'s results.`,
     figures: [{ id: "training-strategies", caption: "the paper's training-strategy table" }],
-    sources: ["data/paper/training_strategies.csv"],
+    sources: ["data/paper/training_strategies.csv", ...(strategies ? [`data/organism/${strategies.profile}/strategies.json`] : [])],
   };
 }
 
@@ -279,8 +308,8 @@ export function buildReport(inputs: ReportInputs): Report {
     profile: inputs.profile,
     claims: [
       p1Section(inputs.alignment, inputs.profile),
-      p2Section(),
-      p3Section(inputs.paperTraining),
+      p2Section(inputs.refinement ?? null),
+      p3Section(inputs.paperTraining, inputs.strategies ?? null),
       p4Section(inputs.grsl, inputs.paperGrsl, inputs.profile),
       p5Section(inputs.continual, inputs.profile),
     ],
@@ -298,6 +327,8 @@ export function loadReportInputs(profile: string, root: string = PROJECT_ROOT): 
     continual: exists(continualFile) ? checkContinualResults(JSON.parse(fs.readFileSync(projectPath(continualFile, root), "utf8")), continualFile) : null,
     paperGrsl: loadGrslPanels(root),
     paperTraining: loadTrainingStrategies(root),
+    refinement: loadPublishedRefinement(profile, path.join(root, PUBLISHED_ROOT)),
+    strategies: loadPublishedStrategies(profile, path.join(root, PUBLISHED_ROOT)),
   };
 }
 

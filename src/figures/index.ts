@@ -34,3 +34,4 @@ export { organismFigures, lossCurveFigure, generativeScoreFigure, alignmentLayer
 export { FIGURES, figureById, checkFigureList } from "./registry";
 export { grslOrganismFigure, grslPanelAnnotation, grslTheoryFigure, grslOrganismFigures } from "./grsl-organism";
 export type { GrslOrganismFigureOptions } from "./grsl-organism";
+export { refinementFigures, refinementBeforeAfterFigure, refinementStrategiesFigure } from "./refinement";

@@ -12,6 +12,7 @@
 import { paperFigures } from "./paper";
 import { organismFigures } from "./organism";
 import { grslOrganismFigures } from "./grsl-organism";
+import { refinementFigures } from "./refinement";
 import type { FigureSpec } from "./types";
 
 /** Ids are kebab-case: lowercase letters, digits and single dashes, e.g. `"grsl-panels"`. */
@@ -40,7 +41,7 @@ export function checkFigureList(specs: readonly FigureSpec[]): FigureSpec[] {
 }
 
 /** Every registered figure: the paper track's, then the model-organism track's. */
-export const FIGURES: readonly FigureSpec[] = checkFigureList([...paperFigures, ...organismFigures, ...grslOrganismFigures]);
+export const FIGURES: readonly FigureSpec[] = checkFigureList([...paperFigures, ...organismFigures, ...grslOrganismFigures, ...refinementFigures]);
 
 /**
  * The figure with this id. Throws listing the known ids when there is none.

@@ -41,7 +41,8 @@ export { initDecoder, initEncoder, embedTokens, decoderForward, encoderForward }
 export type { TransformerConfig, DecoderConfig, StackOptions, DecoderOutput } from "./transformer";
 export { addLora, mergeLora, unmergeLora, removeLora, blockLinears, LORA_PARAMS, LORA_FORMAT, LORA_FILES, saveLoraAdapter, readLoraAdapter, loadLoraAdapter, loraParamCount } from "./lora";
 export type { LoraOptions, MergeLoraOptions, LoraAdapterFile } from "./lora";
-export { tokenCrossEntropy, nextTokenLoss, infoNCE, infoNCEChance } from "./losses";
+export { tokenCrossEntropy, nextTokenLoss, infoNCE, infoNCEChance, infoNCEFromSimilarities } from "./losses";
+export type { InfoNCEByHand } from "./losses";
 export type { InfoNCEOptions } from "./losses";
 export { AdamW, cosineSchedule, linearSchedule, clipByGlobalNorm, trainStep } from "./optim";
 export type { AdamWOptions, CosineScheduleOptions, LinearScheduleOptions, Schedule, TrainStepOptions, TrainStepResult } from "./optim";

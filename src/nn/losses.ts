@@ -139,3 +139,41 @@ export function infoNCEChance(n: number, m = 0, symmetric = false): number {
   if (!(Number.isInteger(n) && n >= 1 && Number.isInteger(m) && m >= 0)) throw new InputError(`invalid batch; need integers n ≥ 1, m ≥ 0, got n = ${n}, m = ${m}`);
   return symmetric ? (Math.log(n + m) + Math.log(n)) / 2 : Math.log(n + m);
 }
+
+/** Result of {@link infoNCEFromSimilarities}. */
+export interface InfoNCEByHand {
+  /** Mean over anchors of `−log p_ii` (nats). */
+  loss: number;
+  /** `−log p_ii` per anchor. */
+  perAnchor: number[];
+  /** Softmax of each row of `sim / τ` (each row sums to 1): where anchor i puts its probability. */
+  probabilities: number[][];
+}
+
+/**
+ * InfoNCE from a given cosine-similarity matrix, in plain float64 (for reading by hand; the
+ * training loop uses {@link infoNCE} on tensors, which computes the same value from embeddings):
+ * row i = anchor i against `[n positives, m hard negatives]`; the correct candidate is column i.
+ * @param sim `[n][n + m]` similarities.
+ * @param tau temperature. Default 0.05.
+ * @example infoNCEFromSimilarities([[1, 0], [0, 1]], 1).loss // log(1 + e^-1) ≈ 0.313
+ * @throws InputError when a row is shorter than n or τ ≤ 0.
+ */
+export function infoNCEFromSimilarities(sim: readonly (readonly number[])[], tau = 0.05): InfoNCEByHand {
+  if (!(tau > 0)) throw new InputError(`invalid tau; need τ > 0, got ${tau}`);
+  const n = sim.length;
+  if (n === 0) throw new InputError("the similarity matrix is empty");
+  const width = sim[0].length;
+  sim.forEach((row, i) => {
+    if (row.length !== width || width < n) throw new InputError(`row ${i} has ${row.length} candidates; every row needs the same count, at least n = ${n}`);
+  });
+  const probabilities = sim.map((row) => {
+    const z = row.map((s) => s / tau);
+    const mx = Math.max(...z);
+    const e = z.map((v) => Math.exp(v - mx));
+    const sum = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / sum);
+  });
+  const perAnchor = probabilities.map((p, i) => -Math.log(p[i]));
+  return { loss: perAnchor.reduce((a, b) => a + b, 0) / n, perAnchor, probabilities };
+}
