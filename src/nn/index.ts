@@ -43,5 +43,5 @@ export { addLora, mergeLora, unmergeLora, removeLora, blockLinears, LORA_PARAMS,
 export type { LoraOptions, MergeLoraOptions, LoraAdapterFile } from "./lora";
 export { tokenCrossEntropy, nextTokenLoss, infoNCE, infoNCEChance } from "./losses";
 export type { InfoNCEOptions } from "./losses";
-export { AdamW, cosineSchedule, linearSchedule, clipByGlobalNorm, trainStep } from "./optim";
+export { AdamW, cosineSchedule, linearSchedule, clipByGlobalNorm, trainStep, trainStepAsync } from "./optim";
 export type { AdamWOptions, CosineScheduleOptions, LinearScheduleOptions, Schedule, TrainStepOptions, TrainStepResult } from "./optim";
