@@ -188,7 +188,76 @@ export async function initWebgpu(allowSoftware: boolean): Promise<GpuAdapterInfo
   if (!(await tf.setBackend("webgpu"))) throw new Error("setBackend('webgpu') returned false");
   // Otherwise ops on small tensors silently run on the cpu backend.
   tf.env().set("WEBGPU_CPU_FORWARD", false);
+  const device = (tf.backend() as unknown as { device: GpuDeviceLike }).device;
+  if (!watched.has(device)) {
+    watched.add(device);
+    // A WebGPU validation error does not throw: the kernel's result is silently wrong. Count them.
+    device.addEventListener("uncapturederror", (e) => {
+      const msg = (e as { error?: { message?: string } }).error?.message ?? String(e);
+      gpuErrors.push(msg.split("\n")[0]);
+    });
+  }
+  registerChunkedAddN();
   return info;
+}
+
+/** What this module uses of a `GPUDevice`. */
+interface GpuDeviceLike {
+  limits: { maxStorageBuffersPerShaderStage: number };
+  addEventListener(type: "uncapturederror", listener: (e: unknown) => void): void;
+}
+const watched = new WeakSet<object>();
+const gpuErrors: string[] = [];
+
+/**
+ * The WebGPU errors raised since the webgpu backend started in this process (first line of each),
+ * e.g. a pipeline that fails validation. A kernel that hits one returns wrong values without
+ * throwing, so a correct run has none; the parity test asserts that.
+ */
+export function webgpuErrors(): string[] {
+  return gpuErrors.slice();
+}
+
+let addNChunked = false;
+
+/**
+ * TF.js's webgpu `AddN` binds every input and the output as storage buffers in one shader, and a
+ * device allows `maxStorageBuffersPerShaderStage` of them (8 unless raised): with 8 or more
+ * inputs the pipeline fails validation and the sum is silently wrong (measured: 8 tensors of
+ * ones·i summed to 28 instead of 36). Gradient clipping sums one term per parameter, so the kit
+ * sums in chunks of at most `limit - 1` inputs, then sums the partial sums.
+ */
+function registerChunkedAddN(): void {
+  if (addNChunked) return;
+  const stock = tf.getKernel("AddN", "webgpu");
+  if (!stock) return;
+  tf.unregisterKernel("AddN", "webgpu");
+  tf.registerKernel({
+    ...stock,
+    kernelFunc: (args) => {
+      const backend = args.backend as unknown as { device: GpuDeviceLike; disposeData(dataId: unknown): boolean };
+      const max = Math.max(2, backend.device.limits.maxStorageBuffersPerShaderStage - 1);
+      let level = args.inputs as unknown as tf.TensorInfo[];
+      const partial: tf.TensorInfo[] = [];
+      while (level.length > max) {
+        const next: tf.TensorInfo[] = [];
+        for (let i = 0; i < level.length; i += max) {
+          const part = level.slice(i, i + max);
+          if (part.length === 1) next.push(part[0]);
+          else {
+            const sum = stock.kernelFunc({ ...args, inputs: part as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+            partial.push(sum);
+            next.push(sum);
+          }
+        }
+        level = next;
+      }
+      const out = stock.kernelFunc({ ...args, inputs: level as unknown as tf.NamedTensorInfoMap });
+      for (const t of partial) backend.disposeData(t.dataId);
+      return out;
+    },
+  });
+  addNChunked = true;
 }
 
 /**
