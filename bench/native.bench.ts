@@ -8,12 +8,22 @@
  *     anisotropy`, `lco align --metric cka`, `lco align --metric mutual_knn`, `lco retrieval`,
  *     native and wasm, against numpy (`bench/py/probes_numpy.py`) at n = 2k, 10k, 20k (d 512) and
  *     on a layer stack shaped like a 7B model's, [29, 2000, 3584].
- * Set-up of PyTorch and numpy: `bash bench/setup.sh` (root; Debian packages). PyTorch runs with
- * OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (its OpenBLAS picks its best kernel); the kit runs
- * in the environment as given (the BLAS kernel it uses is printed).
+ *
+ * **Same BLAS on both sides.** The kit's addon, numpy and PyTorch (Debian) all load the same
+ * OpenBLAS, whose kernel choice depends on `OPENBLAS_CORETYPE` (and blocking on
+ * `OPENBLAS_L2_SIZE`). Every comparison runs the kit and the Python tools with the same
+ * environment. When the environment sets one of these variables, the bench runs two settings and
+ * reports both: "as given" (the environment unchanged) and "OpenBLAS's choice" (those variables
+ * removed, for every process alike). Each side reports the kernel it actually loaded (the addon's
+ * `info()`, `bench/py/blas_core.py`), printed next to the numbers. wasm uses no BLAS; its column
+ * is measured once (in the first setting) and repeated for the second setting's ratios.
+ *
+ * Set-up of PyTorch and numpy: `bash bench/setup.sh` (root; Debian packages).
  * Environment: LCO_BENCH_SIZES=2000,10000 (default 2000,10000,20000), LCO_BENCH_STACK=0 skips the
  * layer stack, LCO_BENCH_PARTS=step|probes runs one part, LCO_BENCH_WASM=0 leaves out the probes'
- * (slow) wasm column, BENCH_TRAIN_STEPS (default 15).
+ * (slow) wasm column, LCO_BENCH_BLAS=given|auto|both (default both, when they differ),
+ * LCO_BENCH_PROBES=cka,retrieval (default all four), LCO_BENCH_REPEATS (probes: best of N, default
+ * 1), BENCH_TRAIN_STEPS (default 15).
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -21,18 +31,42 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { writeNpy } from "../src/io/npy";
 import { rng } from "../src/random";
-import { nativeStatus, describeNative } from "../src/backend/native";
+import { ADDON_PATH, BLAS_ENV_VARS, blasEnvFrom, nativeStatus, describeNative } from "../src/backend/native";
 
 const ROOT = path.join(__dirname, "..");
 const LCO = path.join(ROOT, "bin", "lco.js");
 const PY = "/usr/bin/python3";
 const hasPy = (mod: string) => spawnSync(PY, ["-c", `import ${mod}`]).status === 0;
-const pyEnv = () => {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  return env;
-};
+
+/** One BLAS environment every process of a comparison shares. */
+interface BlasSetting {
+  name: string;
+  env: NodeJS.ProcessEnv;
+  /** Kernel the kit's addon loads under this environment ("–" without the addon). */
+  kitCore: string;
+}
+
+/** The addon's kernel under `env`, read in a fresh process (OpenBLAS reads its environment at load). */
+function kitCoreUnder(env: NodeJS.ProcessEnv): string {
+  if (!fs.existsSync(ADDON_PATH)) return "–";
+  const r = spawnSync("node", ["-e", `process.stdout.write(require(${JSON.stringify(ADDON_PATH)}).info())`], { env, encoding: "utf8" });
+  return r.status === 0 ? r.stdout.replace(/^.*core /, "") : "–";
+}
+
+function blasSettings(): BlasSetting[] {
+  const given = blasEnvFrom(process.env);
+  const pinned = Object.entries(given).map(([k, v]) => `${k}=${v}`).join(" ");
+  const choice = process.env.LCO_BENCH_BLAS ?? "both";
+  if (!["given", "auto", "both"].includes(choice)) throw new Error(`invalid LCO_BENCH_BLAS; expected given, auto or both, got "${choice}"`);
+  const asGiven = { name: pinned ? `as given (${pinned})` : "as given (no OPENBLAS_* set)", env: process.env };
+  if (!pinned) return [{ ...asGiven, kitCore: kitCoreUnder(asGiven.env) }];
+  const auto = { ...process.env };
+  for (const k of BLAS_ENV_VARS) delete auto[k];
+  const out = [];
+  if (choice !== "auto") out.push(asGiven);
+  if (choice !== "given") out.push({ name: `OpenBLAS's choice (${Object.keys(given).join(", ")} removed)`, env: auto });
+  return out.map((s) => ({ ...s, kitCore: kitCoreUnder(s.env) }));
+}
 
 /** Run a command, return wall seconds and the last stdout line parsed as JSON (or null on failure). */
 function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { s: number; json: Record<string, unknown> | null } {
@@ -53,33 +87,48 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
 
 const fmt = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(d));
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : "–");
+const best = (xs: (number | null)[]) => (xs.some((x) => x !== null) ? Math.min(...(xs.filter((x) => x !== null) as number[])) : null);
 
-function stepPart(): void {
+function stepPart(settings: BlasSetting[]): void {
   const steps = process.env.BENCH_TRAIN_STEPS ?? "15";
   const args = [LCO, "bench", "train", "--model", "reference", "--steps", steps, "--warmup", "3", "--json"];
-  const kit = (env: Record<string, string>) => {
-    const r = timed("node", env.LCO_NATIVE === "0" ? args : [...args, "--workers", "1"], { ...process.env, ...env });
+  const kit = (env: NodeJS.ProcessEnv, extra: Record<string, string>) => {
+    const r = timed("node", extra.LCO_NATIVE === "0" ? args : [...args, "--workers", "1"], { ...env, ...extra });
     return r.json ? (r.json.msPerStep as number) : null;
   };
-  const torch = hasPy("torch") ? (t: number) => {
-    const r = timed(PY, [path.join(__dirname, "py", "torch_step.py"), String(t), steps], pyEnv());
+  const hasTorch = hasPy("torch");
+  const torchCores = new Map<string, string>();
+  const torch = (s: BlasSetting, t: number) => {
+    if (!hasTorch) return null;
+    const r = timed(PY, [path.join(__dirname, "py", "torch_step.py"), String(t), steps], s.env);
+    if (r.json) torchCores.set(s.name, String(r.json.blasCore));
     return r.json ? (r.json.msPerStep as number) : null;
-  } : null;
-  if (!torch) console.log("PyTorch not installed (bash bench/setup.sh): the PyTorch columns stay empty");
-  // Two rounds, alternating, so that a change in machine load hits every column alike.
-  const cols: Record<string, (number | null)[]> = { "native 1t": [], "native 2t": [], "wasm (default threads)": [], "torch 1t": [], "torch 2t": [] };
+  };
+  if (!hasTorch) console.log("PyTorch not installed (bash bench/setup.sh): the PyTorch columns stay empty");
+  // Two rounds, alternating paths and settings, so that a change in machine load hits every column alike.
+  const cols = new Map<string, (number | null)[]>();
+  const push = (k: string, v: number | null) => cols.set(k, [...(cols.get(k) ?? []), v]);
   for (let round = 0; round < 2; round++) {
-    cols["native 1t"].push(kit({ LCO_NATIVE_THREADS: "1" }));
-    cols["torch 1t"].push(torch ? torch(1) : null);
-    cols["native 2t"].push(kit({ LCO_NATIVE_THREADS: "2" }));
-    cols["wasm (default threads)"].push(kit({ LCO_NATIVE: "0" }));
-    cols["torch 2t"].push(torch ? torch(2) : null);
+    for (const s of settings) {
+      push(`${s.name}|native 1t`, kit(s.env, { LCO_NATIVE_THREADS: "1" }));
+      push(`${s.name}|torch 1t`, torch(s, 1));
+      push(`${s.name}|native 2t`, kit(s.env, { LCO_NATIVE_THREADS: "2" }));
+      push(`${s.name}|torch 2t`, torch(s, 2));
+    }
+    push("wasm", kit(settings[0].env, { LCO_NATIVE: "0" }));
   }
-  const best = (xs: (number | null)[]) => (xs.some((x) => x !== null) ? Math.min(...(xs.filter((x) => x !== null) as number[])) : null);
-  const m = Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, best(v)]));
+  const wasm = best(cols.get("wasm")!);
   console.log("\nreference step (median ms per step; best of 2 alternating rounds)");
-  console.log("| path | ms/step | ÷ torch 1t | ÷ wasm |\n|---|---|---|---|");
-  for (const [k, v] of Object.entries(m)) console.log(`| ${k} | ${fmt(v)} | ${ratio(v, m["torch 1t"])} | ${ratio(v, m["wasm (default threads)"])} |`);
+  console.log("| BLAS setting | path | BLAS kernel | ms/step | ÷ torch 1t (same setting) | ÷ wasm |\n|---|---|---|---|---|---|");
+  for (const s of settings) {
+    const t1 = best(cols.get(`${s.name}|torch 1t`)!);
+    for (const p of ["native 1t", "native 2t", "torch 1t", "torch 2t"]) {
+      const v = best(cols.get(`${s.name}|${p}`)!);
+      const core = p.startsWith("native") ? s.kitCore : torchCores.get(s.name) ?? "–";
+      console.log(`| ${s.name} | ${p} | ${core} | ${fmt(v)} | ${ratio(v, t1)} | ${ratio(v, wasm)} |`);
+    }
+  }
+  console.log(`| (no BLAS) | wasm (default threads) | – | ${fmt(wasm)} | ${settings.map((s) => ratio(wasm, best(cols.get(`${s.name}|torch 1t`)!))).join(" / ")} | 1.00× |`);
 }
 
 function gaussian(rows: number, d: number, seed: number, base?: Float32Array): Float32Array {
@@ -89,15 +138,17 @@ function gaussian(rows: number, d: number, seed: number, base?: Float32Array): F
   return out;
 }
 
-function probesPart(): void {
+function probesPart(settings: BlasSetting[]): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lco-bench-native-"));
   const numpy = hasPy("numpy");
   if (!numpy) console.log("numpy not installed (bash bench/setup.sh): the numpy column stays empty");
-  const sizes = (process.env.LCO_BENCH_SIZES ?? "2000,10000,20000").split(",").map(Number);
+  const sizes = (process.env.LCO_BENCH_SIZES ?? "2000,10000,20000").split(",").filter(Boolean).map(Number);
+  const only = process.env.LCO_BENCH_PROBES ? process.env.LCO_BENCH_PROBES.split(",") : null;
   const shapes: number[][] = sizes.map((n) => [n, 512]);
   if (process.env.LCO_BENCH_STACK !== "0") shapes.push([29, 2000, 3584]);
-  console.log("\nprobes, whole process (seconds; B = A + noise)");
-  console.log("| shape | probe | kit native | kit wasm | numpy | native ÷ numpy | wasm ÷ numpy |\n|---|---|---|---|---|---|---|");
+  const repeats = Number(process.env.LCO_BENCH_REPEATS ?? "1");
+  console.log(`\nprobes, whole process (seconds, best of ${repeats}; B = A + noise; kernels: kit / numpy)`);
+  console.log("| shape | probe | BLAS setting | kernels | kit native | numpy | native ÷ numpy | kit wasm | wasm ÷ numpy |\n|---|---|---|---|---|---|---|---|---|");
   try {
     for (const shape of shapes) {
       const total = shape.reduce((a, b) => a * b, 1);
@@ -112,11 +163,22 @@ function probesPart(): void {
         ...(shape.length === 2 ? [["retrieval", ["retrieval", fa, fb], ["retrieval", fa, fb]] as [string, string[], string[]]] : []),
       ];
       for (const [name, kitArgs, pyArgs] of probes) {
-        const nat = timed("node", [LCO, ...kitArgs, "--json"]);
-        const wasm = process.env.LCO_BENCH_WASM === "0" ? null : timed("node", [LCO, ...kitArgs, "--json"], { ...process.env, LCO_NATIVE: "0" });
-        const py = numpy ? timed(PY, [path.join(__dirname, "py", "probes_numpy.py"), ...pyArgs], pyEnv()) : null;
+        if (only && !only.some((o) => name.startsWith(o))) continue;
         const s = (r: { s: number; json: unknown } | null) => (r && r.json ? r.s : null);
-        console.log(`| ${JSON.stringify(shape)} | ${name} | ${fmt(s(nat), 2)} | ${fmt(s(wasm), 2)} | ${fmt(s(py), 2)} | ${ratio(s(nat), s(py))} | ${ratio(s(wasm), s(py))} |`);
+        const wasm = process.env.LCO_BENCH_WASM === "0" ? null : s(timed("node", [LCO, ...kitArgs, "--json"], { ...settings[0].env, LCO_NATIVE: "0" }));
+        for (const set of settings) {
+          // Best of REPEATS, kit and numpy alternating, so that a change in load hits both alike.
+          const nats: (number | null)[] = [], pys: (number | null)[] = [];
+          let pyCore = "–";
+          for (let rep = 0; rep < repeats; rep++) {
+            nats.push(s(timed("node", [LCO, ...kitArgs, "--json"], set.env)));
+            const pyRun = numpy ? timed(PY, [path.join(__dirname, "py", "probes_numpy.py"), ...pyArgs], set.env) : null;
+            pys.push(s(pyRun));
+            if (pyRun?.json) pyCore = String(pyRun.json.blasCore);
+          }
+          const nat = best(nats), py = best(pys);
+          console.log(`| ${JSON.stringify(shape)} | ${name} | ${set.name} | ${set.kitCore} / ${pyCore} | ${fmt(nat, 2)} | ${fmt(py, 2)} | ${ratio(nat, py)} | ${fmt(wasm, 2)} | ${ratio(wasm, py)} |`);
+        }
       }
     }
   } finally {
@@ -127,6 +189,8 @@ function probesPart(): void {
 const st = nativeStatus();
 console.log(describeNative(st));
 if (!st.active) console.log("(the native columns then measure the wasm path too)");
+const settings = blasSettings();
+for (const set of settings) console.log(`BLAS setting "${set.name}": the kit's addon loads kernel ${set.kitCore}`);
 const parts = process.env.LCO_BENCH_PARTS ?? "step,probes";
-if (parts.includes("step")) stepPart();
-if (parts.includes("probes")) probesPart();
+if (parts.includes("step")) stepPart(settings);
+if (parts.includes("probes")) probesPart(settings);

@@ -24,7 +24,7 @@ if (existsSync(new URL("../dist/index.js", import.meta.url))) {
   backend = lco.describeBackend(info);
   // Which compute path the matrix products take, and why (issue 13; src/backend/native.ts).
   const n = info.native;
-  native = !n ? "not applicable (backend is not wasm)" : n.active ? `on: ${n.blas}; ${n.threads} BLAS thread(s)` : `off: ${n.reason}; matrix products run on wasm`;
+  native = !n ? "not applicable (backend is not wasm)" : n.active ? lco.describeNative(n) : `off: ${n.reason}; matrix products run on wasm`;
 }
 const live = {
   node: process.versions.node,

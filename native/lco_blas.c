@@ -10,7 +10,10 @@
  *   sgemm(transA, transB, M, N, K, A, B, C, beta)        C[M,N] = op(A)·op(B) + beta·C
  *   sgemmBatched(transA, transB, batch, M, N, K, A, strideA, B, strideB, C)
  *                                                        batch of products; a stride 0 broadcasts
+ *   ssyrk(N, K, A, C)                                    upper triangle of C[N,N] = Aᵀ·A, A [K,N]
  *   biasAct(C, M, N, bias, act)                          C[i,j] += bias[j % len]; act 0 none, 1 relu
+ *   rankBlock(S, rows, n, i0, lo, hi, q2c, c2q, pendJ, pendV, pending, cols)
+ *                                                        retrieval's rank counting over one row block
  *   setThreads(n), getThreads(), info()                  BLAS threads and build description
  */
 #include <node_api.h>
@@ -130,6 +133,34 @@ static napi_value SgemmBatched(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Aᵀ·A of a row-major A [K, N] (e.g. n samples × N features): half the work of sgemm(A, A). Only
+ * the upper triangle of C (j ≥ i) is written; the rest keeps what it held. */
+static napi_value Ssyrk(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "lco_blas.ssyrk: expected (N, K, A, C)");
+    return NULL;
+  }
+  int64_t N, K;
+  float *A, *C;
+  size_t la, lc;
+  if (!get_i64(env, argv[0], &N) || !get_i64(env, argv[1], &K) || !get_f32(env, argv[2], &A, &la) || !get_f32(env, argv[3], &C, &lc)) return NULL;
+  if ((int64_t)la < K * N || (int64_t)lc < N * N) {
+    napi_throw_range_error(env, NULL, "lco_blas.ssyrk: an array is shorter than its shape");
+    return NULL;
+  }
+  if (N == 0) return NULL;
+  if (K == 0) {
+    for (int64_t i = 0; i < N; i++)
+      for (int64_t j = i; j < N; j++) C[i * N + j] = 0.0f;
+    return NULL;
+  }
+  cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)N, (int)K, 1.0f, A, (int)N, 0.0f, C, (int)N);
+  return NULL;
+}
+
 static napi_value BiasAct(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
@@ -161,6 +192,76 @@ static napi_value BiasAct(napi_env env, napi_callback_info info) {
       for (int64_t j = 0; j < N; j++) row[j] = row[j] > 0.0f ? row[j] : 0.0f;
   }
   return NULL;
+}
+
+static int get_typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, v, &type, len, data, &ab, &off) != napi_ok || type != want) {
+    napi_throw_type_error(env, NULL, "lco_blas.rankBlock: wrong array type");
+    return 0;
+  }
+  return 1;
+}
+
+/* Retrieval's rank counting over one row block S [rows, n] of Q·Cᵀ (rows i0 .. i0+rows−1), the
+ * loop of src/retrieval/retrieval.ts ranksBothWays in C:
+ *   q2c[i] = #{j : S_ij ≥ S_ii}                              (rank of C_i for query i, own 1 included)
+ *   cols: c2q[j] += #{rows : S_ij > hi[j]}; values with lo[j] ≤ S_ij ≤ hi[j] are appended to
+ *         (pendJ, pendV) for the caller to settle against the exact S_jj.
+ * Returns the new pending count, or −1 when the pending arrays are full (q2c is still complete;
+ * the caller then gives up the one-pass c2q). */
+static napi_value RankBlock(napi_env env, napi_callback_info info) {
+  size_t argc = 12;
+  napi_value argv[12];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 12) {
+    napi_throw_type_error(env, NULL, "lco_blas.rankBlock: expected (S, rows, n, i0, lo, hi, q2c, c2q, pendJ, pendV, pending, cols)");
+    return NULL;
+  }
+  float *S;
+  double *lo, *hi, *pendV;
+  int32_t *q2c, *c2q, *pendJ;
+  size_t ls, llo, lhi, lq, lc, lpj, lpv;
+  int64_t rows, n, i0, pending;
+  int cols;
+  if (!get_typed(env, argv[0], napi_float32_array, (void **)&S, &ls) || !get_i64(env, argv[1], &rows) || !get_i64(env, argv[2], &n) ||
+      !get_i64(env, argv[3], &i0) || !get_typed(env, argv[4], napi_float64_array, (void **)&lo, &llo) ||
+      !get_typed(env, argv[5], napi_float64_array, (void **)&hi, &lhi) || !get_typed(env, argv[6], napi_int32_array, (void **)&q2c, &lq) ||
+      !get_typed(env, argv[7], napi_int32_array, (void **)&c2q, &lc) || !get_typed(env, argv[8], napi_int32_array, (void **)&pendJ, &lpj) ||
+      !get_typed(env, argv[9], napi_float64_array, (void **)&pendV, &lpv) || !get_i64(env, argv[10], &pending) || !get_bool(env, argv[11], &cols))
+    return NULL;
+  if ((int64_t)ls < rows * n || i0 + rows > n || (int64_t)llo < n || (int64_t)lhi < n || (int64_t)lq < n || (int64_t)lc < n ||
+      lpv < lpj || pending > (int64_t)lpj) {
+    napi_throw_range_error(env, NULL, "lco_blas.rankBlock: bad sizes");
+    return NULL;
+  }
+  int64_t cap = (int64_t)lpj;
+  for (int64_t r = 0; r < rows; r++) {
+    const float *row = S + r * n;
+    const float t = row[i0 + r];
+    int32_t above = 0;
+    int64_t j = 0;
+    if (cols && pending >= 0) {
+      for (; j < n; j++) {
+        const float v = row[j];
+        above += v >= t;
+        if (v > hi[j]) c2q[j]++;
+        else if (v >= lo[j]) {
+          if (pending == cap) { pending = -1; j++; break; }
+          pendJ[pending] = (int32_t)j;
+          pendV[pending] = v;
+          pending++;
+        }
+      }
+    }
+    for (; j < n; j++) above += row[j] >= t;
+    q2c[i0 + r] = above;
+  }
+  napi_value out;
+  CHECK(napi_create_int64(env, pending, &out));
+  return out;
 }
 
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
@@ -203,6 +304,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sgemmBatched", NULL, SgemmBatched, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"ssyrk", NULL, Ssyrk, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"rankBlock", NULL, RankBlock, NULL, NULL, NULL, napi_enumerable, NULL},
       {"biasAct", NULL, BiasAct, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},

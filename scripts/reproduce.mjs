@@ -5,7 +5,7 @@
 //
 //   npm run reproduce                      # full profile (minutes on a 2-core CPU)
 //   npm run reproduce -- --profile smoke   # the same stages at smoke size (seconds)
-//   npm run reproduce -- --only figures    # one stage: setup | figures | cli | organism | report
+//   npm run reproduce -- --only figures    # one stage: setup | figures | cli | organism | grsl | continual | report
 //   npm run reproduce -- --only organism --publish
 //                                          # also copy the organism results (family, alignment,
 //                                          # provenance) to data/organism/<profile>/, the inputs
@@ -14,7 +14,7 @@
 //
 // Results land in out/reproduce/ (gitignored): one JSON per stage plus SUMMARY.md.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from "node:fs";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 
@@ -48,7 +48,7 @@ function writeAtomic(file, text) {
 }
 
 /** Run a command with inherited stderr; capture stdout; fail the job on a non-zero exit. */
-function run(cmd, cmdArgs, { capture = false } = {}) {
+function run(cmd, cmdArgs, { capture = false, quiet = false } = {}) {
   console.log(`\n$ ${[cmd, ...cmdArgs].join(" ")}`);
   const r = spawnSync(cmd, cmdArgs, { env, stdio: ["ignore", capture ? "pipe" : "inherit", "inherit"], encoding: "utf8" });
   if (r.status !== 0) {
@@ -56,7 +56,7 @@ function run(cmd, cmdArgs, { capture = false } = {}) {
     console.error(`✗ failed (exit ${r.status ?? r.signal}): ${[cmd, ...cmdArgs].join(" ")}`);
     process.exit(r.status || 1);
   }
-  if (capture) process.stdout.write(r.stdout);
+  if (capture && !quiet) process.stdout.write(r.stdout);
   return r.stdout ?? "";
 }
 
@@ -82,6 +82,16 @@ async function writeFigures(lco, figures) {
   }
   await lco.figures.closeSharedRenderer();
   summary.push(`Figures: ${figures.length} in \`${path.relative(process.cwd(), dir)}/\`${noChromium ? ` (PNG skipped: ${noChromium})` : ""}.`, "");
+}
+
+/** One `lco experiment NAME --json [--publish]` stage: its table into the summary, its JSON into out/. */
+function experimentStage(name, cols, title) {
+  const result = lastJson(run("node", ["bin/lco.js", "experiment", name, "--profile", profile, "--json", ...(publish ? ["--publish"] : [])], { capture: true }));
+  writeAtomic(path.join(outDir, `experiment-${name}.json`), JSON.stringify(result, null, 2) + "\n");
+  summary.push(`## ${title}`, "", `| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`);
+  for (const r of result.table) summary.push(`| ${cols.map((c) => String(r[c] ?? "").replace(/\|/g, "\\|")).join(" | ")} |`);
+  summary.push("");
+  if (publish) summary.push(`Published to ${result.published.join(", ")}.`, "");
 }
 
 /** The JSON object on the last non-empty stdout line (the CLI's `--json` contract). */
@@ -179,6 +189,25 @@ const stages = {
     if (publish) summary.push(`Published to ${[...result.published, ...fw.published].join(", ")}; rebuild the registered figures with \`npm run figures -- --force\`.`, "");
   },
 
+  grsl() {
+    // P4, the GRSL sweep: every kept checkpoint of every size × seed (and the caption-corruption
+    // arm) gets the text-only refinement and its retrieval is measured. The (run, checkpoint)
+    // units are independent, so they go to a pool of worker processes, one per core, through the
+    // sweep machinery (the same jobs a Slurm array runs); finished units are loaded, an
+    // interrupted sweep resumes at the first missing one. `lco experiment grsl` then only loads
+    // them, fits the panels, applies the verdict rule and (--publish) writes data/organism/<profile>/grsl.json.
+    const plan = path.join(outDir, "grsl.jsonl");
+    writeAtomic(plan, run("node", ["bin/lco.js", "sweep", "plan", "grsl", "--profile", profile], { capture: true, quiet: true }));
+    run("node", ["bin/lco.js", "sweep", "local", plan, "--workers", "auto"]);
+    experimentStage("grsl", ["modality", "phase", "n", "runs", "slope", "t 95 %", "run bootstrap", "rho", "perm p", "chance"], "Model organism: GRSL (P4), representation score after/before refinement vs generative score");
+  },
+
+  continual() {
+    // P5: continual generative pretraining on low-resource-script documents, four arms × seeds,
+    // text → document retrieval. Cached per (arm, seed); a rerun loads.
+    experimentStage("continual", ["arm", "seeds", "nDCG@10", "R@1"], "Model organism: continual pretraining for a low-resource script (P5)");
+  },
+
   report() {
     // The reproduction report: P1–P5, each with our measurement and its interval, the paper's
     // number or statement, a verdict by a stated rule, and the figures. Built only from committed
@@ -195,9 +224,24 @@ for (const name of names) {
     console.error(`unknown stage "${name}"; stages: ${Object.keys(stages).join(", ")}`);
     process.exit(2);
   }
-  console.log(`\n=== ${name} (${profile})`);
-  await stages[name]();
 }
+// Per-stage timings: this run's are written to timings.json; the previous run's give an ETA
+// (an upper bound: finished work loads instead of recomputing).
+const timingsFile = path.join(outDir, "timings.json");
+const previous = existsSync(timingsFile) ? JSON.parse(readFileSync(timingsFile, "utf8")) : {};
+const timings = { ...previous };
+const fmtSec = (s) => (s >= 90 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(1)} s`);
+for (const [i, name] of names.entries()) {
+  const left = names.slice(i).map((n) => previous[n]).filter((v) => typeof v === "number");
+  const eta = previous[name] !== undefined ? ` — last time ${fmtSec(previous[name])}; ETA for the rest ≤ ${fmtSec(left.reduce((a, b) => a + b, 0))}` : "";
+  console.log(`\n=== ${name} (${profile}), stage ${i + 1}/${names.length}${eta}`);
+  const t0 = Date.now();
+  await stages[name]();
+  timings[name] = (Date.now() - t0) / 1000;
+  writeAtomic(timingsFile, JSON.stringify(timings, null, 2) + "\n");
+  console.log(`=== ${name}: ${fmtSec(timings[name])}`);
+}
+summary.push("## Stage timings (this machine)", "", "| stage | seconds |", "|---|---|", ...names.map((n) => `| ${n} | ${timings[n].toFixed(1)} |`), "");
 summary.push(`finished ${new Date().toISOString()}`, "");
 writeAtomic(path.join(outDir, "SUMMARY.md"), summary.join("\n"));
 console.log(`\n${summary.join("\n")}\nwritten: ${path.relative(process.cwd(), outDir)}/SUMMARY.md`);

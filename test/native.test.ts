@@ -15,6 +15,8 @@ import { anisotropy } from "../src/probes";
 import { crossProduct, similarityBlocks } from "../src/probes/similarity";
 import { cka, unbiasedCka } from "../src/probes/cka";
 import { knnIndices } from "../src/probes/knn";
+import { l2Normalize } from "../src/probes/prepare";
+import { ranksBothWays, targetRanks } from "../src/retrieval/retrieval";
 import { REFERENCE_MODEL, TINY_MODEL, disposeTrainer, makeTrainer, serialStep } from "../src/bench/reference";
 
 const status = nativeStatus();
@@ -189,6 +191,49 @@ describe("probes on the native engine", { skip }, () => {
       assert.ok(Math.abs(cka(A, C, { engine: "native", method }) - cka(A, C, { engine: "js", method })) < 1e-5);
       assert.ok(Math.abs(unbiasedCka(A, C, { engine: "native", method }) - unbiasedCka(A, C, { engine: "js", method })) < 1e-5);
     }
+  });
+  it("ssyrk writes the upper triangle of AᵀA (equal to sgemm's) and leaves the lower one alone", () => {
+    const [K, N] = [37, 13];
+    const a = Float32Array.from(data(K * N, 21));
+    const full = new Float32Array(N * N), tri = new Float32Array(N * N).fill(-7);
+    nativeBlas()!.sgemm(true, false, N, N, K, a, a, full);
+    nativeBlas()!.ssyrk(N, K, a, tri);
+    for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) {
+      if (j >= i) assert.ok(Math.abs(tri[i * N + j] - full[i * N + j]) <= 1e-5 * Math.abs(full[i * N + j]) + 1e-6, `(${i}, ${j})`);
+      else assert.equal(tri[i * N + j], -7);
+    }
+    assert.throws(() => nativeBlas()!.ssyrk(N, K, a.subarray(1), tri), RangeError);
+  });
+  it("retrieval's one pass: both directions count exactly the main pass's values; near-ties and the fallback too", () => {
+    // Reference: the full S from the same blocks, each column counted against its own S_jj.
+    const countFromBlocks = (q: Matrix, c: Matrix, blockRows: number): [Int32Array, Int32Array] => {
+      const n = q.rows, src = similarityBlocks(q, c, { engine: "native", blockRows });
+      const S = new Float64Array(n * n);
+      for (let s = 0; s < n; s += blockRows) S.set(src.block(s, Math.min(blockRows, n - s)), s * n);
+      const q2c = new Int32Array(n), c2q = new Int32Array(n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+        if (S[i * n + j] >= S[i * n + i]) q2c[i]++;
+        if (S[i * n + j] >= S[j * n + j]) c2q[j]++;
+      }
+      return [q2c, c2q];
+    };
+    const q = l2Normalize(matrix(203, 67, 31));
+    const noisy = l2Normalize({ data: q.data.map((x, i) => x + 0.8 * data(q.data.length, 32)[i]), rows: q.rows, cols: q.cols });
+    // Near-ties: candidates that repeat the queries (S_ij = S_jj in exact arithmetic for copies).
+    const dup = l2Normalize({ data: Float64Array.from({ length: q.data.length }, (_, t) => q.data[(Math.floor(t / q.cols) % 20) * q.cols + (t % q.cols)]), rows: q.rows, cols: q.cols });
+    for (const c of [noisy, dup]) {
+      const [q2c, c2q] = ranksBothWays(q, c, { engine: "native", blockRows: 37 });
+      const [rq, rc] = countFromBlocks(q, c, 37);
+      assert.deepEqual(q2c, rq);
+      assert.deepEqual(c2q, rc);
+      // No room for near-ties: the candidate direction falls back to a second pass over C·Qᵀ.
+      const [q2cF, c2qF] = ranksBothWays(q, c, { engine: "native", blockRows: 37 }, 0);
+      assert.deepEqual(q2cF, rq);
+      assert.deepEqual(c2qF, targetRanks(c, q, { engine: "native", blockRows: 37, normalize: false }));
+    }
+    // With ties everywhere (all rows equal), every rank is the worst one, n.
+    const same = l2Normalize({ data: new Float64Array(40 * 9).fill(0.3), rows: 40, cols: 9 });
+    for (const r of ranksBothWays(same, same, { engine: "native", blockRows: 7 })) assert.deepEqual([...r], new Array(40).fill(40));
   });
   it("nativeGemm does nothing when switched off", () => {
     withNative(false, () => assert.equal(nativeGemm(false, false, 1, 1, 1, new Float32Array(1), new Float32Array(1), new Float32Array(1)), false));

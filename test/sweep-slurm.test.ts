@@ -16,8 +16,9 @@ import * as path from "node:path";
 import { initBackend } from "../src/backend";
 import { alignmentComparison, alignmentExperiment, type AlignmentRow } from "../src/experiments";
 import { listCheckpoints } from "../src/organism/checkpoint";
-import { pretrain, pretrainSpec } from "../src/organism/family";
-import { collectSweep, planSweep, readPlan, refreshDone, sbatchScript, submitScript, sweepStatus, writePlan, type AlignmentTables, type SweepJob } from "../src/sweep";
+import { pretrain, pretrainSpec, trainingSpec } from "../src/organism/family";
+import { runGrsl, type GrslResults } from "../src/experiments/grsl";
+import { collectSweep, grslSweepConfig, planSweep, readPlan, refreshDone, sbatchScript, submitScript, sweepStatus, writePlan, type AlignmentTables, type SweepJob } from "../src/sweep";
 
 const REPO = path.resolve(__dirname, "..");
 const SCRIPT = path.join(REPO, "environment", "local-slurm.sh");
@@ -51,9 +52,9 @@ function daemonsAlive(): boolean {
 const names = (exp: string) => ["pretrain", "refine", "measure", "collect"].map((s) => `lco-${exp}-${s}`).join(",");
 
 /** Tasks of the sweep's job names as `[id, state]`; `active` = not finished yet. */
-function tasks(active: boolean): [string, string][] {
+function tasks(active: boolean, experiment = "alignment"): [string, string][] {
   const states = active ? "PENDING,RUNNING,CONFIGURING,COMPLETING,SUSPENDED" : "all";
-  return slurm("squeue", ["-h", "-r", "-t", states, "-n", names("alignment"), "-o", "%i %T"])
+  return slurm("squeue", ["-h", "-r", "-t", states, "-n", names(experiment), "-o", "%i %T"])
     .split("\n")
     .filter((l) => l.trim())
     .map((l) => l.trim().split(/\s+/) as [string, string]);
@@ -215,7 +216,43 @@ test("a pretraining task cancelled mid-run and resubmitted resumes from its chec
   assert.match(log, new RegExp(`resuming pretraining S/seed 0 from checkpoint step ${resumeFrom}\\b`));
   const result = JSON.parse(fs.readFileSync(path.join(preDir, "result.json"), "utf8")).result;
   assert.equal(result.losses.length, steps, "one loss per step: none lost, none duplicated");
-  assert.deepStrictEqual(withoutTimings(result), withoutTimings(ref), "the resumed run equals an uninterrupted one");
+  // result.json holds the training alone (evaluations live under <run>/eval/): compare that part.
+  const { checkpoints: _evals, spec: _spec, ...refTraining } = ref;
+  assert.deepStrictEqual(result.spec, trainingSpec(spec));
+  assert.deepStrictEqual(withoutTimings({ ...result, spec: undefined }), withoutTimings({ ...refTraining, spec: undefined }), "the resumed run equals an uninterrupted one");
   const state = JSON.parse(fs.readFileSync(path.join(preDir, "checkpoints", `step-${String(steps).padStart(6, "0")}`, "state.json"), "utf8"));
   assert.equal(state.losses.length, steps);
+});
+
+test("a smoke GRSL sweep as Slurm job arrays: pretrain → refine + measure every checkpoint → collect equals the in-process runGrsl", async (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const work = tmp();
+  // S × seeds 0, 1; 6 pretraining steps; checkpoints 0 and 6; 2 refinement steps; no corruption arm (tested in-process).
+  const opts = { profile: "smoke" as const, sizes: ["S"], seeds: [0, 1], root: "runs", steps: 6, clipSteps: 2, evalItems: 8, overrides: { corruptionRates: [], checkpoints: [0, 6], galleryItems: 8, heldOutTriples: 16 } };
+  const jobs = await inDir(work, () => {
+    const js = planSweep("grsl", opts);
+    writePlan("sweep.jsonl", js);
+    return js;
+  });
+  assert.deepEqual(jobs.map((j) => j.stage), ["pretrain", "pretrain", "measure", "measure", "measure", "measure", "collect"]);
+  const t0 = Date.now();
+  const script = await inDir(work, () => sbatchScript(refreshDone(jobs), "sweep.jsonl", { workdir: work, maxParallel: 2, time: "10:00" }));
+  fs.writeFileSync(path.join(work, "sweep.sbatch"), script);
+  const ids = Object.fromEntries(submitScript(path.join(work, "sweep.sbatch"), env()).stages.map((s) => [s.stage, s.jobId]));
+  assert.deepEqual(Object.keys(ids), ["pretrain", "measure", "collect"]);
+  // The in-process run of the same config, in another folder, while Slurm works.
+  await initBackend();
+  const t1 = Date.now();
+  const ref: GrslResults = await runGrsl("smoke", grslSweepConfig(opts), { root: path.join(work, "ref") });
+  timings.grslInProcessSeconds = (Date.now() - t1) / 1000;
+  await waitFor("the GRSL sweep to finish", 400, () => tasks(true, "grsl").length === 0);
+  timings.grslSlurmSweepSeconds = (Date.now() - t0) / 1000;
+  const all = tasks(false, "grsl");
+  assert.equal(all.length, jobs.length, `one task per job: ${JSON.stringify(all)}`);
+  assert.deepEqual(all.filter(([, s]) => s !== "COMPLETED"), [], "every task COMPLETED");
+  const collected = (await inDir(work, () => collectSweep(readPlan("sweep.jsonl")))) as GrslResults;
+  assert.deepStrictEqual(collected, ref, "collected GRSL results equal the in-process run");
+  assert.equal(collected.points.length, 2 * 2 * 3, "2 runs × 2 checkpoints × 3 modalities");
+  const logs = fs.readdirSync(path.join(work, "slurm-logs", "grsl"));
+  assert.equal(logs.length, jobs.length);
 });

@@ -128,6 +128,10 @@ test("lco sweep: bad input exits 2 with one line naming the value", async () => 
     [["sweep", "local", file, "--workers", "-1"], /--workers/],
     [["sweep", "submit", path.join(root, "none.sbatch")], /none\.sbatch/],
     [["sweep", "collect", file], /have no result yet/],
+    [["sweep", "plan", "grsl", "--profile", "smoke", "--with", "galleryItemz=3"], /galleryItemz/],
+    [["sweep", "plan", "grsl", "--profile", "smoke", "--with", "corruptionRates=7"], /7/],
+    [["sweep", "plan", "grsl", "--profile", "smoke", "--with", "checkpoints=0,5"], /step 5 is not kept/],
+    [["sweep", "plan", "alignment", "--profile", "smoke", "--with", "a=1"], /--with/],
   ];
   for (const [argv, re] of cases) {
     const c = capture();
@@ -159,4 +163,27 @@ test("lco sweep local: a pool of worker processes runs the plan stage by stage; 
   const tables = (await collectSweep(jobs)) as AlignmentTables;
   const rows = await alignmentExperiment("smoke", "S", { seeds: [0, 1], root: path.join(root, "ref"), spec: { numSteps: 3, evalItems: 4 }, clipSteps: 2 });
   assert.deepStrictEqual(tables.bySize, { S: rows });
+});
+
+test("the GRSL plan: a pretraining job per run, a measure job per (run, checkpoint) needing its run, one collect needing them all", () => {
+  const root = tmp();
+  const jobs = planSweep("grsl", { profile: "smoke", sizes: ["S", "M"], seeds: [0, 1], root, steps: 6, overrides: { corruptionRates: [0.3] } });
+  const pre = jobs.filter((j) => j.stage === "pretrain");
+  assert.deepEqual(pre.map((j) => j.label), ["S/seed 0", "S/seed 1", "M/seed 0", "M/seed 1", "S/seed 0/corrupt 0.3", "S/seed 1/corrupt 0.3"]);
+  const measure = jobs.filter((j) => j.stage === "measure");
+  // 6 steps keep checkpoints 1, 2, 3, 6 (5 … 100 % rounded, at least 1): step 0 + 4 per run; the corruption arm its last only.
+  assert.equal(measure.length, 4 * 5 + 2);
+  assert.deepEqual(measure.filter((j) => j.label.startsWith("M/seed 1@")).map((j) => j.label), ["M/seed 1@0", "M/seed 1@1", "M/seed 1@2", "M/seed 1@3", "M/seed 1@6"]);
+  for (const m of measure) {
+    assert.equal(m.deps.length, 1);
+    assert.equal(jobs.find((j) => j.hash === m.deps[0])!.label, m.label.split("@")[0]);
+  }
+  // Full fine-tuning only at the last checkpoint of the checkpoint arm.
+  assert.deepEqual(measure.filter((j) => j.dir.includes("-full__")).map((j) => j.label), ["S/seed 0@6", "S/seed 1@6", "M/seed 0@6", "M/seed 1@6"]);
+  const collect = jobs.at(-1)!;
+  assert.equal(collect.stage, "collect");
+  assert.deepEqual(new Set(collect.deps), new Set(measure.map((j) => j.hash)));
+  const file = path.join(root, "grsl.jsonl");
+  writePlan(file, jobs);
+  assert.deepEqual(readPlan(file), jobs);
 });

@@ -60,4 +60,5 @@ probe = sys.argv[1]
 a = np.load(sys.argv[2]); b = np.load(sys.argv[3]) if len(sys.argv) > 3 else None
 f = {"anisotropy": lambda x, y: anisotropy(x), "cka": cka, "mutual_knn": mutual_knn, "retrieval": retrieval}[probe]
 val = [f(a[l], None if b is None else b[l]) for l in range(a.shape[0])] if a.ndim == 3 else f(a, b)
-print(json.dumps({"probe": probe, "value": val}))
+from blas_core import blas_core
+print(json.dumps({"probe": probe, "value": val, "blasCore": blas_core()}))

@@ -8,6 +8,7 @@ import json, sys, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from blas_core import blas_core
 
 threads = int(sys.argv[1]); steps = int(sys.argv[2]) if len(sys.argv) > 2 else 20
 torch.set_num_threads(threads)
@@ -51,4 +52,4 @@ for i in range(steps + 3):
     ms = (time.perf_counter() - t0) * 1000
     if i >= 3: times.append(ms)
 times.sort()
-print(json.dumps({"threads": threads, "msPerStep": times[len(times) // 2], "minMsPerStep": times[0], "steps": steps, "torch": torch.__version__}))
+print(json.dumps({"threads": threads, "msPerStep": times[len(times) // 2], "minMsPerStep": times[0], "steps": steps, "torch": torch.__version__, "blasCore": blas_core()}))

@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { InputError, assertFinite, assertNonZeroRows, layers } from "../array";
 import type { Matrix, NdArray } from "../array";
 import { initBackend } from "../backend";
+import { nativeMatMulActive } from "../backend/native";
 import { readArray } from "../io";
 import { JS_ENGINE_MAX_WORK } from "../probes";
 import { PROFILES, type Profile } from "../config";
@@ -207,14 +208,16 @@ export function checkKRange(k: number, n: number, flag = "--k"): void {
 /**
  * Make sure a TF.js backend is ready when the probes will want one, and say which engine runs.
  * The probes compute small problems in exact float64 JS and hand large ones (more than
- * `JS_ENGINE_MAX_WORK` multiply–adds) to TF.js, which needs `initBackend()` first; loading TF.js
- * for a small problem would only slow the command down.
+ * `JS_ENGINE_MAX_WORK` multiply–adds) to the native BLAS path when it is on (no TF.js backend
+ * needed), else to TF.js, which needs `initBackend()` first; starting TF.js for a problem it will
+ * not compute would only slow the command down.
  * @param work the largest similarity product the command will compute, in multiply–adds
  *   (e.g. n·n·d for a Gram matrix).
- * @returns `"js"` or `"tfjs-<backend>"` (e.g. `"tfjs-wasm"`), for the JSON `backend` field.
+ * @returns `"js"`, `"native"` or `"tfjs-<backend>"` (e.g. `"tfjs-wasm"`), for the JSON `backend` field.
  */
 export async function backendFor(work: number): Promise<string> {
   if (work <= JS_ENGINE_MAX_WORK) return "js";
+  if (nativeMatMulActive()) return "native";
   const info = await initBackend();
   return `tfjs-${info.name}`;
 }

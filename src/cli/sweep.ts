@@ -18,6 +18,7 @@ import { runLocal } from "../sweep/local";
 import { defaultWorkers } from "../organism/family";
 import { planJsonl, planSweep, readPlan, refreshDone } from "../sweep/plan";
 import { SWEEP_EXPERIMENTS } from "../sweep/registry";
+import { grslOverrides } from "../sweep/grsl";
 import { runJob } from "../sweep/run";
 import { sbatchScript, submitScript, sweepStatus } from "../sweep/slurm";
 import { parseCommandArgs, parseIntList, parseIntStrict, parseProfile, printJson } from "./args";
@@ -25,7 +26,8 @@ import type { CliIO, Command } from "./command";
 import { UsageError } from "./command";
 
 const PLAN_USAGE = `usage: lco sweep plan EXPERIMENT [--profile smoke|full|large] [--seeds 0,1,2] [--sizes S,M,L]
-                       [--root DIR] [--steps N] [--clip-steps N] [--eval-items N] > sweep.jsonl
+                       [--root DIR] [--steps N] [--clip-steps N] [--eval-items N]
+                       [--with "KEY=VALUE …"] > sweep.jsonl
 
 Write the jobs of a sweep, one JSON object per line: its stage (pretrain, refine, measure,
 collect), full config, config hash, the hashes of the jobs it needs, and the run folder it
@@ -37,7 +39,9 @@ writes. Jobs whose results already exist under --root are marked "done".
   --sizes       family members (default: all of the profile's)
   --root        runs folder (default runs); on a cluster, a folder every node sees
   --steps       override the pretraining steps; --clip-steps the contrastive steps;
-  --eval-items  items per split of the generative evaluation`;
+  --eval-items  items per split of the generative evaluation
+  --with        further fields of the experiment's preset, space-separated (grsl: e.g.
+                --with "corruptionRates=0.5 checkpoints=0,6 galleryItems=16")`;
 
 const RUN_USAGE = `usage: lco sweep run PLAN --index N [--json]
 
@@ -82,6 +86,13 @@ function positiveInt(v: string | boolean | undefined, flag: string): number | un
   return v === undefined ? undefined : parseIntStrict(v as string, flag, 1);
 }
 
+/** `--with "a=1 b=2,3"` → the experiment's preset overrides (only experiments with a preset take them). */
+function withOverrides(experiment: string, w: string | undefined): Record<string, unknown> | undefined {
+  if (w === undefined) return undefined;
+  if (experiment !== "grsl") throw new UsageError(`--with is for experiments with a preset (grsl); got it for "${experiment}"`);
+  return grslOverrides(w.split(/\s+/).filter(Boolean));
+}
+
 /** `lco sweep plan`. */
 export const sweepPlanCommand: Command = {
   name: "sweep plan",
@@ -90,7 +101,7 @@ export const sweepPlanCommand: Command = {
   async run(argv: string[], io: CliIO): Promise<number> {
     const { positionals, flags } = parseCommandArgs(
       argv,
-      { profile: "string", seeds: "string", sizes: "string", root: "string", steps: "string", "clip-steps": "string", "eval-items": "string" },
+      { profile: "string", seeds: "string", sizes: "string", root: "string", steps: "string", "clip-steps": "string", "eval-items": "string", with: "string" },
       ["EXPERIMENT"],
     );
     const sizes = flags.sizes !== undefined ? (flags.sizes as string).split(",").map((s) => s.trim()) : undefined;
@@ -103,6 +114,7 @@ export const sweepPlanCommand: Command = {
       steps: positiveInt(flags.steps, "--steps"),
       clipSteps: positiveInt(flags["clip-steps"], "--clip-steps"),
       evalItems: positiveInt(flags["eval-items"], "--eval-items"),
+      overrides: withOverrides(positionals[0], flags.with as string | undefined),
     });
     for (const line of planJsonl(jobs).trimEnd().split("\n")) io.out(line);
     io.err(`${jobs.length} jobs (${jobs.filter((j) => j.done).length} done) for ${positionals[0]}`);

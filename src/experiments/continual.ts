@@ -1,6 +1,6 @@
 /**
  * P5, continual generative pretraining for a low-resource script: the results format and its
- * analysis (the runs themselves need the refinement loop and come later).
+ * analysis, and the run (`runContinual`, `lco experiment continual`).
  *
  * The paper (SeaDoc, secondary source): continual generative pretraining on OCR-style reading of
  * low-resource documents, before text-only contrastive refinement, raises document retrieval over
@@ -16,9 +16,19 @@
  * @module
  */
 import { InputError } from "../array";
-import { meanCI, type MeanCI } from "../stats";
+import { definePreset, type Profile } from "../config";
+import { retrievalChance } from "../retrieval/retrieval";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { projectPath } from "../project";
+import { configHash, runOrLoad, runsRoot } from "../runs";
+import { meanCI, meanCIText, type MeanCI } from "../stats";
 import type { MixtureConfig } from "../organism/config";
-import type { PretrainResult, PretrainSpec } from "../organism/family";
+import { loadOrganism } from "../organism/checkpoint";
+import { pretrain, pretrainIdentity, pretrainSpec, specConfig, specData, type PretrainResult, type PretrainSpec } from "../organism/family";
+import { disposeOrganism } from "../organism/model";
+import { refine, refineConfig } from "../organism/refine";
+import { galleryRetrieval, mixedGallery, type GalleryRetrieval } from "./grsl";
 
 export const CONTINUAL_FORMAT = "lco-continual v1";
 export const CONTINUAL_ARMS = ["refine", "continual", "continual+refine", "control+refine"] as const;
@@ -42,6 +52,8 @@ export interface ContinualResults {
   /** Chance nDCG@10 and R@1 of a random ranking on the same gallery. */
   chance: { ndcgAt10: number; recallAt1: number };
   rows: ContinualRow[];
+  /** A control: the base model as it is (no continual stage, no refinement), per seed. */
+  baseline?: Omit<ContinualRow, "arm">[];
 }
 
 /** Paired-by-seed difference of two arms on one metric. */
@@ -130,4 +142,181 @@ export function documentScore(result: Pick<PretrainResult, "checkpoints">, i: nu
   const m = c[split].byModality.find((b) => b.modality === "document");
   if (!m) throw new InputError("the run has no document evaluation");
   return m.score;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run: the four arms × seeds, text → document-image retrieval on the low-resource gallery
+
+/** What `lco experiment continual` runs (every field overridable as `--key=value`). */
+export interface ContinualConfig {
+  /** Family member of the base model. Default `"S"`. */
+  size: string;
+  /** Seeds (each its own base run and continual run; ≥ 3 for the verdict). Default `[0, 1, 2]`. */
+  seeds: number[];
+  /** Pretraining steps of the base model; `null` = the profile's. */
+  numSteps: number | null;
+  /** Continual-pretraining steps (the control trains as many on the original mixture). Default 300 (smoke 20). */
+  continualSteps: number;
+  /** General image-caption sequences mixed into each continual step. Default 0. */
+  generalCaptions: number;
+  /** Refinement steps; `null` = the LoRA refinement's default of the profile. */
+  refineSteps: number | null;
+  /** Gallery items per split: the first n IID and the first n OOD items, documents in the low-resource script. */
+  galleryItems: number;
+}
+
+/** The P5 experiment's preset. */
+export const CONTINUAL_PRESET = definePreset<ContinualConfig>({
+  name: "continual",
+  description: "P5: continual generative pretraining on low-resource-script documents before text-only refinement (4 arms × seeds, text → document nDCG@10)",
+  defaults: { size: "S", seeds: [0, 1, 2], numSteps: null, continualSteps: 300, generalCaptions: 0, refineSteps: null, galleryItems: 48 },
+  profiles: { smoke: { continualSteps: 20, galleryItems: 16 } },
+  validate(c) {
+    if (c.seeds.length === 0) throw new InputError("continual needs at least one seed");
+    if (!(Number.isInteger(c.continualSteps) && c.continualSteps >= 1)) throw new InputError(`invalid continualSteps; need an integer ≥ 1, got ${c.continualSteps}`);
+    if (!(Number.isInteger(c.galleryItems) && c.galleryItems >= 2)) throw new InputError(`invalid galleryItems; need an integer ≥ 2, got ${c.galleryItems}`);
+  },
+});
+
+/** The three pretraining specs of one seed: the base, its continual run, and the equal-compute control. */
+export function continualSpecs(profile: Profile, cfg: ContinualConfig, seed: number): { base: PretrainSpec; continual: PretrainSpec; control: PretrainSpec } {
+  const base = pretrainSpec(profile, cfg.size, cfg.numSteps === null ? {} : { numSteps: cfg.numSteps });
+  const mixture = specConfig(base, 1).mixture;
+  const continual = continualSpec(base, seed, mixture, { numSteps: cfg.continualSteps, generalCaptions: cfg.generalCaptions });
+  // The control: the same extra steps from the same checkpoint, on the original mixture and Latin documents.
+  const control: PretrainSpec = { ...base, numSteps: cfg.continualSteps, parent: { spec: base, seed } };
+  return { base, continual, control };
+}
+
+/** What one arm × seed measures: which model, refined or not. */
+export type ContinualUnitKind = ContinualArm | "base";
+
+/** What identifies one (arm, seed) measurement. */
+export function continualUnitIdentity(model: PretrainSpec, refined: boolean, cfg: ContinualConfig) {
+  const r = refined ? refineConfig("lora", model.profile, cfg.refineSteps === null ? {} : { steps: cfg.refineSteps }) : null;
+  return { model: pretrainIdentity(model), refine: r, galleryItems: cfg.galleryItems, gallery: "lowres documents", measure: "continual v1" };
+}
+
+/**
+ * Text → document-image retrieval of one model (its last checkpoint), optionally after the
+ * default text-only LoRA refinement, on the low-resource-script gallery; cached with `runOrLoad`
+ * in `<root>/organism-continual/…/seed-<n>`.
+ */
+export async function continualUnit(modelDir: string, modelSpec: PretrainSpec, refined: boolean, seed: number, cfg: ContinualConfig, options: { root: string; log?: (line: string) => void }): Promise<GalleryRetrieval> {
+  const ident = continualUnitIdentity(modelSpec, refined, cfg);
+  return runOrLoad<GalleryRetrieval, typeof ident>({
+    dir: continualUnitDir(options.root, modelSpec, refined, seed, cfg),
+    cfg: ident,
+    seed,
+    profile: modelSpec.profile,
+    log: options.log,
+    compute: () => {
+      const data = specData({ ...modelSpec, parent: undefined, mixture: undefined, documentScript: "lowres" });
+      const gallery = mixedGallery(data, cfg.galleryItems);
+      const { model } = loadOrganism(modelDir);
+      try {
+        if (ident.refine) refine(model, data, ident.refine, seed);
+        return galleryRetrieval(model, data, gallery, "text", "document");
+      } finally {
+        disposeOrganism(model);
+      }
+    },
+  });
+}
+
+/** Options of {@link runContinual}. */
+export interface RunContinualOptions {
+  /** Runs folder. Default `runsRoot()`. */
+  root?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * P5 in-process: for every seed, the base run, its continual run and the control (each
+ * pretrained or loaded), then the four arms' retrieval (plus the base model as it is, a control),
+ * each cached. No timings inside.
+ */
+export async function runContinual(profile: Profile, cfg: ContinualConfig, options: RunContinualOptions = {}): Promise<ContinualResults> {
+  const root = runsRoot(options.root);
+  const rows: ContinualRow[] = [];
+  const baseline: ContinualRow[] = [];
+  let chance = { ndcgAt10: NaN, recallAt1: NaN };
+  let galleryN = 0;
+  for (const seed of cfg.seeds) {
+    const specs = continualSpecs(profile, cfg, seed);
+    // Retrieval needs the trained weights only: no generative evaluation of their checkpoints.
+    const train = { root, log: options.log, evalSteps: [] };
+    const base = await pretrain(specs.base, seed, train);
+    const cont = await pretrain(specs.continual, seed, train);
+    const ctrl = await pretrain(specs.control, seed, train);
+    const arms: [ContinualUnitKind, { dir: string }, PretrainSpec, boolean][] = [
+      ["base", base, specs.base, false],
+      ["refine", base, specs.base, true],
+      ["continual", cont, specs.continual, false],
+      ["continual+refine", cont, specs.continual, true],
+      ["control+refine", ctrl, specs.control, true],
+    ];
+    for (const [arm, run, spec, refined] of arms) {
+      const g = await continualUnit(run.dir, spec, refined, seed, cfg, { root, log: options.log });
+      const row = { seed, ndcgAt10: g.ndcgAt10, recallAt1: g.recallAt1 };
+      galleryN = g.n;
+      if (arm === "base") baseline.push({ arm: "refine", ...row });
+      else rows.push({ arm, ...row });
+      chance = retrievalChanceOf(g.n);
+    }
+  }
+  const refineSteps = refineConfig("lora", profile, cfg.refineSteps === null ? {} : { steps: cfg.refineSteps }).steps;
+  const setup =
+    `base ${cfg.size} (${profile} profile), continual pretraining ${cfg.continualSteps} steps of OCR-style reading of low-resource-script documents` +
+    `${cfg.generalCaptions ? ` + ${cfg.generalCaptions} general captions per step` : ""} from its last checkpoint with a fresh optimiser; text-only LoRA refinement ${refineSteps} steps; ` +
+    `gallery: ${galleryN} low-resource-script documents (first ${cfg.galleryItems} IID + ${cfg.galleryItems} OOD)`;
+  return { format: CONTINUAL_FORMAT, profile, setup, chance, rows, baseline: baseline.map(({ arm: _a, ...r }) => r) };
+}
+
+/** Chance nDCG@10 and R@1 of a random ranking over `n` candidates with one relevant item. */
+function retrievalChanceOf(n: number): { ndcgAt10: number; recallAt1: number } {
+  const c = retrievalChance(n, { ks: [1], ndcgK: 10 });
+  return { ndcgAt10: c["ndcg@10"], recallAt1: c["recall@1"] };
+}
+
+/** The printed table: per arm (and the base model), mean ± 95 % CI over seeds, chance, then the paired differences. */
+export function continualSummary(results: ContinualResults): Record<string, string | number>[] {
+  const ci = (v: number[]) => meanCIText(v);
+  const out: Record<string, string | number>[] = [];
+  if (results.baseline?.length) out.push({ arm: "base model (no refinement)", seeds: results.baseline.length, "nDCG@10": ci(results.baseline.map((r) => r.ndcgAt10)), "R@1": ci(results.baseline.map((r) => r.recallAt1)) });
+  for (const arm of CONTINUAL_ARMS) {
+    const rs = results.rows.filter((r) => r.arm === arm);
+    if (rs.length) out.push({ arm, seeds: rs.length, "nDCG@10": ci(rs.map((r) => r.ndcgAt10)), "R@1": ci(rs.map((r) => r.recallAt1)) });
+  }
+  out.push({ arm: "chance", seeds: "", "nDCG@10": results.chance.ndcgAt10.toFixed(3), "R@1": results.chance.recallAt1.toFixed(3) });
+  for (const b of ["refine", "control+refine"] as const) {
+    if (!results.rows.some((r) => r.arm === b) || !results.rows.some((r) => r.arm === "continual+refine")) continue;
+    const d = pairedDifference(results, "continual+refine", b);
+    out.push({ arm: `continual+refine − ${b}`, seeds: d.seeds.length, "nDCG@10": `${d.diff.mean.toFixed(3)} ± ${d.diff.halfWidth.toFixed(3)}`, "R@1": `${d.wins}/${d.seeds.length} seeds positive` });
+  }
+  return out;
+}
+
+/** Every measurement folder of a P5 config under `root` (for the provenance's timing). */
+export function continualUnitDirs(profile: Profile, cfg: ContinualConfig, root?: string): string[] {
+  const r0 = runsRoot(root);
+  return cfg.seeds.flatMap((seed) => {
+    const s = continualSpecs(profile, cfg, seed);
+    const units: [PretrainSpec, boolean][] = [[s.base, false], [s.base, true], [s.continual, false], [s.continual, true], [s.control, true]];
+    return units.map(([spec, refined]) => continualUnitDir(r0, spec, refined, seed, cfg));
+  });
+}
+
+/** Folder of one (model, refined) measurement: `<root>/organism-continual/<size>-<base|continual|control>[-refined]__<hash>/seed-<n>`. */
+export function continualUnitDir(root: string, spec: PretrainSpec, refined: boolean, seed: number, cfg: ContinualConfig): string {
+  const kind = !spec.parent ? "base" : spec.documentScript === "lowres" ? "continual" : "control";
+  return path.join(root, "organism-continual", `${spec.size}-${kind}${refined ? "-refined" : ""}__${configHash(continualUnitIdentity(spec, refined, cfg)).slice(0, 12)}`, `seed-${seed}`);
+}
+
+/** The published P5 results of a profile (`data/organism/<profile>/continual.json`), or `null` when not published yet. */
+export function loadPublishedContinual(profile = "full"): ContinualResults | null {
+  const rel = `data/organism/${profile}/continual.json`;
+  const abs = projectPath(rel);
+  if (!fs.existsSync(abs)) return null;
+  return checkContinualResults(JSON.parse(fs.readFileSync(abs, "utf8")), rel);
 }

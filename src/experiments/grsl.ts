@@ -16,11 +16,27 @@
  *
  * @module
  */
-import { InputError } from "../array";
 import * as fs from "node:fs";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { InputError, layers, type NdArray } from "../array";
+import { definePreset, type Profile } from "../config";
+import { writeJsonAtomic } from "../io/atomic";
 import { projectPath } from "../project";
-import { rng } from "../random";
+import { permutation, rng, splitSeed } from "../random";
+import { configHash, runOrLoad, runsRoot } from "../runs";
+import { LORA_PARAMS } from "../nn/lora";
+import { infoNCE } from "../nn/losses";
+import { retrievalScores } from "../retrieval/retrieval";
 import { clusterBootstrap, lineStatistics, type ClusteredPoint, type LineStatistics } from "../stats";
+import { checkpointSteps, type Modality } from "../organism/config";
+import { listCheckpoints, loadOrganism, readRunConfig } from "../organism/checkpoint";
+import type { OrganismData } from "../organism/data";
+import { embedIndices, textPromptEndStates } from "../organism/embed";
+import { pretrain, pretrainFamily, pretrainIdentity, pretrainSpec, specConfig, specData, type PretrainResult, type PretrainSpec } from "../organism/family";
+import type { GenerativeEval } from "../organism/generate";
+import { createOrganism, disposeOrganism, fitInputNorm, type Organism } from "../organism/model";
+import { refine, refineConfig, worldTriples, type RefineConfig, type TextTriple } from "../organism/refine";
 
 /** The format tag of {@link GrslResults} files. */
 export const GRSL_FORMAT = "lco-grsl v1";
@@ -335,4 +351,406 @@ export function theoryOrderings(points: readonly TheoryPoint[], opts: { seed?: n
     points.map((p) => ({ x: p.weightChangeSq, y: p.contrastiveHeldOut - p.contrastiveTrain, cluster: `${p.run}/${p.strategy}` })),
   );
   return [first, second, third];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run: every kept checkpoint of every run → text-only refinement → per-modality retrieval
+
+/** What `lco experiment grsl` runs (every field overridable as `--key=value`). */
+export interface GrslConfig {
+  /** Family members. Default `["S", "M", "L"]`. */
+  sizes: string[];
+  /** Seeds of every run (≥ 3 for the statistics). Default `[0, 1, 2]`. */
+  seeds: number[];
+  /** Pretraining steps; `null` = the profile's. */
+  numSteps: number | null;
+  /** Refinement steps; `null` = the LoRA refinement's default of the profile (`refineConfig`). */
+  refineSteps: number | null;
+  /** Items per split of the generative evaluation (x); `null` = the spec's (smoke 32, full 96). Not part of the runs' identity. */
+  evalItems: number | null;
+  /**
+   * Which checkpoints of each run: empty (the default) = every kept checkpoint (`listCheckpoints`)
+   * plus the random initialisation (step 0); a list = those steps only (each must be kept, or 0),
+   * e.g. `--checkpoints=0,600,2000`.
+   */
+  checkpoints: number[];
+  /** Gallery items per split: the retrieval gallery mixes the first n IID and the first n OOD items. */
+  galleryItems: number;
+  /** World text triples held out of the refinement, for the held-out contrastive loss (theory). */
+  heldOutTriples: number;
+  /** Full fine-tuning of the decoder beside LoRA (theory: ‖ΔW‖², LoRA vs full): at the `"last"` checkpoint, `"all"`, or `"none"`. */
+  fullFinetune: "last" | "all" | "none";
+  /** Caption-corruption arm: rates > 0 (rate 0 is the checkpoint arm's last checkpoint). Empty = no arm. */
+  corruptionRates: number[];
+  /** Size of the corruption arm's runs. Default `"S"`. */
+  corruptionSize: string;
+}
+
+/** The GRSL experiment's preset. */
+export const GRSL_PRESET = definePreset<GrslConfig>({
+  name: "grsl",
+  description: "P4: representation after refinement vs generative score, every checkpoint × size × seed (+ caption-corruption arm)",
+  defaults: {
+    sizes: ["S", "M", "L"],
+    seeds: [0, 1, 2],
+    numSteps: null,
+    refineSteps: null,
+    evalItems: null,
+    checkpoints: [],
+    galleryItems: 48,
+    heldOutTriples: 128,
+    fullFinetune: "last",
+    corruptionRates: [0.1, 0.3, 0.5],
+    corruptionSize: "S",
+  },
+  profiles: { smoke: { galleryItems: 16, heldOutTriples: 32, corruptionRates: [0.5] } },
+  validate(c) {
+    if (c.seeds.length === 0) throw new InputError("grsl needs at least one seed");
+    for (const r of c.corruptionRates) if (!(r > 0 && r <= 1)) throw new InputError(`invalid corruptionRates entry ${r}; need 0 < rate ≤ 1`);
+    if (!["last", "all", "none"].includes(c.fullFinetune)) throw new InputError(`invalid fullFinetune "${c.fullFinetune}"; expected last, all or none`);
+    if (!(Number.isInteger(c.galleryItems) && c.galleryItems >= 2)) throw new InputError(`invalid galleryItems; need an integer ≥ 2, got ${c.galleryItems}`);
+    for (const s of c.checkpoints) if (!(Number.isInteger(s) && s >= 0)) throw new InputError(`invalid checkpoints entry ${JSON.stringify(s)}; need integer steps ≥ 0`);
+    if (!(Number.isInteger(c.heldOutTriples) && c.heldOutTriples >= 2)) throw new InputError(`invalid heldOutTriples; need an integer ≥ 2, got ${c.heldOutTriples}`);
+  },
+});
+
+/** Retrieval of one modality against the captions on a gallery, with the chance level of the score. */
+export interface GalleryRetrieval extends RetrievalScores {
+  /** ½(R@1 + nDCG@10) of a random ranking on this gallery. */
+  chance: number;
+  /** Gallery size. */
+  n: number;
+}
+
+/**
+ * Last-layer retrieval on `indices`: `query` embeddings rank `candidate` embeddings (item i's
+ * match is item i), R@1 and nDCG@10 with the chance of their mean. Ties count against the model.
+ * Text embeds each item's canonical caption (index 0).
+ */
+export function galleryRetrieval(model: Organism, data: OrganismData, indices: readonly number[], query: Modality, candidate: Modality): GalleryRetrieval {
+  const last = (m: Modality) => {
+    const L = layers(embedIndices(model, data, indices, m), m);
+    return L[L.length - 1];
+  };
+  const r = retrievalScores(last(query), last(candidate), { ks: [1], ndcgK: 10 }).queryToCandidate;
+  return { recallAt1: r.scores["recall@1"], ndcgAt10: r.scores["ndcg@10"], chance: (r.chance["recall@1"] + r.chance["ndcg@10"]) / 2, n: indices.length };
+}
+
+/**
+ * Mean InfoNCE (nats) of the read-out on text triples, in consecutive full batches of the
+ * refinement's batch size, with its hard negatives and τ, without dropout (evaluation).
+ * @throws InputError when there are fewer triples than one batch.
+ */
+export function tripleContrastiveLoss(model: Organism, data: OrganismData, triples: readonly TextTriple[], cfg: RefineConfig): number {
+  const bs = cfg.batchSize;
+  const nb = Math.floor(triples.length / bs);
+  if (nb < 1) throw new InputError(`need at least ${bs} triples for one batch; got ${triples.length}`);
+  let sum = 0;
+  for (let b = 0; b < nb; b++) {
+    const batch = triples.slice(b * bs, (b + 1) * bs);
+    sum += tf.tidy(() => {
+      const emb = (texts: string[]) => textPromptEndStates(model, data.tokenizer, texts);
+      const negatives = cfg.hardNegatives ? emb(batch.map((t) => t.negative)) : undefined;
+      return infoNCE(emb(batch.map((t) => t.anchor)), emb(batch.map((t) => t.positive)), { negatives, tau: cfg.tau, symmetric: cfg.symmetric }).dataSync()[0];
+    });
+  }
+  return sum / nb;
+}
+
+/** The decoder's base weights (`dec.*`, adapters excluded) as plain arrays. */
+function decoderWeights(model: Organism): Record<string, NdArray> {
+  return model.params.toNdArrays((n) => n.startsWith("dec.") && !LORA_PARAMS.test(n));
+}
+
+/**
+ * ‖ΔW‖² = Σ (W − W₀ + (α/r)·A·B)² over the decoder's base weights against a snapshot `before`:
+ * the whole update, whether it sits in the base weights (full fine-tuning) or in LoRA adapters
+ * (which are read, not merged, so the model is left exactly as it was).
+ */
+export function weightChangeSq(model: Organism, before: Record<string, NdArray>): number {
+  const ps = model.params;
+  let s = 0;
+  for (const [k, w0] of Object.entries(before)) {
+    const layer = k.endsWith(".w") ? k.slice(0, -2) : null;
+    const ad = layer !== null ? ps.lora.get(layer) : undefined;
+    s += tf.tidy(() => {
+      let d = tf.sub(ps.get(k), tf.tensor(w0.data as Float32Array, [...w0.shape]));
+      if (ad && !ad.merged) d = tf.add(d, tf.mul(tf.matMul(ps.get(`${layer}.lora_a`) as tf.Tensor2D, ps.get(`${layer}.lora_b`) as tf.Tensor2D), ad.alpha / ad.rank));
+      return tf.sum(tf.square(d)).dataSync()[0];
+    });
+  }
+  return s;
+}
+
+/** The random initialisation of a run, as its training started (same seed, inputs standardised on the training split). */
+function initialModel(runDirPath: string, data: OrganismData): Organism {
+  const rc = readRunConfig(runDirPath);
+  const m = createOrganism(rc.config, rc.inputs, rc.seed);
+  fitInputNorm(m, data.cache, data.splits.train);
+  return m;
+}
+
+/** A run's model at `step` (0 = its random initialisation). The caller disposes it. */
+export function modelAtStep(runDirPath: string, data: OrganismData, step: number): Organism {
+  return step === 0 ? initialModel(runDirPath, data) : loadOrganism(runDirPath, step).model;
+}
+
+/** The mixed IID + OOD gallery: the first `n` items of each split. */
+export function mixedGallery(data: OrganismData, n: number): number[] {
+  return [...data.splits.iid.slice(0, n), ...data.splits.ood.slice(0, n)];
+}
+
+/** The triples of a GRSL refinement: the world's, with the last `heldOut` of a seeded shuffle held out. */
+export function splitTriples(triples: readonly TextTriple[], heldOut: number, seed: number): { train: TextTriple[]; heldOut: TextTriple[] } {
+  if (!(heldOut >= 1 && heldOut < triples.length)) throw new InputError(`invalid heldOutTriples ${heldOut}; the world has ${triples.length} triples`);
+  const order = permutation(triples.length, rng(splitSeed(seed, "grsl/held-out")));
+  const cut = triples.length - heldOut;
+  return { train: order.slice(0, cut).map((i) => triples[i]), heldOut: order.slice(cut).map((i) => triples[i]) };
+}
+
+/** One measured (run, checkpoint): what a unit's `result.json` holds. */
+export interface GrslUnit {
+  step: number;
+  modalities: { modality: GrslPoint["modality"]; before: GalleryRetrieval; after: GalleryRetrieval }[];
+  /** The LoRA refinement's losses and chance (timings left out). */
+  refinement: { losses: number[]; chance: number; trainableParams: number };
+  /** Contrastive losses and ‖ΔW‖², LoRA (and full fine-tuning when configured); `run`, `size` and `generativeLoss` are filled in later. */
+  theory: Pick<TheoryPoint, "strategy" | "contrastiveTrain" | "contrastiveHeldOut" | "weightChangeSq">[];
+}
+
+/** What identifies one unit (with the run's seed). */
+export function grslUnitIdentity(spec: PretrainSpec, step: number, cfg: GrslConfig, full: boolean) {
+  const profile = spec.profile;
+  const lora = refineConfig("lora", profile, cfg.refineSteps === null ? {} : { steps: cfg.refineSteps });
+  const fullCfg = full ? refineConfig("full", profile, cfg.refineSteps === null ? {} : { steps: cfg.refineSteps }) : null;
+  return { run: pretrainIdentity(spec), step, refine: lora, full: fullCfg, galleryItems: cfg.galleryItems, heldOutTriples: cfg.heldOutTriples, measure: "grsl v1" };
+}
+
+/**
+ * Folder of one unit: `<root>/organism-grsl/<size>[-corrupt<rate>]-step<step>[-full]__<hash>/seed-<n>`
+ * (readable at a glance; the hash carries everything else).
+ */
+export function grslUnitDir(root: string, spec: PretrainSpec, seed: number, step: number, cfg: GrslConfig, full: boolean): string {
+  const c = spec.captionCorruption;
+  const name = `${spec.size}${c && c.rate > 0 ? `-corrupt${c.rate}` : ""}-step${step}${full ? "-full" : ""}`;
+  return path.join(root, "organism-grsl", `${name}__${configHash(grslUnitIdentity(spec, step, cfg, full)).slice(0, 12)}`, `seed-${seed}`);
+}
+
+/**
+ * Measure one (run, checkpoint), cached with `runOrLoad`: retrieval of every modality against the
+ * captions on the mixed gallery before and after the default text-only LoRA refinement, the
+ * contrastive losses on training and held-out triples after it, and ‖ΔW‖²; optionally the same
+ * for full fine-tuning of the decoder (same data and steps).
+ */
+export async function grslUnit(runDirPath: string, spec: PretrainSpec, seed: number, step: number, cfg: GrslConfig, options: { root: string; full: boolean; log?: (line: string) => void }): Promise<GrslUnit> {
+  const ident = grslUnitIdentity(spec, step, cfg, options.full);
+  return runOrLoad<GrslUnit, typeof ident>({
+    dir: grslUnitDir(options.root, spec, seed, step, cfg, options.full),
+    cfg: ident,
+    seed,
+    profile: spec.profile,
+    log: options.log,
+    compute: () => {
+      options.log?.(`grsl: ${spec.size}/seed ${seed}${spec.captionCorruption ? `/corrupt ${spec.captionCorruption.rate}` : ""} at step ${step}`);
+      const data = specData(spec);
+      const gallery = mixedGallery(data, cfg.galleryItems);
+      const triples = splitTriples(worldTriples(data), cfg.heldOutTriples, seed);
+      const trainSample = triples.train.slice(0, triples.heldOut.length);
+      const theoryOf = (m: Organism, strategy: "lora" | "full", c: RefineConfig, w0: Record<string, NdArray>) => ({
+        strategy,
+        contrastiveTrain: tripleContrastiveLoss(m, data, trainSample, c),
+        contrastiveHeldOut: tripleContrastiveLoss(m, data, triples.heldOut, c),
+        weightChangeSq: weightChangeSq(m, w0),
+      });
+      const theory: GrslUnit["theory"] = [];
+      const model = modelAtStep(runDirPath, data, step);
+      let unit: Omit<GrslUnit, "theory">;
+      try {
+        const mods = (["document", "audio", "image"] as const).filter((m) => model.inputs[m]);
+        const before = mods.map((m) => galleryRetrieval(model, data, gallery, m, "text"));
+        const w0 = decoderWeights(model);
+        const r = refine(model, data, ident.refine, seed, { triples: triples.train });
+        const modalities = mods.map((modality, i) => ({ modality, before: before[i], after: galleryRetrieval(model, data, gallery, modality, "text") }));
+        theory.push(theoryOf(model, "lora", ident.refine, w0));
+        unit = { step, modalities, refinement: { losses: r.losses, chance: r.chance, trainableParams: r.trainableParams } };
+      } finally {
+        disposeOrganism(model);
+      }
+      if (ident.full) {
+        const m = modelAtStep(runDirPath, data, step);
+        try {
+          const w0 = decoderWeights(m);
+          refine(m, data, ident.full, seed, { triples: triples.train });
+          theory.push(theoryOf(m, "full", ident.full, w0));
+        } finally {
+          disposeOrganism(m);
+        }
+      }
+      return { ...unit, theory };
+    },
+  });
+}
+
+/** One pretraining run of the sweep: which arm, and its spec. */
+export interface GrslRunSpec {
+  spec: PretrainSpec;
+  seed: number;
+  arm: GrslPoint["arm"];
+  corruptionRate: number;
+  /** The cluster label, e.g. `"M/seed 1"` or `"S/seed 0/corrupt 0.3"`. */
+  run: string;
+}
+
+/** The runs of a GRSL config: sizes × seeds, then corruption rates × seeds. */
+export function grslRuns(profile: Profile, cfg: GrslConfig): GrslRunSpec[] {
+  const over = grslSpecOverrides(cfg);
+  const out: GrslRunSpec[] = [];
+  for (const size of cfg.sizes) for (const seed of cfg.seeds) out.push({ spec: pretrainSpec(profile, size, over), seed, arm: "checkpoints", corruptionRate: 0, run: `${size}/seed ${seed}` });
+  for (const rate of cfg.corruptionRates) {
+    for (const seed of cfg.seeds) {
+      out.push({ spec: pretrainSpec(profile, cfg.corruptionSize, { ...over, captionCorruption: { rate, seed } }), seed, arm: "corruption", corruptionRate: rate, run: `${cfg.corruptionSize}/seed ${seed}/corrupt ${rate}` });
+    }
+  }
+  return out;
+}
+
+/** The pretraining spec overrides of a GRSL config. */
+export function grslSpecOverrides(cfg: GrslConfig): Partial<PretrainSpec> {
+  return { ...(cfg.numSteps === null ? {} : { numSteps: cfg.numSteps }), ...(cfg.evalItems === null ? {} : { evalItems: cfg.evalItems }) };
+}
+
+/**
+ * The checkpoints measured for one run, from its kept steps (`listCheckpoints` after training,
+ * or the steps its config will keep when planning): the corruption arm takes its last checkpoint
+ * only (the dial is the rate, at fixed steps); the checkpoint arm takes step 0 and every kept one,
+ * or `cfg.checkpoints`.
+ * @throws InputError when a requested step is not kept.
+ */
+export function grslSteps(r: GrslRunSpec, kept: readonly number[], cfg: GrslConfig): number[] {
+  if (kept.length === 0) throw new InputError(`run ${r.run} has no kept checkpoint`);
+  const last = kept[kept.length - 1];
+  if (r.arm === "corruption") return [last];
+  if (cfg.checkpoints.length === 0) return [0, ...kept.filter((s) => s > 0)];
+  for (const s of cfg.checkpoints) if (s !== 0 && !kept.includes(s)) throw new InputError(`checkpoint step ${s} is not kept by run ${r.run}; kept: 0, ${kept.join(", ")}`);
+  return [...new Set(cfg.checkpoints)].sort((a, b) => a - b);
+}
+
+/** The steps a run's config keeps (for plans written before the run exists). */
+export function plannedCheckpoints(spec: PretrainSpec): number[] {
+  return checkpointSteps(specConfig(spec, 1));
+}
+
+/** Whether a unit gets full fine-tuning too. */
+export function wantsFull(cfg: GrslConfig, r: GrslRunSpec, step: number, steps: readonly number[]): boolean {
+  return r.arm === "checkpoints" && (cfg.fullFinetune === "all" || (cfg.fullFinetune === "last" && step === steps[steps.length - 1]));
+}
+
+const REFINE_TEXT = (cfg: RefineConfig) => `text-only ${cfg.strategy.toUpperCase()} (rank ${cfg.lora.rank}) on the world's triples, ${cfg.steps} steps × ${cfg.batchSize}, τ ${cfg.tau}`;
+
+/** A pretraining run's generative score and caption NLL of one modality at one step: the mean of its IID and OOD evaluations. */
+export function generativeAt(result: Pick<PretrainResult, "checkpoints">, step: number, modality: string, run: string): { score: number; nll: number } {
+  const c = result.checkpoints.find((k) => k.step === step);
+  if (!c) throw new InputError(`run ${run} has no generative evaluation at step ${step}; evaluated: ${result.checkpoints.map((k) => k.step).join(", ")}`);
+  const of = (e: GenerativeEval) => {
+    const m = e.byModality.find((b) => b.modality === modality);
+    if (!m) throw new InputError(`run ${run} has no ${modality} evaluation at step ${step}`);
+    return m;
+  };
+  return { score: (of(c.iid).score + of(c.ood).score) / 2, nll: (of(c.iid).captionNll + of(c.ood).captionNll) / 2 };
+}
+
+/** Options of {@link runGrsl}. */
+export interface RunGrslOptions {
+  /** Runs folder. Default `runsRoot()`. */
+  root?: string;
+  /** Parallel pretraining processes for the family. Default 1. */
+  workers?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * The GRSL sweep in-process: pretrain (or load) every run, measure every chosen checkpoint
+ * (each cached: a rerun loads, an interrupted run resumes at the first unit not done), and
+ * assemble the results object the figure and the report read. No timings inside.
+ */
+export async function runGrsl(profile: Profile, cfg: GrslConfig, options: RunGrslOptions = {}): Promise<GrslResults> {
+  const root = runsRoot(options.root);
+  const runs = grslRuns(profile, cfg);
+  await pretrainFamily(profile, { sizes: cfg.sizes, seeds: cfg.seeds, workers: options.workers, root, spec: grslSpecOverrides(cfg), log: options.log });
+  const points: GrslPoint[] = [];
+  const theory: TheoryPoint[] = [];
+  const chance: GrslResults["chance"] = {};
+  let refineText = "", galleryN = 0;
+  for (const r of runs) {
+    const pre = await pretrain(r.spec, r.seed, { root, log: options.log });
+    const steps = grslSteps(r, listCheckpoints(pre.dir), cfg);
+    for (const step of steps) {
+      const full = wantsFull(cfg, r, step, steps);
+      const u = await grslUnit(pre.dir, r.spec, r.seed, step, cfg, { root, full, log: options.log });
+      const base = { run: r.run, size: r.spec.size, seed: r.seed, step };
+      let nllSum = 0;
+      for (const m of u.modalities) {
+        const g = generativeAt(pre, step, m.modality, r.run);
+        nllSum += g.nll;
+        chance[m.modality] = m.before.chance;
+        points.push({ ...base, arm: r.arm, corruptionRate: r.corruptionRate, modality: m.modality, generativeScore: g.score, captionNll: g.nll, before: pick(m.before), after: pick(m.after) });
+      }
+      for (const t of u.theory) theory.push({ ...base, ...t, generativeLoss: nllSum / u.modalities.length });
+      refineText ||= REFINE_TEXT(grslUnitIdentity(r.spec, step, cfg, false).refine);
+      galleryN = u.modalities[0]?.before.n ?? 0;
+    }
+  }
+  return { format: GRSL_FORMAT, profile, refinement: refineText, gallery: `mixed IID+OOD, n = ${galleryN} (first ${cfg.galleryItems} of each split)`, chance, points, theory };
+}
+
+function pick(r: RetrievalScores): RetrievalScores {
+  return { recallAt1: r.recallAt1, ndcgAt10: r.ndcgAt10 };
+}
+
+/**
+ * The printed table of a GRSL result: per modality panel and phase, n, slope with both intervals,
+ * ρ, and whether the panel supports the law by the report's rule.
+ */
+export function grslSummary(results: GrslResults, nBoot = 2000): Record<string, string | number>[] {
+  const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : "n/a");
+  const out: Record<string, string | number>[] = [];
+  for (const modality of GRSL_MODALITIES) {
+    for (const phase of ["before", "after"] as const) {
+      const p = grslPanelStatistics(results, modality, phase, { nBoot });
+      if (!p.stats) {
+        if (modality !== "video") out.push({ modality, phase, n: p.points.length, note: p.reason ?? "" });
+        continue;
+      }
+      const s = p.stats, b = s.slopeBootstrap;
+      out.push({
+        modality, phase, n: s.n, runs: s.nClusters,
+        slope: f(s.ols.slope), "t 95 %": `[${f(s.ols.slopeCI[0])}, ${f(s.ols.slopeCI[1])}]`,
+        "run bootstrap": b ? `[${f(b.lo)}, ${f(b.hi)}]` : "n/a",
+        rho: f(s.spearman.observed), "perm p": f(s.spearman.pValue),
+        chance: modality === "combined" ? "" : f(results.chance[modality] ?? NaN),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Write a result to `data/organism/<profile>/<name>.json` and its provenance to
+ * `<name>-provenance.json` (atomically). Returns the written paths (relative to the project root).
+ */
+export function publishResult(name: string, profile: string, result: object, provenance: object): string[] {
+  const file = `data/organism/${profile}/${name}.json`;
+  const prov = `data/organism/${profile}/${name}-provenance.json`;
+  writeJsonAtomic(projectPath(file), result);
+  writeJsonAtomic(projectPath(prov), provenance);
+  return [file, prov];
+}
+
+/** Every unit folder of a GRSL config under `root` (for the provenance's timing). */
+export function grslUnitDirs(profile: Profile, cfg: GrslConfig, root?: string): string[] {
+  const r0 = runsRoot(root);
+  return grslRuns(profile, cfg).flatMap((r) => {
+    const steps = grslSteps(r, plannedCheckpoints(r.spec), cfg);
+    return steps.map((s) => grslUnitDir(r0, r.spec, r.seed, s, cfg, wantsFull(cfg, r, s, steps)));
+  });
 }

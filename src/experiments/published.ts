@@ -25,7 +25,7 @@ import { InputError } from "../array";
 import { writeJsonAtomic } from "../io/atomic";
 import type { RunMeta } from "../runs/cache";
 import { runsRoot } from "../runs/dir";
-import { projectPath } from "../project";
+import { PROJECT_ROOT, projectPath } from "../project";
 import type { FamilyRun } from "../organism/family";
 import { alignmentDir, type AlignmentRow } from "./alignment";
 
@@ -110,8 +110,8 @@ export function stageTiming(dirs: readonly string[]): StageTiming {
 
 function gitCommit(): string | null {
   try {
-    const head = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: PROJECT_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: PROJECT_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     return dirty ? `${head}-dirty` : head;
   } catch {
     return null;
@@ -156,12 +156,7 @@ export function publishOrganismResults(profile: string, family: readonly FamilyR
   const provenance: Provenance = {
     format: "lco-organism-provenance v1",
     profile,
-    command: options.command ?? `npm run reproduce -- --profile ${profile} --only organism --publish`,
-    commit: gitCommit(),
-    publishedAt: new Date().toISOString(),
-    backend: readMeta(family[0].dir)?.backend ?? null,
-    node: process.version,
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+    ...producer(options.command ?? `npm run reproduce -- --profile ${profile} --only organism --publish`, family[0].dir),
     pretraining: stageTiming(family.map((r) => r.dir)),
     // The alignment runs of exactly these pretraining runs (other experiments may share `root`).
     alignment: stageTiming(family.map((r) => alignmentDir(root, r.spec, r.seed, options.clipSteps))),
@@ -171,6 +166,18 @@ export function publishOrganismResults(profile: string, family: readonly FamilyR
   writeJsonAtomic(projectPath(files.alignment), { format: "lco-organism-alignment v1", profile, bySize: alignment });
   writeJsonAtomic(projectPath(files.provenance), provenance);
   return files;
+}
+
+/** Who produced a result, with what, and when: the fields every provenance file shares. */
+function producer(command: string, firstRun: string | undefined): Pick<Provenance, "command" | "commit" | "publishedAt" | "backend" | "node" | "machine"> {
+  return {
+    command,
+    commit: gitCommit(),
+    publishedAt: new Date().toISOString(),
+    backend: firstRun !== undefined ? readMeta(firstRun)?.backend ?? null : null,
+    node: process.version,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+  };
 }
 
 function stripSamples<T extends { iid: { byModality: { samples?: unknown }[] }; ood: { byModality: { samples?: unknown }[] } }>(c: T): T {
@@ -203,4 +210,20 @@ export function loadPublishedAlignment(profile = "full", file = publishedFiles(p
 /** The provenance of a profile's published results (default `"full"`). */
 export function loadProvenance(profile = "full", file = publishedFiles(profile).provenance): Provenance {
   return readJson<Provenance>(file, "lco-organism-provenance v1");
+}
+
+/** Provenance of one published experiment result (`grsl.json`, `continual.json`): where, with what and how long. */
+export interface ExperimentProvenance extends Pick<Provenance, "profile" | "command" | "commit" | "publishedAt" | "backend" | "node" | "machine"> {
+  format: "lco-experiment-provenance v1";
+  experiment: string;
+  /** The experiment's own run folders (measurements, not the pretraining they load). */
+  timing: StageTiming;
+}
+
+/**
+ * The provenance of an experiment's result from its run folders (their `meta.json` timings); the
+ * timings live here so the result file itself stays the same when the same numbers are republished.
+ */
+export function experimentProvenance(experiment: string, profile: string, dirs: readonly string[], command = `lco experiment ${experiment} --profile ${profile} --publish`): ExperimentProvenance {
+  return { format: "lco-experiment-provenance v1", experiment, profile, ...producer(command, dirs[0]), timing: stageTiming(dirs) };
 }

@@ -7,7 +7,11 @@
 import { InputError } from "../array";
 import type { Preset, Profile } from "../config";
 import { ALIGNMENT_PRESET, alignmentSummary, runAlignment, type AlignmentConfig } from "./alignment";
-import { publishOrganismResults } from "./published";
+import { experimentProvenance, publishOrganismResults } from "./published";
+import { checkGrslResults, GRSL_PRESET, grslSummary, grslUnitDirs, publishResult, runGrsl, type GrslConfig } from "./grsl";
+import { checkContinualResults, CONTINUAL_PRESET, continualSummary, continualUnitDirs, runContinual, type ContinualConfig } from "./continual";
+import { p4Section, p5Section } from "./report";
+import { loadGrslPanels } from "../paper/grsl";
 
 /** What every experiment's run gets besides its config. */
 export interface ExperimentContext {
@@ -40,6 +44,11 @@ function entry<C extends object>(e: Experiment<C>): Experiment {
   return e as unknown as Experiment;
 }
 
+/** The command line that runs this process (for a provenance file), e.g. `lco experiment grsl --profile full --publish`. */
+function invocation(): string {
+  return ["lco", ...process.argv.slice(2)].join(" ");
+}
+
 /** Every registered experiment. */
 export const EXPERIMENTS: readonly Experiment[] = [
   entry<AlignmentConfig>({
@@ -52,6 +61,33 @@ export const EXPERIMENTS: readonly Experiment[] = [
         const command = `lco experiment alignment --profile ${ctx.profile} --publish${variant ? ` --answerFormat=few-words --sizes=${cfg.sizes.join(",")}` : ""}`;
         return Object.values(publishOrganismResults(ctx.profile, r.family, r.bySize, { root: ctx.root, clipSteps: cfg.clipSteps, command, ...(variant ? { variant } : {}) }));
       } };
+    },
+  }),
+  entry<GrslConfig>({
+    preset: GRSL_PRESET,
+    async run(cfg, ctx) {
+      const r = await runGrsl(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
+      // The verdict by the report's stated rule, on this run's results (published or not).
+      const p4 = p4Section(r, loadGrslPanels(), ctx.profile);
+      const table = [...grslSummary(r), { modality: "verdict (P4)", phase: p4.verdict, note: p4.rule }];
+      return {
+        result: r,
+        table,
+        publish: () => publishResult("grsl", ctx.profile, checkGrslResults(r), experimentProvenance("grsl", ctx.profile, grslUnitDirs(ctx.profile, cfg, ctx.root), invocation())),
+      };
+    },
+  }),
+  entry<ContinualConfig>({
+    preset: CONTINUAL_PRESET,
+    async run(cfg, ctx) {
+      const r = await runContinual(ctx.profile, cfg, { root: ctx.root, log: ctx.log });
+      const p5 = p5Section(r, ctx.profile);
+      const table = [...continualSummary(r), { arm: "verdict (P5)", seeds: p5.verdict, "nDCG@10": p5.rule }];
+      return {
+        result: r,
+        table,
+        publish: () => publishResult("continual", ctx.profile, checkContinualResults(r), experimentProvenance("continual", ctx.profile, continualUnitDirs(ctx.profile, cfg, ctx.root), invocation())),
+      };
     },
   }),
 ];

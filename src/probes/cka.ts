@@ -27,7 +27,8 @@ import type { KnnLists } from "./knn";
 import { knnLists } from "./knn";
 import { prepareFeats, checkK, checkPaired, checkUnbiasedRows } from "./prepare";
 import type { BlockOptions } from "./similarity";
-import { crossProduct, similarityBlocks } from "./similarity";
+import { crossProduct, resolveEngine, similarityBlocks } from "./similarity";
+import { nativeGemm, nativeSyrk } from "../backend/native";
 
 /** Options of {@link cka} and {@link unbiasedCka}. */
 export interface CkaOptions extends BlockOptions {
@@ -80,18 +81,78 @@ function rowSquaredNorms(m: Matrix): Float64Array {
   return out;
 }
 
-/** HSIC values from features (kernel "ip" only). */
-function hsicFeatures(A: Matrix, B: Matrix, unbiased: boolean, opts: BlockOptions): HsicTriple {
-  const n = A.rows;
-  const ac = centerColumns(A), bc = centerColumns(B);
-  // ‖XᵀY‖²_F = Σ_ij (x_i·y_j)² = Σ_ij K_ij L_ij for the centred Gram matrices.
-  const fKL = sumSquares(crossProduct(ac, bc, opts));
-  const fKK = sumSquares(crossProduct(ac, ac, opts));
-  const fLL = sumSquares(crossProduct(bc, bc, opts));
+/**
+ * Column-centred float32 copy for BLAS (means and the subtraction in float64, then one rounding:
+ * the same float32 values as centring in float64 and converting), with the squared row norms of
+ * those float32 rows (float64 sums).
+ */
+function centerColumns32(m: Matrix): { data: Float32Array; rowNorms: Float64Array } {
+  const { rows, cols, data } = m;
+  const mean = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    for (let j = 0; j < cols; j++) mean[j] += data[o + j];
+  }
+  for (let j = 0; j < cols; j++) mean[j] /= rows;
+  const out = new Float32Array(rows * cols);
+  const rowNorms = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    let s = 0;
+    for (let j = 0; j < cols; j++) {
+      const v = (out[o + j] = data[o + j] - mean[j]);
+      s += v * v;
+    }
+    rowNorms[i] = s;
+  }
+  return { data: out, rowNorms };
+}
+
+/** ‖AᵀA‖²_F from the upper triangle `C [p, p]` that `nativeSyrk` wrote (float64 sum). */
+function symmetricSumSquares(c: Float32Array, p: number): number {
+  let diag = 0, off = 0;
+  for (let i = 0; i < p; i++) {
+    const o = i * p;
+    diag += c[o + i] * c[o + i];
+    for (let j = i + 1; j < p; j++) off += c[o + j] * c[o + j];
+  }
+  return diag + 2 * off;
+}
+
+function sumSquares32(x: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return s;
+}
+
+/** ‖XᵀX‖²_F through BLAS: `ssyrk` (half the work) when the addon has it, else `sgemm`. */
+function gramSumSquaresNative(x: Float32Array, n: number, p: number): number {
+  const c = new Float32Array(p * p);
+  if (nativeSyrk(p, n, x, c)) return symmetricSumSquares(c, p);
+  nativeGemm(true, false, p, p, n, x, x, c);
+  return sumSquares32(c);
+}
+
+/**
+ * The feature form on the native path: centre once into float32 (no float64 copies), then one
+ * `sgemm` for AᵀB and one `ssyrk` each for AᵀA and BᵀB (float32 products, float64 sums).
+ */
+function hsicFeaturesNative(A: Matrix, B: Matrix, unbiased: boolean): HsicTriple {
+  const n = A.rows, p = A.cols, q = B.cols;
+  const ac = centerColumns32(A), bc = centerColumns32(B);
+  const kl = new Float32Array(p * q);
+  nativeGemm(true, false, p, q, n, ac.data, bc.data, kl);
+  return hsicFromSums(n, sumSquares32(kl), gramSumSquaresNative(ac.data, n, p), gramSumSquaresNative(bc.data, n, q), unbiased, ac.rowNorms, bc.rowNorms);
+}
+
+/**
+ * HSIC values from ‖AcᵀBc‖², ‖AcᵀAc‖², ‖BcᵀBc‖² (centred features) and, for the unbiased
+ * estimator, the squared row norms of the centred rows. With centred features the row sums of K
+ * are zero, so for the zero-diagonal K̃: ΣK̃ = −Σ_i K_ii and (K̃1)_i = −K_ii, hence
+ * Σ(K̃L̃) = Σ_i K_ii L_ii.
+ */
+function hsicFromSums(n: number, fKL: number, fKK: number, fLL: number, unbiased: boolean, ka: Float64Array, lb: Float64Array): HsicTriple {
   if (!unbiased) return { kl: fKL, kk: fKK, ll: fLL };
-  const ka = rowSquaredNorms(ac), lb = rowSquaredNorms(bc);
-  // With centred features the row sums of K are zero, so for the zero-diagonal K̃:
-  // ΣK̃ = −Σ_i K_ii and (K̃1)_i = −K_ii, hence Σ(K̃L̃) = Σ_i K_ii L_ii.
   const hu = (f: number, x: Float64Array, y: Float64Array): number => {
     let dot = 0, sx = 0, sy = 0;
     for (let i = 0; i < n; i++) { dot += x[i] * y[i]; sx += x[i]; sy += y[i]; }
@@ -99,6 +160,19 @@ function hsicFeatures(A: Matrix, B: Matrix, unbiased: boolean, opts: BlockOption
     return (t1 + (sx * sy) / ((n - 1) * (n - 2)) - (2 * dot) / (n - 2)) / (n * (n - 3));
   };
   return { kl: hu(fKL, ka, lb), kk: hu(fKK, ka, ka), ll: hu(fLL, lb, lb) };
+}
+
+/** HSIC values from features (kernel "ip" only). */
+function hsicFeatures(A: Matrix, B: Matrix, unbiased: boolean, opts: BlockOptions): HsicTriple {
+  const n = A.rows;
+  // Every product big enough for BLAS: the float32 path without float64 copies.
+  if (resolveEngine(n * Math.min(A.cols, B.cols) ** 2, opts.engine) === "native") return hsicFeaturesNative(A, B, unbiased);
+  const ac = centerColumns(A), bc = centerColumns(B);
+  // ‖XᵀY‖²_F = Σ_ij (x_i·y_j)² = Σ_ij K_ij L_ij for the centred Gram matrices.
+  const fKL = sumSquares(crossProduct(ac, bc, opts));
+  const fKK = sumSquares(crossProduct(ac, ac, opts));
+  const fLL = sumSquares(crossProduct(bc, bc, opts));
+  return unbiased ? hsicFromSums(n, fKL, fKK, fLL, true, rowSquaredNorms(ac), rowSquaredNorms(bc)) : { kl: fKL, kk: fKK, ll: fLL };
 }
 
 /** HSIC values from row blocks of the two kernel matrices. */

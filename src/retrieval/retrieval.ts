@@ -21,7 +21,8 @@ import type { FloatArray, Matrix, MatrixLike } from "../array";
 import { InputError } from "../array";
 import { prepareFeats } from "../probes/prepare";
 import type { BlockOptions } from "../probes/similarity";
-import { forEachSimilarityBlock } from "../probes/similarity";
+import { forEachSimilarityBlock, similarityBlocks } from "../probes/similarity";
+import { nativeRankBlock } from "../backend/native";
 
 /** Scores of one retrieval direction. Keys: `"recall@1"`, `"recall@5"`, …, `"mrr"`, `"ndcg@10"`. */
 export interface DirectionScores {
@@ -103,6 +104,88 @@ export function targetRanks(Q: MatrixLike, C: MatrixLike, opts: RetrievalOptions
   return ranksOf(q, c, opts);
 }
 
+/**
+ * Ranks in both directions from ONE pass over the row blocks of `S = Q·Cᵀ` (half the products of
+ * a second pass over `C·Qᵀ`). Query i's rank counts row i against `S_ii` (as {@link ranksOf}).
+ * Candidate j's rank counts column j against `S_jj`, which the pass reaches only at j's block, so
+ * the columns are first compared with `S̃_jj` from a cheap prepass over the diagonal blocks
+ * (~256/n of the work). BLAS may round one dot product differently in another call shape (measured:
+ * ~1 in 100 diagonal values differ by 1–3 ulps), so comparisons within `ε_j` of `S̃_jj` are kept
+ * aside and settled at the end against the main pass's own `S_jj`, where `ε_j = 2·d·2⁻²⁴·Σ_t|q_jt·c_jt|`
+ * bounds the rounding of any float32 dot product of the pair. Every value counted is a main-pass
+ * value compared with a main-pass `S_jj`: exact, ties against the model. If some `S_jj` falls
+ * outside its band, or more than `maxPending` comparisons are near-ties (e.g. many equal rows),
+ * the candidate direction is recomputed as a second pass over `C·Qᵀ`.
+ * @internal exported for the tests.
+ * @returns `[queryToCandidate, candidateToQuery]` ranks (1-based, ties against).
+ */
+export function ranksBothWays(q: Matrix, c: Matrix, opts: BlockOptions, maxPending = Math.max(1 << 20, 16 * q.rows)): [Int32Array, Int32Array] {
+  const n = q.rows, d = q.cols;
+  const src = similarityBlocks(q, c, opts);
+  const q2c = new Int32Array(n), c2q = new Int32Array(n);
+  const exact = new Float64Array(n); // main-pass S_jj
+  const lo = new Float64Array(n), hi = new Float64Array(n);
+  const cap = Math.min(maxPending, n * n);
+  const pendI = new Int32Array(cap), pendV = new Float64Array(cap);
+  let pending = 0;
+  const inC = src.engine === "native" ? nativeRankBlock() : null;
+  let settled = true;
+  try {
+    const dStep = Math.min(src.blockRows, 256);
+    for (let s = 0; s < n; s += dStep) {
+      const cnt = Math.min(dStep, n - s);
+      const b = src.block(s, cnt, s, s + cnt);
+      for (let r = 0; r < cnt; r++) {
+        const j = s + r;
+        let abs = 0;
+        for (let t = 0; t < d; t++) abs += Math.abs(q.data[j * d + t] * c.data[j * d + t]);
+        const eps = 2 * d * 2 ** -24 * abs + Number.MIN_VALUE;
+        lo[j] = b[r * cnt + r] - eps;
+        hi[j] = b[r * cnt + r] + eps;
+      }
+    }
+    for (let s = 0; s < n; s += src.blockRows) {
+      const cnt = Math.min(src.blockRows, n - s);
+      const block = src.block(s, cnt);
+      for (let r = 0; r < cnt; r++) {
+        const t = (exact[s + r] = block[r * n + s + r]);
+        if (!(t >= lo[s + r] && t <= hi[s + r])) settled = false;
+      }
+      if (inC) {
+        // The same loop in C (native/lco_blas.c rankBlock), on the BLAS block as it is.
+        const p = inC(block as Float32Array, cnt, n, s, lo, hi, q2c, c2q, pendI, pendV, settled ? pending : 0, settled);
+        if (p < 0) settled = false;
+        else if (settled) pending = p;
+        continue;
+      }
+      for (let r = 0; r < cnt; r++) {
+        const i = s + r, o = r * n;
+        const t = block[o + i];
+        let above = 0, j = 0;
+        if (settled) {
+          for (; j < n; j++) {
+            const v = block[o + j];
+            if (v >= t) above++;
+            if (v > hi[j]) c2q[j]++;
+            else if (v >= lo[j]) {
+              // A near-tie with S̃_jj: settle against the exact S_jj at the end.
+              if (pending === cap) { settled = false; j++; break; }
+              pendI[pending] = j; pendV[pending] = v; pending++;
+            }
+          }
+        }
+        for (; j < n; j++) if (block[o + j] >= t) above++; // the query ranks alone, once the columns gave up
+        q2c[i] = above; // includes j = i: 1 + #{j ≠ i : S_ij ≥ S_ii}
+      }
+    }
+  } finally {
+    src.dispose();
+  }
+  if (!settled) return [q2c, ranksOf(c, q, opts)];
+  for (let p = 0; p < pending; p++) if (pendV[p] >= exact[pendI[p]]) c2q[pendI[p]]++;
+  return [q2c, c2q];
+}
+
 function ranksOf(q: Matrix, c: Matrix, opts: BlockOptions): Int32Array {
   const m = c.rows;
   const ranks = new Int32Array(q.rows);
@@ -169,13 +252,9 @@ export function retrievalScores(Q: MatrixLike, C: MatrixLike, opts: RetrievalOpt
   if (q.rows !== c.rows) {
     throw new InputError(`one-to-one retrieval needs as many queries as candidates; got ${q.rows} and ${c.rows}`);
   }
-  return {
-    queryToCandidate: scoresFromRanks(ranksOf(q, c, opts), c.rows, cut),
-    // The other direction is a second pass with the roles swapped (not a transpose of the first),
-    // so each row's own target score comes from the same matMul as its competitors: exact ties
-    // stay exact.
-    candidateToQuery: scoresFromRanks(ranksOf(c, q, opts), q.rows, cut),
-  };
+  // Both directions from one pass over Q·Cᵀ; exact ties stay exact (see ranksBothWays).
+  const [q2c, c2q] = ranksBothWays(q, c, opts);
+  return { queryToCandidate: scoresFromRanks(q2c, c.rows, cut), candidateToQuery: scoresFromRanks(c2q, q.rows, cut) };
 }
 
 /** E[1/(position of the first relevant item)] for R relevant items among N, random ranking. */

@@ -14,12 +14,12 @@
 import * as path from "node:path";
 import { InputError } from "../array";
 import { FAMILY } from "../organism/config";
-import { listCheckpoints } from "../organism/checkpoint";
-import { pretrain, pretrainDir, pretrainIdentity, pretrainSpec, type PretrainResult, type PretrainSpec } from "../organism/family";
+import { pretrain, pretrainDir, pretrainSpec, type PretrainResult, type PretrainSpec } from "../organism/family";
 import { alignmentComparison, alignmentDir, alignmentExperiment, alignmentRunConfig, type AlignmentComparisonRow, type AlignmentRow } from "../experiments/alignment";
 import type { Profile } from "../config";
 import { runOrLoad } from "../runs/cache";
 import { configHash } from "../runs/hash";
+import { pretrainJobDone, runPretrainJob, type PretrainJobConfig } from "./pretrain";
 import { resultExists } from "./result";
 import type { JobSpec, SweepExperiment, SweepJob, SweepOptions } from "./types";
 
@@ -39,11 +39,6 @@ export interface AlignmentTables {
   comparison: AlignmentComparisonRow[];
 }
 
-interface PretrainJobConfig {
-  spec: PretrainSpec;
-  seed: number;
-  root: string;
-}
 interface MeasureJobConfig extends PretrainJobConfig {
   clipSteps: number;
 }
@@ -115,10 +110,7 @@ export const alignmentSweep: SweepExperiment = {
   },
 
   isDone(job: SweepJob): boolean {
-    if (job.stage === "pretrain") {
-      const c = job.config as unknown as PretrainJobConfig;
-      return resultExists(job.dir, pretrainIdentity(c.spec), c.seed);
-    }
+    if (job.stage === "pretrain") return pretrainJobDone(job);
     if (job.stage === "measure") {
       const c = job.config as unknown as MeasureJobConfig;
       return resultExists(job.dir, alignmentRunConfig(c.spec, c.clipSteps), c.seed);
@@ -127,13 +119,7 @@ export const alignmentSweep: SweepExperiment = {
   },
 
   async run(job: SweepJob, ctx): Promise<unknown> {
-    if (job.stage === "pretrain") {
-      const c = job.config as unknown as PretrainJobConfig;
-      const ck = listCheckpoints(job.dir);
-      if (!this.isDone(job) && ck.length > 0) ctx.log(`resuming pretraining ${job.label} from checkpoint step ${ck[ck.length - 1]}`);
-      const { loaded: _loaded, ...r } = await pretrain(c.spec, c.seed, { root: path.resolve(c.root), log: ctx.log });
-      return r;
-    }
+    if (job.stage === "pretrain") return runPretrainJob(job, ctx);
     if (job.stage === "measure") {
       const c = job.config as unknown as MeasureJobConfig;
       return alignmentExperiment(c.spec.profile, c.spec.size, { seeds: [c.seed], root: path.resolve(c.root), spec: c.spec, clipSteps: c.clipSteps, log: ctx.log });

@@ -19,4 +19,5 @@ export { collectSweep } from "./collect";
 export { SWEEP_EXPERIMENTS, sweepExperiment } from "./registry";
 export { alignmentSweep } from "./alignment";
 export type { AlignmentTables } from "./alignment";
+export { grslSweep, grslSweepConfig, grslOverrides } from "./grsl";
 export { resultExists } from "./result";

@@ -6,10 +6,11 @@
  */
 import { InputError } from "../array";
 import { alignmentSweep } from "./alignment";
+import { grslSweep } from "./grsl";
 import type { SweepExperiment } from "./types";
 
 /** Every sweep experiment, by name. */
-export const SWEEP_EXPERIMENTS: readonly SweepExperiment[] = [alignmentSweep];
+export const SWEEP_EXPERIMENTS: readonly SweepExperiment[] = [alignmentSweep, grslSweep];
 
 /**
  * The sweep experiment called `name`.

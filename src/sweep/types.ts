@@ -63,6 +63,8 @@ export interface SweepOptions {
   clipSteps?: number;
   /** Items per split for the generative evaluation. */
   evalItems?: number;
+  /** Further fields of the experiment's preset (e.g. GRSL's `corruptionRates`); an experiment rejects fields it does not have. */
+  overrides?: Record<string, unknown>;
 }
 
 /** What a job's `run` receives besides the job. */
