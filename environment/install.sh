@@ -13,6 +13,10 @@
 #   - optionally, the native BLAS addon in native/ (Debian libopenblas-dev + node-gyp); without it
 #     the kit runs on wasm
 #   - optionally, the Debian Bible modules behind data/world/verses.json (for one test)
+#   - optionally, a software GPU adapter for the webgpu tests: Debian's Vulkan loader libvulkan1
+#     (when root) and Mesa 25's lavapipe from bookworm-backports unpacked into data/cache/lavapipe/
+#     (environment/software-gpu.mjs, sha256-pinned; the system's Mesa is not touched); without it
+#     the webgpu tests skip with one line
 #   - Debian's Slurm 22.05 (slurmctld, slurmd, slurm-client; munge comes as a dependency), for the
 #     sweep test against a throwaway local cluster (environment/local-slurm.sh); no daemon is started
 set -u
@@ -92,6 +96,22 @@ if ((!check_only)) && [[ ! -f native/build/Release/lco_blas.node ]]; then
     fi
   fi
   bash environment/build-native.sh
+fi
+
+# The software GPU adapter (issue 14): the Vulkan loader (Debian libvulkan1, when root), then
+# Mesa 25's lavapipe, unpacked into data/cache/lavapipe/ by software-gpu.mjs. Never fatal: without
+# it the webgpu tests skip with one line and everything else runs on wasm.
+if ((!check_only)) && [[ $(uname) == Linux ]] && ! node environment/software-gpu.mjs --check >/dev/null 2>&1; then
+  if ! ls /usr/lib/*-linux-gnu/libvulkan.so.1 >/dev/null 2>&1 && ! ls /usr/lib64/libvulkan.so.1 >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libvulkan1 >/dev/null 2>&1 \
+        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libvulkan1 >/dev/null 2>&1; } \
+        || echo "libvulkan1 not installed; no software GPU adapter (the webgpu tests will skip)"
+    else
+      echo "optional: sudo apt-get install -y --no-install-recommends libvulkan1  (software GPU adapter for the webgpu tests)"
+    fi
+  fi
+  node environment/software-gpu.mjs || echo "(the webgpu tests will skip)"
 fi
 
 # The tslab kernel, in a project-local Jupyter prefix. kernel.json has no absolute paths; Jupyter

@@ -262,7 +262,7 @@ describe("backend choice", () => {
     assert.equal(tf.getBackend(), "cpu");
     assert.deepEqual(info.patches, []);
     process.env.LCO_BACKEND = "gpu";
-    await assert.rejects(initBackend(), /invalid LCO_BACKEND; expected one of tensorflow, wasm, cpu, got "gpu"/);
+    await assert.rejects(initBackend(), /invalid LCO_BACKEND; expected one of tensorflow, webgpu, wasm, cpu, got "gpu"/);
     delete process.env.LCO_BACKEND;
     assert.equal((await initBackend({ backend: "wasm" })).name, "wasm");
   });

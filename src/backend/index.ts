@@ -3,8 +3,10 @@
  * record what ran.
  *
  * Order of preference: `tensorflow` (from the optional `@tensorflow/tfjs-node-gpu` or
- * `@tensorflow/tfjs-node`, when installed and loadable), then `wasm`, then the pure-JS `cpu`.
- * `LCO_BACKEND=wasm|cpu|tensorflow` forces one.
+ * `@tensorflow/tfjs-node`, when installed and loadable), then `webgpu` on a *hardware* GPU adapter
+ * (`backend/webgpu.ts`; never a software adapter, never probed on Linux without a Vulkan driver),
+ * then `wasm`, then the pure-JS `cpu`. `LCO_BACKEND=wasm|cpu|tensorflow|webgpu` forces one
+ * (`webgpu` then runs on a software adapter too, e.g. with `LCO_WEBGPU_ADAPTER=software`).
  *
  * On wasm we register two correctness fixes and four speed patches (the first two are measured in
  * `shared/stack-notes.md` §4.3, the others in `nn/fast.ts` and `test/backend.test.ts`):
@@ -34,9 +36,10 @@ import { bmmInPlace, bmmSimd, bmmSupported } from "./wasm-bmm";
 import { simdKernelsFor } from "./wasm-simd-kernels";
 import { ThreadpoolSwitch, type ThreadedWasmModule, availableCores, installPthreadShim, withLogicalCores } from "./wasm-threads";
 import { type NativeStatus, describeNative, nativeMatMul, nativeMatMulActive, nativeStatus } from "./native";
+import { type GpuAdapterInfo, describeAdapter, initWebgpu } from "./webgpu";
 
 /** Backend names the kit knows. */
-export type BackendName = "tensorflow" | "wasm" | "cpu";
+export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
 
 /** What {@link initBackend} chose, recorded into every run's metadata. */
 export interface BackendInfo {
@@ -57,6 +60,8 @@ export interface BackendInfo {
   wasm?: { simd: boolean; threads: number; threadsRequested?: number; threadsError?: string; threadPolicy?: WasmThreadPolicy };
   /** The native BLAS path (`backend/native.ts`): on or off, and why; BLAS build and threads. */
   native?: NativeStatus;
+  /** webgpu only: the GPU adapter (vendor, architecture, description, software or hardware). */
+  webgpu?: GpuAdapterInfo;
   /** Backends tried before this one and why they were skipped. */
   skipped: { name: BackendName; error: string }[];
 }
@@ -64,7 +69,7 @@ export interface BackendInfo {
 let active: BackendInfo | null = null;
 let wasmPatched = false;
 
-const ORDER: BackendName[] = ["tensorflow", "wasm", "cpu"];
+const ORDER: BackendName[] = ["tensorflow", "webgpu", "wasm", "cpu"];
 
 /** Options for {@link initBackend}. */
 export interface InitBackendOptions {
@@ -219,7 +224,9 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const skipped: BackendInfo["skipped"] = [];
   for (const name of candidates) {
     try {
+      let adapter: GpuAdapterInfo | undefined;
       if (name === "tensorflow") await tryTensorflow();
+      else if (name === "webgpu") adapter = await initWebgpu(forced === "webgpu");
       else if (name === "wasm") await tryWasm(patch, options.threads ?? parseThreads(process.env.LCO_WASM_THREADS) ?? defaultWasmThreads());
       else if (!(await tf.setBackend("cpu"))) throw new Error("setBackend('cpu') returned false");
       await tf.ready();
@@ -229,6 +236,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         reason: forced ? (options.backend ? "forced by option" : "forced by LCO_BACKEND") : "first available",
         patches: name === "wasm" ? patchNames() : [],
         ...(name === "wasm" ? { native: nativeStatus() } : {}),
+        ...(adapter ? { webgpu: adapter } : {}),
         skipped,
       };
       if (name === "wasm") {
@@ -261,7 +269,7 @@ export function backendInfo(): BackendInfo | null {
 
 /** One human-readable line, e.g. `backend wasm (tfjs 4.22.0, simd, 1 thread; patches: …)`. */
 export function describeBackend(info: BackendInfo): string {
-  const extra = info.wasm ? `, ${info.wasm.simd ? "simd" : "no simd"}, ${info.wasm.threads} thread(s)` : "";
+  const extra = info.wasm ? `, ${info.wasm.simd ? "simd" : "no simd"}, ${info.wasm.threads} thread(s)` : info.webgpu ? `, adapter ${describeAdapter(info.webgpu)}` : "";
   const patches = info.patches.length ? `; patches: ${info.patches.join(", ")}` : "";
   return `backend ${info.name} (tfjs ${info.tfjsVersion}${extra}; ${info.reason}${patches})${info.native ? `; ${describeNative(info.native)}` : ""}`;
 }

@@ -29,7 +29,8 @@ import { InputError } from "../array";
 import { type BackendName, type WasmThreadPolicy, initBackend, setWasmPatches, setWasmThreadPolicy, wasmPatches, wasmThreadPolicy } from "../backend";
 import type { NnImpl } from "../nn";
 import { ParallelTrainer, idleCoreWorkers } from "./parallel";
-import { type BenchModel, type Trainer, disposeTrainer, makeTrainer, serialStep } from "./reference";
+import { describeAdapter } from "../backend/webgpu";
+import { type BenchModel, type Trainer, disposeTrainer, makeTrainer, serialStepAsync } from "./reference";
 
 /** An optimisation path of the training step. */
 export type TrainPath = "stock" | "patched" | "fast";
@@ -82,6 +83,11 @@ export interface BenchTrainResult extends PathTiming {
   /** Layer implementation the path used. */
   impl: NnImpl;
   backend: string;
+  /**
+   * webgpu: the GPU adapter, e.g. `mesa software "llvmpipe: …", software adapter`. A software
+   * adapter is a CPU emulation of a GPU: its times say nothing about GPU speed.
+   */
+  adapter?: string;
   /** wasm kernel patches active for the main path. */
   patches: string[];
   /** Worker threads of the main path (1 = serial in the calling thread). */
@@ -152,7 +158,7 @@ function serialRunner(model: BenchModel, seed: number, impl: NnImpl, backend: st
       // Count around this runner's own step: other interleaved runners allocate their models
       // in between, which is not a leak of this one.
       const before = tf.memory().numTensors;
-      const loss = serialStep(t);
+      const loss = await serialStepAsync(t); // the read waits for the step to finish (on a GPU too)
       return { loss, tensorDelta: tf.memory().numTensors - before };
     },
     async close() {
@@ -202,12 +208,15 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
   // Automatic choice for the fast path: the wasm thread pool when it runs (measured as fast as
   // two workers on an idle 2-core machine, with no per-step gradient exchange and one model copy),
   // else one worker per idle core.
-  const workers = opts.workers ?? (path === "fast" ? (wasmThreads > 1 ? 1 : idleCoreWorkers(model.batchSize)) : 1);
-  const parallelism = opts.workers !== undefined ? "forced" : path !== "fast" ? "serial path" : wasmThreads > 1 ? "wasm threads" : "idle cores";
+  // On a GPU (webgpu) the device is the parallelism: one serial trainer.
+  const gpu = backend === "webgpu";
+  const workers = opts.workers ?? (path === "fast" && !gpu ? (wasmThreads > 1 ? 1 : idleCoreWorkers(model.batchSize)) : 1);
+  const parallelism = opts.workers !== undefined ? "forced" : path !== "fast" ? "serial path" : gpu ? "gpu" : wasmThreads > 1 ? "wasm threads" : "idle cores";
   const mainPolicy: WasmThreadPolicy = path === "fast" && workers === 1 && wasmThreads > 1 ? "matmul" : "none";
   if (!(Number.isInteger(workers) && workers >= 1 && workers <= model.batchSize)) {
     throw new InputError(`invalid workers; need an integer in [1, batchSize = ${model.batchSize}], got ${workers}`);
   }
+  if (workers > 1 && gpu) throw new InputError(`--workers ${workers} is for CPU backends; webgpu runs one serial trainer on the GPU`);
   if (workers > 1 && path !== "fast") throw new InputError(`--workers ${workers} needs --path fast (stock and patched run serially)`);
   const impl: NnImpl = path === "fast" ? "fast" : "reference";
   const patchFor = (p: TrainPath): boolean | null => (isWasm ? p !== "stock" : null);
@@ -251,6 +260,7 @@ export async function benchTrain(opts: BenchTrainOptions): Promise<BenchTrainRes
     path,
     impl,
     backend,
+    ...(info.webgpu ? { adapter: describeAdapter(info.webgpu) } : {}),
     patches: isWasm ? patchLabels(path) : [],
     workers,
     threads: workers > 1 ? workers : mainPolicy === "none" ? 1 : wasmThreads,

@@ -14,6 +14,7 @@ export {
   batchGrads,
   makeTrainer,
   serialStep,
+  serialStepAsync,
   disposeTrainer,
 } from "./reference";
 export type { BenchModel, TokenBatch, Trainer } from "./reference";

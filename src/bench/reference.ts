@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../array";
 import { rng, splitSeed } from "../random";
-import { AdamW, ParamStore, decoderForward, embedTokens, initDecoder, tokenCrossEntropy, type DecoderConfig, type NnImpl } from "../nn";
+import { AdamW, ParamStore, decoderForward, embedTokens, initDecoder, tokenCrossEntropy, trainStepAsync, type DecoderConfig, type NnImpl } from "../nn";
 
 /** A model + batch shape for the training benchmark. */
 export interface BenchModel extends DecoderConfig {
@@ -143,6 +143,17 @@ export function serialStep(t: Trainer): number {
   const { loss, grads } = batchGrads(t.ps, t.model, batch, t.impl);
   t.opt.apply(t.ps.variables(), grads);
   tf.dispose(grads);
+  t.step++;
+  return loss;
+}
+
+/**
+ * {@link serialStep} with an asynchronous read of the loss (`nn.trainStepAsync`): the same update,
+ * and the form that also runs on `webgpu`, where the read waits for the GPU to finish the step.
+ */
+export async function serialStepAsync(t: Trainer): Promise<number> {
+  const batch = randomBatch(t.model, t.seed, t.step);
+  const { loss } = await trainStepAsync(() => referenceBatchLoss(t.ps, t.model, batch, t.impl), t.ps.variables(), t.opt);
   t.step++;
   return loss;
 }

@@ -10,7 +10,7 @@ import { fmt, parseCommandArgs, parseIntStrict, printJson } from "./args";
 import { type CliIO, type Command, UsageError } from "./command";
 
 const USAGE = `usage: lco bench train [--model reference|tiny] [--steps N] [--warmup N] [--path stock|patched|fast]
-                       [--workers W] [--backend wasm|cpu|tensorflow] [--compare] [--cpu-steps N]
+                       [--workers W] [--backend wasm|cpu|tensorflow|webgpu] [--compare] [--cpu-steps N]
                        [--seed S] [--json]
 
 Time training steps of a fixed transformer on random tokens (Adam, softmax cross-entropy).
@@ -53,8 +53,8 @@ export const benchTrainCommand: Command = {
     const path = (flags.path as string | undefined) ?? "fast";
     if (!["stock", "patched", "fast"].includes(path)) throw new UsageError(`invalid --path; expected stock, patched or fast, got "${path}"`);
     const backend = flags.backend as string | undefined;
-    if (backend !== undefined && !["wasm", "cpu", "tensorflow"].includes(backend)) {
-      throw new UsageError(`invalid --backend; expected wasm, cpu or tensorflow, got "${backend}"`);
+    if (backend !== undefined && !["wasm", "cpu", "tensorflow", "webgpu"].includes(backend)) {
+      throw new UsageError(`invalid --backend; expected wasm, cpu, tensorflow or webgpu, got "${backend}"`);
     }
     const int = (name: string, min: number) => (flags[name] === undefined ? undefined : parseIntStrict(flags[name] as string, `--${name}`, min));
     const r = await benchTrain({
@@ -75,6 +75,7 @@ export const benchTrainCommand: Command = {
       return 0;
     }
     io.out(`model ${r.model} (${r.nParams} parameters), path ${r.path} (${r.impl} layers), backend ${r.backend}, ${r.workers} worker(s), ${r.threads} thread(s) (${r.parallelism})`);
+    if (r.adapter) io.out(`  adapter ${r.adapter}${/software adapter/.test(r.adapter) ? " — a CPU emulation of a GPU: these times say nothing about GPU speed" : ""}`);
     io.out(`  ${fmt(r.msPerStep, 1)} ms/step median, ${fmt(r.minMsPerStep, 1)} min, ${Math.round(r.tokensPerSecond)} tokens/s over ${r.steps} steps`);
     io.out(`  loss ${fmt(r.loss.first)} → ${fmt(r.loss.last)} (chance ${fmt(r.loss.chance)}); numTensors growth ${r.numTensorsGrowth}`);
     if (r.compare) {

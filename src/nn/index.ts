@@ -44,5 +44,5 @@ export type { LoraOptions, MergeLoraOptions, LoraAdapterFile } from "./lora";
 export { tokenCrossEntropy, nextTokenLoss, infoNCE, infoNCEChance, infoNCEFromSimilarities } from "./losses";
 export type { InfoNCEByHand } from "./losses";
 export type { InfoNCEOptions } from "./losses";
-export { AdamW, cosineSchedule, linearSchedule, clipByGlobalNorm, trainStep } from "./optim";
+export { AdamW, cosineSchedule, linearSchedule, clipByGlobalNorm, trainStep, trainStepAsync } from "./optim";
 export type { AdamWOptions, CosineScheduleOptions, LinearScheduleOptions, Schedule, TrainStepOptions, TrainStepResult } from "./optim";

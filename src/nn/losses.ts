@@ -30,7 +30,9 @@ export function tokenCrossEntropy(logits: tf.Tensor, targets: tf.Tensor | number
     throw new InputError(`targets of shape [${tgt.shape.join(", ")}] do not match logits [${logits.shape.join(", ")}]`);
   }
   const m = mask === undefined ? tf.ones([n]) : (mask instanceof tf.Tensor ? mask : tf.tensor(mask as number[][])).toFloat().reshape([n]);
-  const count = m.sum().dataSync()[0];
+  // Counted from the mask as given, not from a computed tensor: a tensor made from JS values still
+  // holds them, also on webgpu, where a computed tensor cannot be read synchronously in Node.
+  const count = mask === undefined ? n : (mask instanceof tf.Tensor ? Array.from(mask.dataSync()) : (mask as number[][]).flat()).reduce((a: number, v) => a + Number(v), 0);
   if (!(count > 0)) throw new InputError(`loss mask selects no token (sum = ${count})`);
   const flat = logits.reshape([n, V]);
   const tgtFlat = tgt.reshape([n]);

@@ -90,6 +90,8 @@ export interface AdamWOptions {
    * `nn/js-kernels.ts` (WebAssembly SIMD on wasm; the moments stay in tensors, nothing is
    * downloaded); on other backends a JS loop with a download and an upload per variable, which is
    * cheap on CPU backends but not on a GPU. Default: `true` unless the backend is `tensorflow`.
+   * Never on `webgpu`, whatever this says: there the JS loop cannot read the values synchronously,
+   * so the update runs as TF.js ops, where the variables live.
    */
   fused?: boolean;
 }
@@ -131,7 +133,7 @@ export class AdamW {
     const t = this.step + 1;
     const bc1 = 1 - beta1 ** t;
     const bc2 = 1 - beta2 ** t;
-    if (this.opts.fused ?? tf.getBackend() !== "tensorflow") {
+    if (this.fusedUpdate()) {
       this.applyJs(vars, grads, lr, bc1, bc2);
       this.step++;
       return;
@@ -154,6 +156,13 @@ export class AdamW {
       });
     });
     this.step++;
+  }
+
+  /** Whether updates run fused (see {@link AdamWOptions.fused}) on the active backend. */
+  private fusedUpdate(): boolean {
+    const backend = tf.getBackend();
+    if (backend === "webgpu") return false;
+    return this.opts.fused ?? backend !== "tensorflow";
   }
 
   private applyJs(vars: readonly tf.Variable[], grads: readonly (tf.Tensor | Float32Array)[], lr: number, bc1: number, bc2: number): void {
@@ -257,7 +266,7 @@ export class AdamW {
    */
   setState(named: Iterable<readonly [string, tf.Variable]>, arrays: Record<string, NdArray>, step: number): void {
     if (!(Number.isInteger(step) && step >= 0)) throw new InputError(`invalid step; need an integer ≥ 0, got ${step}`);
-    const fused = this.opts.fused ?? tf.getBackend() !== "tensorflow";
+    const fused = this.fusedUpdate();
     const f32 = (a: NdArray) => (a.data instanceof Float32Array ? a.data.slice() : Float32Array.from(a.data as ArrayLike<number>, Number));
     for (const [name, p] of named) {
       const m = arrays[`${name}.m`];
@@ -289,6 +298,17 @@ export class AdamW {
     this.step = step;
   }
 
+  /**
+   * The moment buffers held as tensors, e.g. to download them (`backend/webgpu.ts` `prefetch`)
+   * before a synchronous {@link getState} on a backend that reads only asynchronously.
+   */
+  stateTensors(): tf.Tensor[] {
+    const out: tf.Tensor[] = [];
+    for (const k of this.kState.values()) out.push(k.m, k.v);
+    for (const s of this.state.values()) out.push(s.m, s.v);
+    return out;
+  }
+
   /** Free the moment buffers. */
   dispose(): void {
     this.jsState.clear();
@@ -310,9 +330,21 @@ export class AdamW {
  * `clip_grad_norm_`). Returns new tensors (the caller disposes both sets) and the norm before clipping.
  */
 export function clipByGlobalNorm(grads: readonly tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: number } {
-  const norm = tf.tidy(() => Math.sqrt(tf.addN(grads.map((g) => tf.sum(tf.mul(g, g)))).dataSync()[0]));
+  const sq = squaredNorm(grads);
+  const norm = Math.sqrt(sq.dataSync()[0]);
+  sq.dispose();
+  return { grads: scaleToNorm(grads, norm, maxNorm), norm };
+}
+
+/** The sum of squares of all gradients, a scalar tensor (the caller disposes it). */
+function squaredNorm(grads: readonly tf.Tensor[]): tf.Tensor {
+  return tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.mul(g, g)))));
+}
+
+/** `grads` scaled so that their global norm (`norm`) is at most `maxNorm`: new tensors. */
+function scaleToNorm(grads: readonly tf.Tensor[], norm: number, maxNorm: number): tf.Tensor[] {
   const scale = Math.min(1, maxNorm / (norm + 1e-6));
-  return { grads: grads.map((g) => tf.mul(g, scale)), norm };
+  return grads.map((g) => tf.mul(g, scale));
 }
 
 /** Options of {@link trainStep}. */
@@ -337,23 +369,61 @@ export interface TrainStepResult {
  * (after the first step, which creates the optimiser's moment buffers).
  */
 export function trainStep(lossFn: () => tf.Scalar, allVars: readonly tf.Variable[], opt: AdamW, opts: TrainStepOptions = {}): TrainStepResult {
+  const { vars, value, grads } = stepGradients(lossFn, allVars);
+  let gs = grads;
+  let gradNorm: number | undefined;
+  try {
+    if (opts.clipNorm !== undefined) {
+      const c = clipByGlobalNorm(gs, opts.clipNorm);
+      tf.dispose(gs);
+      gs = c.grads;
+      gradNorm = c.norm;
+    }
+    opt.apply(vars, gs);
+    const loss = value.dataSync()[0];
+    return gradNorm === undefined ? { loss } : { loss, gradNorm };
+  } finally {
+    tf.dispose(gs);
+    value.dispose();
+  }
+}
+
+/**
+ * {@link trainStep} with asynchronous reads of the loss and the gradient norm: the same update on
+ * every backend, and the form that also runs on `webgpu`, which cannot read synchronously in Node.
+ */
+export async function trainStepAsync(lossFn: () => tf.Scalar, allVars: readonly tf.Variable[], opt: AdamW, opts: TrainStepOptions = {}): Promise<TrainStepResult> {
+  const { vars, value, grads } = stepGradients(lossFn, allVars);
+  let gs = grads;
+  let gradNorm: number | undefined;
+  try {
+    if (opts.clipNorm !== undefined) {
+      const sq = squaredNorm(gs);
+      try {
+        gradNorm = Math.sqrt((await sq.data())[0]);
+      } finally {
+        sq.dispose();
+      }
+      const clipped = scaleToNorm(gs, gradNorm, opts.clipNorm);
+      tf.dispose(gs);
+      gs = clipped;
+    }
+    opt.apply(vars, gs);
+    const loss = (await value.data())[0];
+    return gradNorm === undefined ? { loss } : { loss, gradNorm };
+  } finally {
+    tf.dispose(gs);
+    value.dispose();
+  }
+}
+
+/** The loss and the gradients of the trainable ones of `allVars` (zero for those the loss does not use). */
+function stepGradients(lossFn: () => tf.Scalar, allVars: readonly tf.Variable[]): { vars: tf.Variable[]; value: tf.Scalar; grads: tf.Tensor[] } {
   if (allVars.length === 0) throw new InputError("trainStep got no variables to train");
   // Variables frozen with ParamStore.setTrainable get no gradient from TF.js: leave them out.
   const vars = allVars.filter((v) => v.trainable);
   if (vars.length === 0) throw new InputError(`trainStep got ${allVars.length} variables, all frozen (trainable = false)`);
   const { value, grads } = tf.variableGrads(lossFn, vars as tf.Variable[]);
   // A variable the loss does not depend on gets no entry; give it a zero gradient.
-  let gs = vars.map((v) => grads[v.name] ?? tf.zerosLike(v));
-  let gradNorm: number | undefined;
-  if (opts.clipNorm !== undefined) {
-    const c = clipByGlobalNorm(gs, opts.clipNorm);
-    tf.dispose(gs);
-    gs = c.grads;
-    gradNorm = c.norm;
-  }
-  opt.apply(vars, gs);
-  const loss = value.dataSync()[0];
-  tf.dispose(gs);
-  value.dispose();
-  return gradNorm === undefined ? { loss } : { loss, gradNorm };
+  return { vars, value, grads: vars.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
 }

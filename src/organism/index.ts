@@ -57,7 +57,7 @@ export {
   removeCheckpoint,
 } from "./checkpoint";
 export type { RunConfigFile, CheckpointState } from "./checkpoint";
-export { readPromptEnd, promptEndStates, textPromptEndStates, embedIndices, embedTexts, embed, applyReadout, READOUT_PREFIX } from "./embed";
+export { readPromptEnd, promptEndStates, textPromptEndStates, embedIndices, embedIndicesAsync, embedTexts, embed, applyReadout, READOUT_PREFIX } from "./embed";
 export type { EmbedData, EmbedOptions, PromptEndOptions, ReadoutForward } from "./embed";
 export {
   refine,

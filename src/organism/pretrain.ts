@@ -13,7 +13,8 @@ import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../array";
 import { rng, splitSeed, type Rng } from "../random";
-import { AdamW, trainStep } from "../nn/optim";
+import { AdamW, trainStepAsync } from "../nn/optim";
+import { prefetch } from "../backend/webgpu";
 import type { Modality } from "./config";
 import { checkpointSteps, ENCODED_MODALITIES, learningRateAt, MODALITIES } from "./config";
 import { assembleBatch, availableModalities, buildSequence, prefixTokens, type AssembledBatch, type OrganismData, type SequenceSpec } from "./data";
@@ -176,7 +177,7 @@ export async function trainOrganism(model: Organism, data: OrganismData, options
     for (let s = start; s < end; s++) {
       const batch = trainingBatch(model, data, seed, s);
       const lr = opt.currentLr();
-      const { loss } = trainStep(
+      const { loss } = await trainStepAsync(
         () => maskedNextTokenLoss(forward(model, batch, data.cache).logits, batch.targets, batch.mask),
         vars,
         opt,
@@ -198,6 +199,7 @@ export async function trainOrganism(model: Organism, data: OrganismData, options
         etaSec: perStep * (end - done),
       });
       if (runDir && (replay ? done === end : keep.has(done) || done % resumeEvery === 0 || done === end)) {
+        await prefetch([...model.params.variables(), ...opt.stateTensors()]); // webgpu: download before the synchronous writer
         const dir = saveCheckpoint(runDir, model, { step: done, losses: losses.slice(), seconds: priorSeconds + elapsed }, opt);
         options.onCheckpoint?.(done, dir);
         // Rolling checkpoints that are not kept are dropped once a newer one is complete.
