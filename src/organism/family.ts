@@ -301,11 +301,16 @@ export async function evaluateRun(spec: PretrainSpec, seed: number, options: Eva
     cfg ??= specConfig(spec, data.tokenizer.vocabSize);
     return { data, cfg };
   };
-  const steps = options.steps ?? [0, ...checkpointSteps(specConfig(spec, 1))];
+  // The step schedule does not depend on the vocabulary, so a placeholder size of 1 will do.
+  const schedule = specConfig(spec, 1);
+  const numSteps = schedule.train.numSteps;
+  const steps = options.steps ?? [0, ...checkpointSteps(schedule)];
+  // Check every step before evaluating any, so a bad one fails fast instead of after an hour.
+  for (const step of steps) {
+    if (!(Number.isInteger(step) && step >= 0 && step <= numSteps)) throw new InputError(`invalid evaluation step ${step}; need an integer in 0 … ${numSteps}`);
+  }
   const out: CheckpointEval[] = [];
   for (const step of steps) {
-    const numSteps = specConfig(spec, 1).train.numSteps;
-    if (!(Number.isInteger(step) && step >= 0 && step <= numSteps)) throw new InputError(`invalid evaluation step ${step}; need an integer in 0 … ${numSteps}`);
     const r = await runOrLoadDetailed<CheckpointEval, { step: number; items: number }>({
       dir: path.join(dir, "eval", `items-${items}`, `step-${String(step).padStart(6, "0")}`),
       cfg: { step, items },
