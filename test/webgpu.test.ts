@@ -232,18 +232,18 @@ describe("webgpu against wasm", { skip: skipLine }, () => {
 
   test("webgpu: a LoRA refinement, greedy generation, caption NLL and the linear probe agree with wasm; numTensors flat", async (t) => {
     if (!adapterReady(t)) return;
-    const steps = 4;
+    const steps = 3;
     const cfg0 = organismConfig({ profile: "smoke", size: "S" });
     const data = organismDataFromWorld(organismWorld("smoke", cfg0, 0), cfg0, { modalities: ["image"] });
     const cfg = { ...cfg0, vocabSize: data.tokenizer.vocabSize };
-    const rcfg = refineConfig("lora", "smoke", { steps, warmupSteps: 1 });
+    const rcfg = refineConfig("lora", "smoke", { steps, warmupSteps: 1, batchSize: 4 });
     assert.ok(rcfg.clipNorm > 0 && rcfg.lora.dropout > 0 && rcfg.hardNegatives, "clipping, LoRA dropout and hard negatives are on");
-    const idx = data.splits.iid.slice(0, 8);
+    const idx = data.splits.iid.slice(0, 4);
     // A small separable problem for the probe: label = which side of a fixed plane a point lies.
     const r = rng(7);
     const X = Array.from({ length: 60 }, () => Array.from({ length: 5 }, () => r.next() - 0.5));
     const y = X.map((x) => (x[0] + 0.5 * x[1] - x[2] > 0 ? "a" : "b"));
-    const probe = { steps: 60 };
+    const probe = { steps: 15 };
     const run = async (sync: boolean) => {
       const before = tf.memory().numTensors;
       const m = createOrganism(cfg, featureCacheSpec(data.cache), 0);
@@ -251,7 +251,7 @@ describe("webgpu against wasm", { skip: skipLine }, () => {
       try {
         const onProgress = () => counts.push(tf.memory().numTensors);
         const res = sync ? refine(m, data, rcfg, 0, { onProgress }) : await refineAsync(m, data, rcfg, 0, { onProgress });
-        const captions = sync ? greedyDecode(m, data, idx, "image", "caption", { maxNew: 6 }) : await greedyDecodeAsync(m, data, idx, "image", "caption", { maxNew: 6 });
+        const captions = sync ? greedyDecode(m, data, idx, "image", "caption", { maxNew: 4 }) : await greedyDecodeAsync(m, data, idx, "image", "caption", { maxNew: 4 });
         const nll = sync ? captionNll(m, data, idx, "image") : await captionNllAsync(m, data, idx, "image");
         const lp = sync ? linearProbe(X.slice(0, 40), y.slice(0, 40), X.slice(40), y.slice(40), probe) : await linearProbeAsync(X.slice(0, 40), y.slice(0, 40), X.slice(40), y.slice(40), probe);
         return { losses: res.losses, chance: res.chance, captions, nll, lp, counts, before };
@@ -267,7 +267,7 @@ describe("webgpu against wasm", { skip: skipLine }, () => {
     const dLoss = maxAbsDiff(w.losses, g.losses);
     const dNll = Math.abs(w.nll - g.nll);
     const dProbe = Math.abs(w.lp.loss - g.lp.loss);
-    console.log(`# LoRA refinement, ${steps} steps: max |loss diff| = ${dLoss.toExponential(2)} (tolerance ${LOSS_TOL}; losses ${w.losses.map((l) => l.toFixed(4)).join(" ")}, chance ${w.chance.toFixed(4)}); caption NLL |diff| = ${dNll.toExponential(2)}; greedy captions equal: ${g.captions.every((c, i) => c === w.captions[i])}; linear probe loss |diff| = ${dProbe.toExponential(2)}, accuracy ${w.lp.accuracy} (wasm) vs ${g.lp.accuracy} (webgpu)`);
+    console.log(`# LoRA refinement, ${steps} steps: max |loss diff| = ${dLoss.toExponential(2)} (tolerance ${LOSS_TOL}; losses ${w.losses.map((l) => l.toFixed(4)).join(" ")}, chance ${w.chance.toFixed(4)}); caption NLL ${w.nll.toFixed(4)} nats, |diff| = ${dNll.toExponential(2)}; greedy captions equal: ${g.captions.every((c, i) => c === w.captions[i])}; linear probe loss |diff| = ${dProbe.toExponential(2)}, accuracy ${w.lp.accuracy} (wasm) vs ${g.lp.accuracy} (webgpu)`);
     assert.equal(g.losses.length, steps);
     assert.ok(dLoss <= LOSS_TOL, `refinement loss difference ${dLoss}`);
     // Refinement changed the model: the last step's loss differs from the first by far more than the backends do.
@@ -278,7 +278,7 @@ describe("webgpu against wasm", { skip: skipLine }, () => {
     assert.ok(dProbe <= LOSS_TOL, `linear probe loss difference ${dProbe}`);
     assert.equal(g.lp.accuracy, w.lp.accuracy);
     assert.equal(g.lp.trainAccuracy, w.lp.trainAccuracy);
-    assert.ok(w.lp.trainAccuracy > 0.8, `the probe learned the plane: train accuracy ${w.lp.trainAccuracy}`);
+    assert.ok(g.lp.loss < Math.log(2) - 0.05, `the probe trained: loss ${g.lp.loss} (ln 2 = ${Math.log(2).toFixed(3)} at the zero start)`);
     // The first step creates the optimiser's moments; after it the count is flat, and all is freed at the end.
     assert.equal(new Set(g.counts.slice(1)).size, 1, `numTensors on webgpu: ${g.counts.join(" ")}`);
     assert.equal(after, g.before, "numTensors after the webgpu run");
