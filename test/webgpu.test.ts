@@ -46,6 +46,8 @@ import {
   trainOrganism,
 } from "../src/organism";
 import { linearProbe, linearProbeAsync } from "../src/probes";
+import { resolveEngine } from "../src/probes/similarity";
+import { nativeMatMulActive } from "../src/backend/native";
 import { rng } from "../src/random";
 import { listCheckpoints } from "../src/organism/checkpoint";
 
@@ -282,6 +284,10 @@ describe("webgpu against wasm", { skip: skipLine }, () => {
     // The first step creates the optimiser's moments; after it the count is flat, and all is freed at the end.
     assert.equal(new Set(g.counts.slice(1)).size, 1, `numTensors on webgpu: ${g.counts.join(" ")}`);
     assert.equal(after, g.before, "numTensors after the webgpu run");
+    // The similarity probes' tfjs engine reads synchronously: on webgpu "auto" takes a CPU engine, "tfjs" is refused.
+    assert.equal(tf.getBackend(), "webgpu");
+    assert.equal(resolveEngine(1e12), nativeMatMulActive() ? "native" : "js");
+    assert.throws(() => resolveEngine(1, "tfjs"), /reads blocks synchronously/);
     assert.deepEqual(webgpuErrors(), []);
   });
 });
