@@ -12,7 +12,7 @@ export { initBackend, backendInfo, describeBackend, patchWasmKernels } from "./b
 export type { BackendName, BackendInfo, InitBackendOptions } from "./backend";
 export { nativeStatus, describeNative, setNativeMatMul } from "./backend/native";
 export type { NativeStatus } from "./backend/native";
-export { describeAdapter, gpuDriverPresent, softwareAdapterIcd, webgpuErrors } from "./backend/webgpu";
+export { canReadSync, describeAdapter, gpuDriverPresent, prefetch, softwareAdapterIcd, webgpuErrors } from "./backend/webgpu";
 export type { GpuAdapterInfo } from "./backend/webgpu";
 
 /** The kit's version (kept equal to package.json). */

@@ -4,6 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { backendInfo, describeBackend, initBackend, setWasmPatches, transposeLastTwo, wasmPatches } from "../src/backend";
 import { normalArray, rng } from "../src/random";
 import { bmmInPlace, bmmModuleBytes, bmmSimd, bmmSupported } from "../src/backend/wasm-bmm";
+import { readOnce, runAsync, runSync, type Reads } from "../src/backend/reads";
 
 // These tests are about the wasm kernels themselves (and child processes inherit this): keep the
 // optional native BLAS path (src/backend/native.ts, tested in native.test.ts) out of the way.
@@ -282,5 +283,28 @@ describe("backend choice", () => {
     assert.deepEqual(wasmPatches(), { matMul: false, transpose: false, identity: false, batched: false });
     const again = await initBackend({ backend: "wasm" });
     assert.equal(again.patches.length, 6);
+  });
+});
+
+describe("one body, synchronous or asynchronous reads (backend/reads.ts)", () => {
+  // Reads 1 + 2 + … + n as tensors, one read per term; optionally fails while reading term 2.
+  function* sumReads(n: number): Reads<number> {
+    let s = 0;
+    for (let i = 1; i <= n; i++) s += (yield* readOnce(tf.scalar(i)))[0];
+    return s;
+  }
+  it("both drivers return the body's value and free what it yields, also when a read fails", async () => {
+    const n0 = tf.memory().numTensors;
+    assert.equal(runSync(sumReads(5)), 15);
+    assert.equal(await runAsync(sumReads(5)), 15);
+    assert.equal(tf.memory().numTensors, n0);
+    // A tensor whose read fails (as on a lost device): the driver stops the body, which frees it.
+    function* failing(): Reads<number> {
+      const t = Object.assign(tf.scalar(1), { dataSync: () => { throw new Error("read failed"); }, data: () => Promise.reject(new Error("read failed")) });
+      return (yield* readOnce(t))[0];
+    }
+    assert.throws(() => runSync(failing()), /read failed/);
+    await assert.rejects(runAsync(failing()), /read failed/);
+    assert.equal(tf.memory().numTensors, n0, "the pending tensor was freed");
   });
 });

@@ -21,6 +21,7 @@ import {
   promptEndStates,
   readRefinement,
   refine,
+  refineAsync,
   refineConfig,
   saveRefinement,
   textPromptEndStates,
@@ -65,7 +66,7 @@ test("the training read-out equals the embedding read-out (last layer), for item
   disposeOrganism(m);
 });
 
-test("LoRA text-only refinement: trains only adapters, is deterministic, keeps tensors flat, and a saved adapter re-applied (merged) embeds like the refined model", () => {
+test("LoRA text-only refinement: trains only adapters, is deterministic, keeps tensors flat, and a saved adapter re-applied (merged) embeds like the refined model", async () => {
   const triples = worldTriples(data);
   assert.ok(triples.length > 20);
   assert.ok(triples.every((t) => t.anchor !== t.negative && t.positive !== t.negative));
@@ -88,10 +89,11 @@ test("LoRA text-only refinement: trains only adapters, is deterministic, keeps t
   assert.equal(r.trainableParams, m.params.nParams(LORA_PARAMS));
   const after = lastLayer(m, idx, "image");
   assert.ok(maxDiff(after, before) > 1e-6, "text-only refinement changes image embeddings (the decoder is shared)");
-  // Determinism.
+  // Determinism; and the asynchronous form (the one webgpu runs) gives the same bits.
   const m2 = fresh();
-  const r2 = refine(m2, data, cfg, 3, { triples });
+  const r2 = await refineAsync(m2, data, cfg, 3, { triples });
   assert.deepEqual(r2.losses, r.losses);
+  assert.deepEqual(snapshot(m2, (n) => LORA_PARAMS.test(n)), snapshot(m, (n) => LORA_PARAMS.test(n)));
   disposeOrganism(m2);
   // Save, apply to a fresh base: same embeddings (merged), and unmerging gives back the base.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lco-refine-"));

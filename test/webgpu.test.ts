@@ -6,7 +6,12 @@
  * multiply-adds), so parity is asserted within stated tolerances, fixed before measuring:
  * - losses of the same steps: |wasm − webgpu| ≤ 1e-4 nats (the issue's bound);
  * - prompt-end embeddings after training: max |wasm − webgpu| ≤ 1e-3 × the largest |value|;
- * - a probe on those embeddings (anisotropy per layer, a mean cosine in [−1, 1]): ≤ 1e-4.
+ * - a probe on those embeddings (anisotropy per layer, a mean cosine in [−1, 1]): ≤ 1e-4;
+ * - refinement losses (InfoNCE, nats) and caption NLL: ≤ 1e-4; the linear probe's loss ≤ 1e-4 and
+ *   its predictions (hence accuracies) equal; greedy generation: the same tokens.
+ *
+ * The wasm side runs the synchronous forms (the ones the experiments use); webgpu runs the
+ * asynchronous ones, which share their bodies (`backend/reads.ts`).
  *
  * Where there is neither a software adapter nor a GPU, the tests skip with one line; with
  * LCO_REQUIRE_WEBGPU=1 (CI) that is a failure instead. Each test file runs in its own process
@@ -23,7 +28,27 @@ import { gpuDriverPresent, isSoftwareAdapter, prefetch, probeAdapter, softwareAd
 import { anisotropyByLayer } from "../src/probes/anisotropy";
 import { TINY_MODEL, buildModel, disposeTrainer, makeTrainer, serialStepAsync } from "../src/bench/reference";
 import type { ParamStore } from "../src/nn";
-import { createOrganism, embedIndicesAsync, featureCacheSpec, organismConfig, organismDataFromWorld, organismWorld, trainOrganism } from "../src/organism";
+import {
+  captionNll,
+  captionNllAsync,
+  createOrganism,
+  disposeOrganism,
+  embedIndicesAsync,
+  featureCacheSpec,
+  greedyDecode,
+  greedyDecodeAsync,
+  organismConfig,
+  organismDataFromWorld,
+  organismWorld,
+  refine,
+  refineAsync,
+  refineConfig,
+  trainOrganism,
+} from "../src/organism";
+import { linearProbe, linearProbeAsync } from "../src/probes";
+import { resolveEngine } from "../src/probes/similarity";
+import { nativeMatMulActive } from "../src/backend/native";
+import { rng } from "../src/random";
 import { listCheckpoints } from "../src/organism/checkpoint";
 
 const LOSS_TOL = 1e-4;
@@ -205,5 +230,64 @@ describe("webgpu against wasm", { skip: skipLine }, () => {
     } finally {
       for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
     }
+  });
+
+  test("webgpu: a LoRA refinement, greedy generation, caption NLL and the linear probe agree with wasm; numTensors flat", async (t) => {
+    if (!adapterReady(t)) return;
+    const steps = 3;
+    const cfg0 = organismConfig({ profile: "smoke", size: "S" });
+    const data = organismDataFromWorld(organismWorld("smoke", cfg0, 0), cfg0, { modalities: ["image"] });
+    const cfg = { ...cfg0, vocabSize: data.tokenizer.vocabSize };
+    const rcfg = refineConfig("lora", "smoke", { steps, warmupSteps: 1, batchSize: 4 });
+    assert.ok(rcfg.clipNorm > 0 && rcfg.lora.dropout > 0 && rcfg.hardNegatives, "clipping, LoRA dropout and hard negatives are on");
+    const idx = data.splits.iid.slice(0, 4);
+    // A small separable problem for the probe: label = which side of a fixed plane a point lies.
+    const r = rng(7);
+    const X = Array.from({ length: 60 }, () => Array.from({ length: 5 }, () => r.next() - 0.5));
+    const y = X.map((x) => (x[0] + 0.5 * x[1] - x[2] > 0 ? "a" : "b"));
+    const probe = { steps: 15 };
+    const run = async (sync: boolean) => {
+      const before = tf.memory().numTensors;
+      const m = createOrganism(cfg, featureCacheSpec(data.cache), 0);
+      const counts: number[] = [];
+      try {
+        const onProgress = () => counts.push(tf.memory().numTensors);
+        const res = sync ? refine(m, data, rcfg, 0, { onProgress }) : await refineAsync(m, data, rcfg, 0, { onProgress });
+        const captions = sync ? greedyDecode(m, data, idx, "image", "caption", { maxNew: 4 }) : await greedyDecodeAsync(m, data, idx, "image", "caption", { maxNew: 4 });
+        const nll = sync ? captionNll(m, data, idx, "image") : await captionNllAsync(m, data, idx, "image");
+        const lp = sync ? linearProbe(X.slice(0, 40), y.slice(0, 40), X.slice(40), y.slice(40), probe) : await linearProbeAsync(X.slice(0, 40), y.slice(0, 40), X.slice(40), y.slice(40), probe);
+        return { losses: res.losses, chance: res.chance, captions, nll, lp, counts, before };
+      } finally {
+        disposeOrganism(m);
+      }
+    };
+    const w = await on("wasm", () => run(true));
+    const t0 = performance.now();
+    const g = await on("webgpu", () => run(false));
+    const after = tf.memory().numTensors;
+    console.log(`# smoke organism S on webgpu: ${steps} LoRA refinement steps, greedy captions of ${idx.length} items, caption NLL and a linear probe in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const dLoss = maxAbsDiff(w.losses, g.losses);
+    const dNll = Math.abs(w.nll - g.nll);
+    const dProbe = Math.abs(w.lp.loss - g.lp.loss);
+    console.log(`# LoRA refinement, ${steps} steps: max |loss diff| = ${dLoss.toExponential(2)} (tolerance ${LOSS_TOL}; losses ${w.losses.map((l) => l.toFixed(4)).join(" ")}, chance ${w.chance.toFixed(4)}); caption NLL ${w.nll.toFixed(4)} nats, |diff| = ${dNll.toExponential(2)}; greedy captions equal: ${g.captions.every((c, i) => c === w.captions[i])}; linear probe loss |diff| = ${dProbe.toExponential(2)}, accuracy ${w.lp.accuracy} (wasm) vs ${g.lp.accuracy} (webgpu)`);
+    assert.equal(g.losses.length, steps);
+    assert.ok(dLoss <= LOSS_TOL, `refinement loss difference ${dLoss}`);
+    // Refinement changed the model: the last step's loss differs from the first by far more than the backends do.
+    assert.ok(Math.abs(g.losses[steps - 1] - g.losses[0]) > 100 * dLoss, `losses ${g.losses.join(" ")}`);
+    assert.deepEqual(g.captions, w.captions, "greedy captions");
+    assert.ok(g.captions.some((c) => c.length > 0), "some caption has tokens");
+    assert.ok(dNll <= LOSS_TOL, `caption NLL difference ${dNll}`);
+    assert.ok(dProbe <= LOSS_TOL, `linear probe loss difference ${dProbe}`);
+    assert.equal(g.lp.accuracy, w.lp.accuracy);
+    assert.equal(g.lp.trainAccuracy, w.lp.trainAccuracy);
+    assert.ok(g.lp.loss < Math.log(2) - 0.05, `the probe trained: loss ${g.lp.loss} (ln 2 = ${Math.log(2).toFixed(3)} at the zero start)`);
+    // The first step creates the optimiser's moments; after it the count is flat, and all is freed at the end.
+    assert.equal(new Set(g.counts.slice(1)).size, 1, `numTensors on webgpu: ${g.counts.join(" ")}`);
+    assert.equal(after, g.before, "numTensors after the webgpu run");
+    // The similarity probes' tfjs engine reads synchronously: on webgpu "auto" takes a CPU engine, "tfjs" is refused.
+    assert.equal(tf.getBackend(), "webgpu");
+    assert.equal(resolveEngine(1e12), nativeMatMulActive() ? "native" : "js");
+    assert.throws(() => resolveEngine(1, "tfjs"), /reads blocks synchronously/);
+    assert.deepEqual(webgpuErrors(), []);
   });
 });

@@ -267,7 +267,8 @@ function registerChunkedAddN(): void {
  * `await t.data()`, or calls {@link prefetch} first.
  */
 export function canReadSync(): boolean {
-  return tf.getBackend() !== "webgpu";
+  // The engine's field, not tf.getBackend(), which would initialise a backend when none is set.
+  return tf.engine().backendName !== "webgpu";
 }
 
 /**

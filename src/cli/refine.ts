@@ -9,11 +9,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../array";
 import { initBackend, describeBackend } from "../backend";
+import { prefetch } from "../backend/webgpu";
 import { PROFILES, type Profile } from "../config";
 import { configHash } from "../runs";
 import { dataForRun, listCheckpoints, loadOrganism } from "../organism/checkpoint";
 import { disposeOrganism, type Organism } from "../organism/model";
-import { readRefinement, refine, refineConfig, REFINE_STRATEGIES, saveRefinement, applyRefinement, type RefineData, type RefineFile, type RefineStrategy } from "../organism/refine";
+import { readRefinement, refineAsync, refineConfig, REFINE_STRATEGIES, saveRefinement, applyRefinement, type RefineData, type RefineFile, type RefineStrategy } from "../organism/refine";
 import { fmt, parseCommandArgs, parseIntStrict, printJson } from "./args";
 import type { CliIO, Command } from "./command";
 import { UsageError } from "./command";
@@ -109,11 +110,12 @@ export const refineCommand: Command = {
     let result;
     try {
       const d = dataForRun(run);
-      result = refine(model, d, cfg, seed, {
+      result = await refineAsync(model, d, cfg, seed, {
         onProgress: (p) => {
           if (!flags.json && (p.step === p.steps || p.step % Math.max(1, Math.round(p.steps / 10)) === 0)) io.err(`step ${p.step}/${p.steps} loss ${fmt(p.loss, 4)} (chance ${fmt(p.chance, 4)})`);
         },
       });
+      await prefetch(model.params.variables()); // webgpu: download before the synchronous writer
       saveRefinement(out, model, result, { run: path.resolve(run), step: used, config: baseIdentity(model) });
     } finally {
       disposeOrganism(model);

@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InputError, type NdArray } from "../array";
 import { type AdamConsts, adamLoop, adamUpdate, jsKernelsAvailable } from "./js-kernels";
+import { readOnce, runAsync, runSync, type Reads } from "../backend/reads";
 
 /** A learning rate as a function of the 0-based update index. */
 export type Schedule = (step: number) => number;
@@ -369,47 +370,34 @@ export interface TrainStepResult {
  * (after the first step, which creates the optimiser's moment buffers).
  */
 export function trainStep(lossFn: () => tf.Scalar, allVars: readonly tf.Variable[], opt: AdamW, opts: TrainStepOptions = {}): TrainStepResult {
-  const { vars, value, grads } = stepGradients(lossFn, allVars);
-  let gs = grads;
-  let gradNorm: number | undefined;
-  try {
-    if (opts.clipNorm !== undefined) {
-      const c = clipByGlobalNorm(gs, opts.clipNorm);
-      tf.dispose(gs);
-      gs = c.grads;
-      gradNorm = c.norm;
-    }
-    opt.apply(vars, gs);
-    const loss = value.dataSync()[0];
-    return gradNorm === undefined ? { loss } : { loss, gradNorm };
-  } finally {
-    tf.dispose(gs);
-    value.dispose();
-  }
+  return runSync(trainStepReads(lossFn, allVars, opt, opts));
 }
 
 /**
  * {@link trainStep} with asynchronous reads of the loss and the gradient norm: the same update on
  * every backend, and the form that also runs on `webgpu`, which cannot read synchronously in Node.
  */
-export async function trainStepAsync(lossFn: () => tf.Scalar, allVars: readonly tf.Variable[], opt: AdamW, opts: TrainStepOptions = {}): Promise<TrainStepResult> {
+export function trainStepAsync(lossFn: () => tf.Scalar, allVars: readonly tf.Variable[], opt: AdamW, opts: TrainStepOptions = {}): Promise<TrainStepResult> {
+  return runAsync(trainStepReads(lossFn, allVars, opt, opts));
+}
+
+/**
+ * The body of {@link trainStep} (see `backend/reads.ts`): yields the squared gradient norm (with
+ * `clipNorm`) and the loss to be read. Compose it into a longer loop with `yield*`.
+ */
+export function* trainStepReads(lossFn: () => tf.Scalar, allVars: readonly tf.Variable[], opt: AdamW, opts: TrainStepOptions = {}): Reads<TrainStepResult> {
   const { vars, value, grads } = stepGradients(lossFn, allVars);
   let gs = grads;
   let gradNorm: number | undefined;
   try {
     if (opts.clipNorm !== undefined) {
-      const sq = squaredNorm(gs);
-      try {
-        gradNorm = Math.sqrt((await sq.data())[0]);
-      } finally {
-        sq.dispose();
-      }
+      gradNorm = Math.sqrt((yield* readOnce(squaredNorm(gs)))[0]);
       const clipped = scaleToNorm(gs, gradNorm, opts.clipNorm);
       tf.dispose(gs);
       gs = clipped;
     }
     opt.apply(vars, gs);
-    const loss = (await value.data())[0];
+    const loss = (yield value)[0];
     return gradNorm === undefined ? { loss } : { loss, gradNorm };
   } finally {
     tf.dispose(gs);

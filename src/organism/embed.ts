@@ -28,6 +28,7 @@ import {
   type SequenceSpec,
 } from "./data";
 import { forward, type Organism } from "./model";
+import { readOnce, runAsync, runSync, type Reads } from "../backend/reads";
 
 /** What the read-out of world items needs: the items, the tokenizer and their encoder inputs. */
 export interface EmbedData {
@@ -151,11 +152,10 @@ export function textPromptEndStates(model: Organism, tokenizer: OrganismTokenize
 
 /**
  * The forward passes of the evaluation read-out, one batch at a time: yields each batch's rows
- * `[L+1, B, d]` (freed here once the caller has read them and passed their values back to
- * `next`), returns the whole stack `[L + 1, n, d]`. The reading is the caller's, so that one
- * loop serves the synchronous and the asynchronous read (`webgpu` reads only asynchronously).
+ * `[L+1, B, d]` to be read (`backend/reads.ts`: `runSync` or `runAsync`, one loop for both) and
+ * returns the whole stack `[L + 1, n, d]`.
  */
-function* stackBatches(model: Organism, seqs: readonly SequenceSpec[], tok: OrganismTokenizer, cache: FeatureCache | null, batchSize = 64): Generator<tf.Tensor, NdArray, Float32Array> {
+function* stackBatches(model: Organism, seqs: readonly SequenceSpec[], tok: OrganismTokenizer, cache: FeatureCache | null, batchSize = 64): Reads<NdArray> {
   const L1 = model.config.decoder.nLayers + 1;
   const d = model.config.decoder.dModel;
   const n = seqs.length;
@@ -166,43 +166,10 @@ function* stackBatches(model: Organism, seqs: readonly SequenceSpec[], tok: Orga
   for (let b0 = 0; b0 < n; b0 += batchSize) {
     const batch = assembleBatch(seqs.slice(b0, b0 + batchSize), prefix, tok, model.config.decoder.maxLen);
     const B = batch.B;
-    const rows = tf.tidy(() => tf.stack(readPromptEnd(model, batch, cache, all))); // [L+1, B, d]
-    let vals: Float32Array;
-    try {
-      vals = yield rows;
-    } finally {
-      rows.dispose();
-    }
+    const vals = (yield* readOnce(tf.tidy(() => tf.stack(readPromptEnd(model, batch, cache, all))))) as Float32Array; // [L+1, B, d]
     for (let l = 0; l < L1; l++) out.set(vals.subarray(l * B * d, (l + 1) * B * d), (l * n + b0) * d);
   }
   return { data: out, shape: [L1, n, d], dtype: "float32" };
-}
-
-/** The value a stopped {@link stackBatches} run returns (never seen by callers). */
-const STOPPED: NdArray = { data: new Float32Array(0), shape: [0], dtype: "float32" };
-
-/** Evaluation read-out of a list of sequences in batches: `[L + 1, n, d]` numbers, tensors freed. */
-function layerStack(model: Organism, seqs: readonly SequenceSpec[], tok: OrganismTokenizer, cache: FeatureCache | null, batchSize?: number): NdArray {
-  const run = stackBatches(model, seqs, tok, cache, batchSize);
-  try {
-    let r = run.next();
-    while (!r.done) r = run.next(r.value.dataSync() as Float32Array);
-    return r.value;
-  } finally {
-    run.return(STOPPED); // after an error while reading: frees the pending batch (no-op when done)
-  }
-}
-
-/** {@link layerStack} with asynchronous reads (the same values). */
-async function layerStackAsync(model: Organism, seqs: readonly SequenceSpec[], tok: OrganismTokenizer, cache: FeatureCache | null, batchSize?: number): Promise<NdArray> {
-  const run = stackBatches(model, seqs, tok, cache, batchSize);
-  try {
-    let r = run.next();
-    while (!r.done) r = run.next((await r.value.data()) as Float32Array);
-    return r.value;
-  } finally {
-    run.return(STOPPED);
-  }
 }
 
 /**
@@ -211,7 +178,7 @@ async function layerStackAsync(model: Organism, seqs: readonly SequenceSpec[], t
  */
 export function embedIndices(model: Organism, data: EmbedData, indices: readonly number[], modality: Modality, options: EmbedOptions = {}): NdArray {
   if (indices.length === 0) throw new InputError("embed needs at least one item");
-  return layerStack(model, itemSequences(model, data, indices, modality, options), data.tokenizer, data.cache, options.batchSize);
+  return runSync(stackBatches(model, itemSequences(model, data, indices, modality, options), data.tokenizer, data.cache, options.batchSize));
 }
 
 /**
@@ -221,7 +188,7 @@ export function embedIndices(model: Organism, data: EmbedData, indices: readonly
  */
 export async function embedIndicesAsync(model: Organism, data: EmbedData, indices: readonly number[], modality: Modality, options: EmbedOptions = {}): Promise<NdArray> {
   if (indices.length === 0) throw new InputError("embed needs at least one item");
-  return layerStackAsync(model, itemSequences(model, data, indices, modality, options), data.tokenizer, data.cache, options.batchSize);
+  return runAsync(stackBatches(model, itemSequences(model, data, indices, modality, options), data.tokenizer, data.cache, options.batchSize));
 }
 
 /**
@@ -231,7 +198,7 @@ export async function embedIndicesAsync(model: Organism, data: EmbedData, indice
  */
 export function embedTexts(model: Organism, tokenizer: OrganismTokenizer, texts: readonly string[], options: EmbedOptions = {}): NdArray {
   if (texts.length === 0) throw new InputError("embed needs at least one text");
-  return layerStack(model, textSequences(model, tokenizer, texts, options), tokenizer, null, options.batchSize);
+  return runSync(stackBatches(model, textSequences(model, tokenizer, texts, options), tokenizer, null, options.batchSize));
 }
 
 /**

@@ -27,6 +27,7 @@ import type { AnswerFormat, Modality } from "./config";
 import { ENCODED_MODALITIES } from "./config";
 import { assembleBatch, availableModalities, buildSequence, prefixTokens, summaryAnswer, type AssembledBatch, type OrganismData, type Task } from "./data";
 import { forward, maskedNextTokenLoss, type Organism } from "./model";
+import { readOnce, runAsync, runSync, type Reads } from "../backend/reads";
 
 /** Options of {@link greedyDecode}. */
 export interface DecodeOptions {
@@ -46,6 +47,16 @@ export interface DecodeOptions {
  * @returns decoded strings, one per index.
  */
 export function greedyDecode(model: Organism, data: OrganismData, indices: readonly number[], modality: Modality, task: Task, options: DecodeOptions = {}): string[] {
+  return runSync(greedyDecodeReads(model, data, indices, modality, task, options));
+}
+
+/** {@link greedyDecode} with asynchronous reads (the same tokens; also runs on `webgpu`). */
+export function greedyDecodeAsync(model: Organism, data: OrganismData, indices: readonly number[], modality: Modality, task: Task, options: DecodeOptions = {}): Promise<string[]> {
+  return runAsync(greedyDecodeReads(model, data, indices, modality, task, options));
+}
+
+/** The body of {@link greedyDecode}: yields each step's chosen tokens `[rows]` (int32) to be read. */
+function* greedyDecodeReads(model: Organism, data: OrganismData, indices: readonly number[], modality: Modality, task: Task, options: DecodeOptions = {}): Reads<string[]> {
   const tok = data.tokenizer;
   const format = options.format ?? model.config.answerFormat;
   const maxNew = options.maxNew ?? (task === "caption" ? 16 : 8);
@@ -73,11 +84,12 @@ export function greedyDecode(model: Organism, data: OrganismData, indices: reado
       if (finished.every(Boolean)) break;
       const batch: AssembledBatch = { ...base, T: P + width, groups: [{ ...base.groups[0], ids }] };
       const pick = len.map((l, r) => r * (P + width) + P + l - 1);
-      const next = tf.tidy(() => {
+      const chosen = tf.tidy(() => {
         const { logits } = forward(model, batch, data.cache);
         const rows = tf.gather(logits.reshape([idx.length * (P + width), V]), tf.tensor1d(pick, "int32"));
-        return tf.argMax(rows, -1).dataSync() as Int32Array;
+        return tf.argMax(rows, -1);
       });
+      const next = (yield* readOnce(chosen)) as Int32Array;
       next.forEach((t, r) => {
         if (finished[r]) return;
         if (t === tok.eos || len[r] >= width) {
@@ -100,6 +112,16 @@ export function greedyDecode(model: Organism, data: OrganismData, indices: reado
  * because the model cannot know which paraphrase is the reference.
  */
 export function captionNll(model: Organism, data: OrganismData, indices: readonly number[], modality: Modality, batchSize = 64): number {
+  return runSync(captionNllReads(model, data, indices, modality, batchSize));
+}
+
+/** {@link captionNll} with asynchronous reads (the same value; also runs on `webgpu`). */
+export function captionNllAsync(model: Organism, data: OrganismData, indices: readonly number[], modality: Modality, batchSize = 64): Promise<number> {
+  return runAsync(captionNllReads(model, data, indices, modality, batchSize));
+}
+
+/** The body of {@link captionNll}: yields each batch's mean loss to be read. */
+function* captionNllReads(model: Organism, data: OrganismData, indices: readonly number[], modality: Modality, batchSize = 64): Reads<number> {
   let sum = 0, count = 0;
   for (let b0 = 0; b0 < indices.length; b0 += batchSize) {
     const idx = indices.slice(b0, b0 + batchSize);
@@ -110,7 +132,8 @@ export function captionNll(model: Organism, data: OrganismData, indices: readonl
     const batch = assembleBatch(seqs, prefixTokens(data.cache), data.tokenizer, model.config.decoder.maxLen);
     let n = 0;
     for (const v of batch.mask) n += v;
-    const loss = tf.tidy(() => maskedNextTokenLoss(forward(model, batch, data.cache).logits, batch.targets, batch.mask).dataSync()[0]);
+    const value = tf.tidy(() => maskedNextTokenLoss(forward(model, batch, data.cache).logits, batch.targets, batch.mask));
+    const loss = (yield* readOnce(value))[0];
     sum += loss * n;
     count += n;
   }
@@ -162,22 +185,32 @@ export interface GenerativeEval {
  * @param maxItems evaluate at most this many items (the first ones). Default all.
  */
 export function evaluateGenerative(model: Organism, data: OrganismData, indices: readonly number[], split: string, maxItems?: number): GenerativeEval {
+  return runSync(evaluateGenerativeReads(model, data, indices, split, maxItems));
+}
+
+/** {@link evaluateGenerative} with asynchronous reads (the same metrics; also runs on `webgpu`). */
+export function evaluateGenerativeAsync(model: Organism, data: OrganismData, indices: readonly number[], split: string, maxItems?: number): Promise<GenerativeEval> {
+  return runAsync(evaluateGenerativeReads(model, data, indices, split, maxItems));
+}
+
+/** The body of {@link evaluateGenerative}, yielding the tensors it reads. */
+function* evaluateGenerativeReads(model: Organism, data: OrganismData, indices: readonly number[], split: string, maxItems?: number): Reads<GenerativeEval> {
   const idx = maxItems === undefined ? indices.slice() : indices.slice(0, maxItems);
   if (idx.length === 0) throw new InputError(`split "${split}" has no items to evaluate`);
   const format = model.config.answerFormat;
   const byModality: ModalityGenMetrics[] = [];
   for (const m of availableModalities(data)) {
     if (m !== "text" && !model.inputs[m]) continue;
-    const answers = greedyDecode(model, data, idx, m, "instruct");
+    const answers = yield* greedyDecodeReads(model, data, idx, m, "instruct");
     const refs = idx.map((i) => summaryAnswer(data.items[i], format));
     const answerExact = mean(answers.map((a, j) => (norm(a) === norm(refs[j]) ? 1 : 0)));
     const answerAttr = mean(answers.map((a, j) => answerAttributeAccuracy(a, refs[j], format)));
     let captions: string[] = idx.map(() => "");
     let captionExact = NaN, nll = NaN;
     if (m !== "text") {
-      captions = greedyDecode(model, data, idx, m, "caption");
+      captions = yield* greedyDecodeReads(model, data, idx, m, "caption");
       captionExact = mean(captions.map((c, j) => (data.items[idx[j]].captions.some((x) => norm(x) === norm(c)) ? 1 : 0)));
-      nll = captionNll(model, data, idx, m);
+      nll = yield* captionNllReads(model, data, idx, m);
     }
     byModality.push({
       modality: m,

@@ -31,7 +31,8 @@ import { writeJsonAtomic } from "../io/atomic";
 import { rng, sampleIndices, splitSeed } from "../random";
 import { addLora, LORA_PARAMS, loadLoraAdapter, saveLoraAdapter } from "../nn/lora";
 import { infoNCE, infoNCEChance } from "../nn/losses";
-import { AdamW, linearSchedule, trainStep } from "../nn/optim";
+import { AdamW, linearSchedule, trainStepReads } from "../nn/optim";
+import { runAsync, runSync, type Reads } from "../backend/reads";
 import { generateWorld, loadAssets, loadVersePairs, verseTriples, type WorldConfig } from "../world";
 import type { Modality } from "./config";
 import { isBuffer, type Organism } from "./model";
@@ -302,6 +303,20 @@ export interface RefineOptions {
  * `rng(splitSeed(seed, "refine/s"))`.
  */
 export function refine(model: Organism, data: OrganismData, cfg: RefineConfig, seed: number, options: RefineOptions = {}): RefineResult {
+  return runSync(refineReads(model, data, cfg, seed, options));
+}
+
+/**
+ * {@link refine} with asynchronous reads: the same steps and numbers, and the form that also runs
+ * on `webgpu` (which cannot read synchronously in Node). Call `prefetch` on the model's
+ * variables before {@link saveRefinement} there.
+ */
+export function refineAsync(model: Organism, data: OrganismData, cfg: RefineConfig, seed: number, options: RefineOptions = {}): Promise<RefineResult> {
+  return runAsync(refineReads(model, data, cfg, seed, options));
+}
+
+/** The body of {@link refine}, yielding the tensors it reads (`backend/reads.ts`). */
+function* refineReads(model: Organism, data: OrganismData, cfg: RefineConfig, seed: number, options: RefineOptions): Reads<RefineResult> {
   validateRefineConfig(cfg);
   const triples = cfg.pairs === "text" ? (options.triples ?? refineTriples(data, cfg)) : [];
   const pool = cfg.pairs === "paired" ? data.splits.train : [];
@@ -323,7 +338,7 @@ export function refine(model: Organism, data: OrganismData, cfg: RefineConfig, s
       const r = rng(splitSeed(seed, `refine/${s}`));
       const idx = sampleIndices(n, bs, r);
       const currentLr = opt.currentLr();
-      const { loss } = trainStep(
+      const { loss } = yield* trainStepReads(
         () => {
           if (cfg.pairs === "text") {
             const batch = idx.map((i) => triples[i]);

@@ -18,7 +18,7 @@ export type { CkaOptions, CknnaOptions } from "./cka";
 export { svcca } from "./svcca";
 export type { SvccaOptions } from "./svcca";
 export { l2Normalize } from "./prepare";
-export { linearProbe } from "./linearProbe";
+export { linearProbe, linearProbeAsync } from "./linearProbe";
 export type { LinearProbeOptions, LinearProbeResult } from "./linearProbe";
 export {
   similarityBlocks, forEachSimilarityBlock, crossProduct, resolveEngine, JS_ENGINE_MAX_WORK, DEFAULT_BLOCK_VALUES,

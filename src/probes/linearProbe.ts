@@ -12,6 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InputError, type MatrixLike } from "../array";
 import { checkFeats } from "./prepare";
+import { readOnce, runAsync, runSync, type Reads } from "../backend/reads";
 
 /** Options of {@link linearProbe}. */
 export interface LinearProbeOptions {
@@ -48,6 +49,20 @@ export interface LinearProbeResult {
 export function linearProbe(
   train: MatrixLike, trainLabels: readonly string[], test: MatrixLike, testLabels: readonly string[], opts: LinearProbeOptions = {},
 ): LinearProbeResult {
+  return runSync(linearProbeReads(train, trainLabels, test, testLabels, opts));
+}
+
+/** {@link linearProbe} with asynchronous reads (the same result; also runs on `webgpu`). */
+export function linearProbeAsync(
+  train: MatrixLike, trainLabels: readonly string[], test: MatrixLike, testLabels: readonly string[], opts: LinearProbeOptions = {},
+): Promise<LinearProbeResult> {
+  return runAsync(linearProbeReads(train, trainLabels, test, testLabels, opts));
+}
+
+/** The body of {@link linearProbe}, yielding the final loss and the predictions to be read. */
+function* linearProbeReads(
+  train: MatrixLike, trainLabels: readonly string[], test: MatrixLike, testLabels: readonly string[], opts: LinearProbeOptions,
+): Reads<LinearProbeResult> {
   const A = checkFeats(train, "train"), B = checkFeats(test, "test");
   if (A.rows !== trainLabels.length) throw new InputError(`train has ${A.rows} rows but ${trainLabels.length} labels`);
   if (B.rows !== testLabels.length) throw new InputError(`test has ${B.rows} rows but ${testLabels.length} labels`);
@@ -77,11 +92,13 @@ export function linearProbe(
     for (let s = 0; s < steps; s++) tf.tidy(() => {
       opt.minimize(lossFn, false, [W, b]);
     });
-    const loss = tf.tidy(() => lossFn().dataSync()[0]);
-    const predict = (X2: tf.Tensor2D) => tf.tidy(() => Array.from(tf.argMax(tf.add(tf.matMul(X2, W), b), 1).dataSync()));
-    const trainPred = predict(X);
+    const loss = (yield* readOnce(tf.tidy(lossFn)))[0];
+    const predict = function* (X2: tf.Tensor2D): Reads<number[]> {
+      return Array.from(yield* readOnce(tf.tidy(() => tf.argMax(tf.add(tf.matMul(X2, W), b), 1))));
+    };
+    const trainPred = yield* predict(X);
     const Xt = scale(B);
-    const testPred = predict(Xt);
+    const testPred = yield* predict(Xt);
     tf.dispose([X, Y, Xt]);
     const acc = (pred: number[], labels: readonly string[]) => pred.filter((p, i) => classes[p] === labels[i]).length / labels.length;
     const counts = new Map<string, number>();

@@ -20,6 +20,9 @@
  * `"auto"` (the default) uses `"js"` while `rows · cols · d ≤ JS_ENGINE_MAX_WORK`, and above it
  * `"native"` when the addon is active, else `"tfjs"`. The tfjs engine needs `await initBackend()`
  * first (we check, because TF.js would otherwise silently pick its slow pure-JS `cpu` backend).
+ * It reads each block synchronously, which the `webgpu` backend cannot do in Node
+ * (`backend/webgpu.ts` `canReadSync`): there `"auto"` takes `"js"` instead of `"tfjs"`, and an
+ * explicit `"tfjs"` is refused, so probes run while webgpu is active, on the CPU engines.
  *
  * @module
  */
@@ -28,6 +31,7 @@ import type { FloatArray, Matrix } from "../array";
 import { InputError } from "../array";
 import { backendInfo } from "../backend";
 import { nativeGemm, nativeMatMulActive } from "../backend/native";
+import { canReadSync } from "../backend/webgpu";
 
 /** Which engine computes similarity blocks; see the module comment. */
 export type SimilarityEngine = "auto" | "js" | "tfjs" | "native";
@@ -58,7 +62,7 @@ export function resolveEngine(work: number, engine: SimilarityEngine = "auto"): 
   if (engine !== "auto" && engine !== "js" && engine !== "tfjs" && engine !== "native") {
     throw new InputError(`invalid engine; expected "auto", "js", "tfjs" or "native", got "${String(engine)}"`);
   }
-  const chosen = engine === "auto" ? (work <= JS_ENGINE_MAX_WORK ? "js" : nativeMatMulActive() ? "native" : "tfjs") : engine;
+  const chosen = engine === "auto" ? (work <= JS_ENGINE_MAX_WORK ? "js" : nativeMatMulActive() ? "native" : canReadSync() ? "tfjs" : "js") : engine;
   if (chosen === "native" && !nativeMatMulActive()) {
     throw new Error(`the native similarity engine needs the native BLAS addon, which is off (see npm run env)`);
   }
@@ -67,6 +71,9 @@ export function resolveEngine(work: number, engine: SimilarityEngine = "auto"): 
       `the tfjs similarity engine needs a backend: call \`await initBackend()\` first ` +
         `(problem size ${work.toExponential(2)} multiply-adds; engine "${engine}")`,
     );
+  }
+  if (chosen === "tfjs" && !canReadSync()) {
+    throw new InputError(`the tfjs similarity engine reads blocks synchronously, which the ${tf.getBackend()} backend cannot do here; use engine "auto", "js" or "native"`);
   }
   return chosen;
 }
