@@ -9,9 +9,10 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as TF from "@tensorflow/tfjs";
 import { InputError, type MatrixLike } from "../array";
 import { checkFeats } from "./prepare";
+import { tfjs } from "../backend/lazy";
 
 /** Options of {@link linearProbe}. */
 export interface LinearProbeOptions {
@@ -56,6 +57,7 @@ export function linearProbe(
   if (classes.length < 2) throw new InputError(`a linear probe needs at least 2 classes in training; got ${classes.length}`);
   const l2 = opts.l2 ?? 1e-3, steps = opts.steps ?? 300, lr = opts.lr ?? 0.05;
   const idx = new Map(classes.map((c, i) => [c, i]));
+  const tf = tfjs();
   const d = A.cols, C = classes.length;
   // Standardisation from the training rows only.
   const mean = new Float64Array(d), sd = new Float64Array(d);
@@ -73,12 +75,12 @@ export function linearProbe(
   try {
     const X = scale(A);
     const Y = tf.tidy(() => tf.oneHot(tf.tensor1d(trainLabels.map((l) => idx.get(l)!), "int32"), C).toFloat());
-    const lossFn = () => tf.add(tf.losses.softmaxCrossEntropy(Y, tf.add(tf.matMul(X, W), b)), tf.mul(l2 / 2, tf.sum(tf.square(W)))) as tf.Scalar;
+    const lossFn = () => tf.add(tf.losses.softmaxCrossEntropy(Y, tf.add(tf.matMul(X, W), b)), tf.mul(l2 / 2, tf.sum(tf.square(W)))) as TF.Scalar;
     for (let s = 0; s < steps; s++) tf.tidy(() => {
       opt.minimize(lossFn, false, [W, b]);
     });
     const loss = tf.tidy(() => lossFn().dataSync()[0]);
-    const predict = (X2: tf.Tensor2D) => tf.tidy(() => Array.from(tf.argMax(tf.add(tf.matMul(X2, W), b), 1).dataSync()));
+    const predict = (X2: TF.Tensor2D) => tf.tidy(() => Array.from(tf.argMax(tf.add(tf.matMul(X2, W), b), 1).dataSync()));
     const trainPred = predict(X);
     const Xt = scale(B);
     const testPred = predict(Xt);
