@@ -155,12 +155,13 @@ export function stackLayers(ms: readonly Matrix[]): NdArray {
 /**
  * Throw if any value is NaN or ±Inf, naming the first bad row and column.
  * @param name used in the message, e.g. `"A.npy"`.
+ * @param firstRow the row number of `m`'s first row in the message (when `m` is a slice of rows).
  */
-export function assertFinite(m: Matrix, name = "matrix"): void {
+export function assertFinite(m: Matrix, name = "matrix", firstRow = 0): void {
   const { data, cols } = m;
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      throw new InputError(`${name} has a non-finite value ${data[i]} at row ${Math.floor(i / cols)}, column ${i % cols}`);
+      throw new InputError(`${name} has a non-finite value ${data[i]} at row ${firstRow + Math.floor(i / cols)}, column ${i % cols}`);
     }
   }
 }
