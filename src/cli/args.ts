@@ -9,7 +9,7 @@
  */
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { InputError, assertFinite, assertNonZeroRows, layers } from "../array";
+import { InputError, checkedRowSquares, layers } from "../array";
 import type { Matrix, NdArray } from "../array";
 import { backendLayer } from "../backend/lazy";
 import { nativeMatMulActive } from "../backend/native";
@@ -172,10 +172,7 @@ export function layerLabel(input: LoadedInput, l: number): string {
  * rows), naming the file, layer, row and column of the first problem.
  */
 export function checkRowsUsable(input: LoadedInput): void {
-  input.layers.forEach((m, l) => {
-    assertFinite(m, layerLabel(input, l));
-    assertNonZeroRows(m, layerLabel(input, l));
-  });
+  input.layers.forEach((m, l) => void checkedRowSquares(m, layerLabel(input, l)));
 }
 
 /**

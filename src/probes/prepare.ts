@@ -4,7 +4,7 @@
  * @module
  */
 import type { Matrix, MatrixLike, NdArray } from "../array";
-import { InputError, assertFinite, layers, toMatrix } from "../array";
+import { InputError, assertFinite, checkedRowSquares, layers, toMatrix } from "../array";
 
 /** Coerce to a matrix and check it is non-empty. */
 function nonEmpty(x: MatrixLike, name: string): Matrix {
@@ -28,24 +28,15 @@ export function checkFeats(x: MatrixLike, name = "feats"): Matrix {
  * @returns a new `[n, d]` matrix whose rows have unit norm.
  */
 export function l2Normalize(x: MatrixLike, name = "feats"): Matrix {
-  const { rows, cols, data } = nonEmpty(x, name);
+  const m = nonEmpty(x, name);
+  const { rows, cols, data } = m;
+  const squares = checkedRowSquares(m, name);
   const out = data instanceof Float32Array ? new Float32Array(data.length) : new Float64Array(data.length);
-  // One pass for the norms and both checks (this runs on every probe's input, and at n = 10k,
-  // d = 512 each extra pass costs about as much as the BLAS products): a row's sum of squares is
-  // non-finite exactly when the row holds a NaN/Inf (or overflows in float64), and 0 exactly when
-  // the row is zero. The errors are those of assertFinite and assertNonZeroRows, in their order:
-  // a non-finite value anywhere is reported before a zero row.
-  let zeroRow = -1;
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += data[o + j] * data[o + j];
-    if (!Number.isFinite(s)) assertFinite({ data: data.subarray(o, o + cols), rows: 1, cols }, name, i);
-    if (s === 0 && zeroRow < 0) zeroRow = i;
-    const inv = 1 / Math.sqrt(s);
+    const inv = 1 / Math.sqrt(squares[i]);
     for (let j = 0; j < cols; j++) out[o + j] = data[o + j] * inv;
   }
-  if (zeroRow >= 0) throw new InputError(`${name} row ${zeroRow} has zero norm; cosine similarity is undefined for it`);
   return { data: out, rows, cols };
 }
 
