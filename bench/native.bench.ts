@@ -4,7 +4,10 @@
  *  1. the reference training step (`lco bench train --model reference`, fast path, one process
  *     each): native with 1 and 2 BLAS threads, wasm (LCO_NATIVE=0, its default threads), and
  *     PyTorch CPU at 1 and 2 threads (`bench/py/torch_step.py`), when python3-torch is present;
- *  2. the probes, whole process (Node or Python start-up and the .npy load included): `lco
+ *  2. the dense GEMM alone: the addon's `sgemm` against numpy's `A @ B` (the same OpenBLAS) on the
+ *     reference step's largest product, [1024, 384]·[384, 1536], at 1 and 2 BLAS threads, best of
+ *     20 in-process timings each (`bench/py/sgemm_numpy.py`);
+ *  3. the probes, whole process (Node or Python start-up and the .npy load included): `lco
  *     anisotropy`, `lco align --metric cka`, `lco align --metric mutual_knn`, `lco retrieval`,
  *     native and wasm, against numpy (`bench/py/probes_numpy.py`) at n = 2k, 10k, 20k (d 512) and
  *     on a layer stack shaped like a 7B model's, [29, 2000, 3584].
@@ -20,8 +23,8 @@
  *
  * Set-up of PyTorch and numpy: `bash bench/setup.sh` (root; Debian packages).
  * Environment: LCO_BENCH_SIZES=2000,10000 (default 2000,10000,20000), LCO_BENCH_STACK=0 skips the
- * layer stack, LCO_BENCH_PARTS=step|probes runs one part, LCO_BENCH_WASM=0 leaves out the probes'
- * (slow) wasm column, LCO_BENCH_BLAS=given|auto|both (default both, when they differ),
+ * layer stack, LCO_BENCH_PARTS=step,gemm,probes runs the named parts (default all three),
+ * LCO_BENCH_WASM=0 leaves out the probes' (slow) wasm column, LCO_BENCH_BLAS=given|auto|both (default both, when they differ),
  * LCO_BENCH_PROBES=cka,retrieval (default all four), LCO_BENCH_REPEATS (probes: best of N, default
  * 1), BENCH_TRAIN_STEPS (default 15).
  */
@@ -131,6 +134,36 @@ function stepPart(settings: BlasSetting[]): void {
   console.log(`| (no BLAS) | wasm (default threads) | – | ${fmt(wasm)} | ${settings.map((s) => ratio(wasm, best(cols.get(`${s.name}|torch 1t`)!))).join(" / ")} | 1.00× |`);
 }
 
+/** The addon's sgemm on [M, K]·[K, N] in a fresh process under `env`: best of `repeats` timings. */
+function kitGemm(env: NodeJS.ProcessEnv, M: number, N: number, K: number, threads: number, repeats: number): number | null {
+  if (!fs.existsSync(ADDON_PATH)) return null;
+  const code = `const b = require(${JSON.stringify(ADDON_PATH)}); b.setThreads(${threads});
+    const r = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+    const A = r(${M * K}), B = r(${K * N}), C = new Float32Array(${M * N});
+    b.sgemm(false, false, ${M}, ${N}, ${K}, A, B, C);
+    let best = Infinity;
+    for (let i = 0; i < ${repeats}; i++) { const t = performance.now(); b.sgemm(false, false, ${M}, ${N}, ${K}, A, B, C); best = Math.min(best, performance.now() - t); }
+    process.stdout.write(JSON.stringify({ ms: best }));`;
+  const r = timed("node", ["-e", code], env);
+  return r.json ? (r.json.ms as number) : null;
+}
+
+function gemmPart(settings: BlasSetting[]): void {
+  const [M, N, K] = [1024, 1536, 384];
+  const repeats = 20;
+  const gflops = (ms: number | null) => (ms ? (2 * M * N * K) / ms / 1e6 : null);
+  console.log(`\nGEMM alone: [${M}, ${K}]·[${K}, ${N}] float32, best of ${repeats} in-process timings (ms, GFLOP/s)`);
+  console.log("| BLAS setting | threads | kernels kit / numpy | kit sgemm | numpy | kit ÷ numpy |\n|---|---|---|---|---|---|");
+  for (const s of settings) {
+    for (const t of [1, 2]) {
+      const kit = kitGemm(s.env, M, N, K, t, repeats);
+      const py = hasPy("numpy") ? timed(PY, [path.join(__dirname, "py", "sgemm_numpy.py"), String(M), String(N), String(K), String(t), String(repeats)], s.env).json : null;
+      const pyMs = py ? (py.ms as number) : null;
+      console.log(`| ${s.name} | ${t} | ${s.kitCore} / ${py ? String(py.blasCore) : "–"} | ${fmt(kit, 2)} ms (${fmt(gflops(kit), 0)}) | ${fmt(pyMs, 2)} ms (${fmt(gflops(pyMs), 0)}) | ${ratio(kit, pyMs)} |`);
+    }
+  }
+}
+
 function gaussian(rows: number, d: number, seed: number, base?: Float32Array): Float32Array {
   const r = rng(seed);
   const out = new Float32Array(rows * d);
@@ -191,6 +224,7 @@ console.log(describeNative(st));
 if (!st.active) console.log("(the native columns then measure the wasm path too)");
 const settings = blasSettings();
 for (const set of settings) console.log(`BLAS setting "${set.name}": the kit's addon loads kernel ${set.kitCore}`);
-const parts = process.env.LCO_BENCH_PARTS ?? "step,probes";
+const parts = process.env.LCO_BENCH_PARTS ?? "step,gemm,probes";
 if (parts.includes("step")) stepPart(settings);
+if (parts.includes("gemm")) gemmPart(settings);
 if (parts.includes("probes")) probesPart(settings);

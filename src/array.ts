@@ -155,14 +155,39 @@ export function stackLayers(ms: readonly Matrix[]): NdArray {
 /**
  * Throw if any value is NaN or ±Inf, naming the first bad row and column.
  * @param name used in the message, e.g. `"A.npy"`.
+ * @param firstRow the row number of `m`'s first row in the message (when `m` is a slice of rows).
  */
-export function assertFinite(m: Matrix, name = "matrix"): void {
+export function assertFinite(m: Matrix, name = "matrix", firstRow = 0): void {
   const { data, cols } = m;
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      throw new InputError(`${name} has a non-finite value ${data[i]} at row ${Math.floor(i / cols)}, column ${i % cols}`);
+      throw new InputError(`${name} has a non-finite value ${data[i]} at row ${firstRow + Math.floor(i / cols)}, column ${i % cols}`);
     }
   }
+}
+
+/**
+ * The sum of squares of every row, in float64, checked in one pass: throws like
+ * {@link assertFinite} on a NaN/Inf anywhere, else like {@link assertNonZeroRows} on the first
+ * zero row (the order of those two checks run one after the other). A row's sum is non-finite
+ * exactly when it holds a NaN/Inf or overflows float64 (finite input: no error), and 0 exactly
+ * when the row is zero (or underflows).
+ * @returns `[rows]` sums of squares.
+ */
+export function checkedRowSquares(m: Matrix, name = "matrix"): Float64Array {
+  const { data, rows, cols } = m;
+  const out = new Float64Array(rows);
+  let zeroRow = -1;
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += data[o + j] * data[o + j];
+    if (!Number.isFinite(s)) assertFinite({ data: data.subarray(o, o + cols), rows: 1, cols }, name, i);
+    if (s === 0 && zeroRow < 0) zeroRow = i;
+    out[i] = s;
+  }
+  if (zeroRow >= 0) throw new InputError(`${name} row ${zeroRow} has zero norm; cosine similarity is undefined for it`);
+  return out;
 }
 
 /** Throw if any row has zero L2 norm (cosine is undefined there), naming the row. */

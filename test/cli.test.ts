@@ -17,6 +17,15 @@ import { UsageError } from "../src/cli/command";
 import type { CliIO, Command } from "../src/cli/command";
 import { findCommand, main } from "../src/cli/main";
 import { COMMANDS } from "../src/cli/registry";
+import { alignCommand } from "../src/cli/align";
+import { anisotropyCommand } from "../src/cli/anisotropy";
+import { benchTrainCommand } from "../src/cli/bench";
+import { experimentCommand } from "../src/cli/experiment";
+import { notebookCommand } from "../src/cli/notebook";
+import { embedCommand, organismTrainCommand } from "../src/cli/organism";
+import { refineCommand } from "../src/cli/refine";
+import { retrievalCommand } from "../src/cli/retrieval";
+import { sweepCommands } from "../src/cli/sweep";
 import { readNpy, writeNpy, writeSafetensors } from "../src/io";
 import { anisotropy, anisotropyByLayer, chanceLevel, measure, measureByLayer, shuffledPairsControl } from "../src/probes";
 import type { MetricName } from "../src/probes";
@@ -279,6 +288,41 @@ test("help: lco --help lists every command; lco <cmd> --help prints its usage; n
   const none = await lco();
   assert.equal(none.code, 2);
   assert.deepEqual(none.out, []);
+});
+
+test("registry: each lazily loaded command's name and summary equal its module's, and usage/run come from it", () => {
+  const modules: Command[] = [
+    anisotropyCommand, alignCommand, retrievalCommand, benchTrainCommand, organismTrainCommand, refineCommand, embedCommand,
+    experimentCommand, ...sweepCommands, notebookCommand,
+  ];
+  assert.deepEqual(COMMANDS.map((c) => [c.name, c.summary]), modules.map((c) => [c.name, c.summary]));
+  COMMANDS.forEach((c, i) => assert.equal(c.usage, modules[i].usage, c.name));
+});
+
+test("start-up: lco --help and a probe command on the JS engine load neither TF.js nor the command modules they do not run", () => {
+  // What a process has loaded is an invariant of the import graph (no timing involved): a
+  // top-level import of TF.js or of every command module anywhere on these paths fails this.
+  const loaded = (args: string[]) => {
+    const code = `const m = require("./src/cli/main.ts"); m.main(${JSON.stringify(args)}, { out() {}, err() {} }).then((c) => ` +
+      `process.stdout.write(JSON.stringify({ code: c, files: Object.keys(require.cache) })));`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { cwd: ROOT, encoding: "utf8", env: { ...process.env, LCO_NATIVE: "0" } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { code: number; files: string[] };
+  };
+  const help = loaded(["--help"]);
+  assert.equal(help.code, 0);
+  assert.deepEqual(help.files.filter((f) => /@tensorflow|[\\/]src[\\/](cli[\\/](align|args|organism|experiment|sweep)|probes|io)[\\/.]/.test(f)), []);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lco-cli-startup-"));
+  try {
+    const a = path.join(dir, "a.npy");
+    writeNpy(a, { data: Float32Array.from({ length: 40 }, (_, i) => Math.sin(i + 1)), shape: [10, 4], dtype: "float32" });
+    const run = loaded(["align", a, a, "--metric", "cka", "--json"]);
+    assert.equal(run.code, 0);
+    assert.ok(run.files.some((f) => f.endsWith(path.join("src", "cli", "align.ts"))), "align's module is loaded when it runs");
+    assert.deepEqual(run.files.filter((f) => /@tensorflow|[\\/]src[\\/](cli[\\/](organism|experiment|sweep)|organism|experiments)[\\/.]/.test(f)), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("dispatch: two-word names, longest match first; InputError → 2, other errors → 1", async () => {

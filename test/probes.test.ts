@@ -277,6 +277,20 @@ test("bad input throws InputError naming the value", () => {
   assert.throws(() => measure("mutual_knn", A, B, { k: 2, blockRows: 0 }), isInput(/blockRows.*got 0/));
   assert.throws(() => shuffledPairsControl("cka", A, B, { seed: 1, trials: 0 }), isInput(/trials.*got 0/));
   assert.throws(() => l2Normalize([[1, 2], [0, 0]], "X"), isInput(/X row 1 has zero norm/));
+  // One pass checks both: a non-finite value anywhere is reported before an earlier zero row.
+  assert.throws(() => l2Normalize([[1, 2], [0, 0], [3, NaN], [0, 0]], "X"), isInput(/X has a non-finite value NaN at row 2, column 1/));
+  assert.throws(() => l2Normalize([[1, 2], [0, 0], [3, 4], [0, 0]], "X"), isInput(/X row 1 has zero norm/));
+  // float64 rows whose sum of squares overflows are finite input: they give zeros, as before.
+  assert.deepEqual(Array.from(l2Normalize([[1e200, 1e200]]).data), [0, 0]);
+  // The values are the definition's: x / sqrt(Σ x²) with the sum in float64, rounded once.
+  const f32 = { data: Float32Array.from({ length: 35 }, (_, i) => Math.sin(i * 1.3) * (i % 7 === 0 ? 0 : 3)), rows: 5, cols: 7 };
+  f32.data[0] = 1;
+  const unit = l2Normalize(f32).data;
+  for (let i = 0; i < 5; i++) {
+    let ss = 0;
+    for (let j = 0; j < 7; j++) ss += f32.data[i * 7 + j] ** 2;
+    for (let j = 0; j < 7; j++) assert.equal(unit[i * 7 + j], Math.fround(f32.data[i * 7 + j] * (1 / Math.sqrt(ss))));
+  }
   assert.throws(() => svcca(A, B, { ccaDim: 4 }), isInput(/ccaDim.*= 3, got 4/));
 });
 

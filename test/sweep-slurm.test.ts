@@ -20,9 +20,11 @@ import { pretrain, pretrainSpec, trainingSpec } from "../src/organism/family";
 import { runGrsl, type GrslResults } from "../src/experiments/grsl";
 import { collectSweep, grslSweepConfig, planSweep, readPlan, refreshDone, sbatchScript, submitScript, sweepStatus, writePlan, type AlignmentTables, type SweepJob } from "../src/sweep";
 
-// Equality with the in-process run is checked on the wasm path, whose bits do not depend on the
-// machine's load or BLAS threading; the environment reaches every worker and Slurm task.
-process.env.LCO_NATIVE = "0";
+// Equality with the in-process run is bit for bit on either path (wasm, or native BLAS when the
+// addon is built). OpenBLAS's bits depend on its thread count: the thread partition changes how
+// a product is blocked (sgemm/ssyrk at 1 and 2 threads differ in the last bits; each count alone
+// is deterministic), so this process uses what every worker and Slurm task gets: one BLAS thread.
+process.env.LCO_NATIVE_THREADS = "1";
 
 const REPO = path.resolve(__dirname, "..");
 const SCRIPT = path.join(REPO, "environment", "local-slurm.sh");

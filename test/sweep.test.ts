@@ -12,9 +12,11 @@ import { main } from "../src/cli/main";
 import { alignmentExperiment } from "../src/experiments";
 import { arrayRanges, collectSweep, planJsonl, planSweep, readPlan, refreshDone, runJob, runLocal, sbatchScript, sweepStatus, writePlan, type AlignmentTables, type SweepJob } from "../src/sweep";
 
-// Equality with the in-process run is checked on the wasm path, whose bits do not depend on the
-// machine's load or BLAS threading; the environment reaches every worker and Slurm task.
-process.env.LCO_NATIVE = "0";
+// Equality with the in-process run is bit for bit on either path (wasm, or native BLAS when the
+// addon is built). OpenBLAS's bits depend on its thread count: the thread partition changes how
+// a product is blocked (sgemm/ssyrk at 1 and 2 threads differ in the last bits; each count alone
+// is deterministic), so this process uses what every worker and Slurm task gets: one BLAS thread.
+process.env.LCO_NATIVE_THREADS = "1";
 
 const made: string[] = [];
 function tmp(): string {

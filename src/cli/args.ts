@@ -8,11 +8,10 @@
  * @module
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { InputError, assertFinite, assertNonZeroRows, layers } from "../array";
+import { InputError, checkedRowSquares, layers } from "../array";
 import type { Matrix, NdArray } from "../array";
-import { initBackend } from "../backend";
+import { backendLayer } from "../backend/lazy";
 import { nativeMatMulActive } from "../backend/native";
 import { readArray } from "../io";
 import { JS_ENGINE_MAX_WORK } from "../probes";
@@ -128,22 +127,6 @@ export function fmt(x: number | null | undefined, digits = 4): string {
   return Number.isFinite(x) ? x.toFixed(digits) : String(x);
 }
 
-/** The `io` that writes to the real process streams. */
-export const stdio: CliIO = {
-  out: (line) => void process.stdout.write(line + "\n"),
-  err: (line) => void process.stderr.write(line + "\n"),
-};
-
-/** The kit's version from package.json (two folders up from both `src/cli` and `dist/cli`). */
-export function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version?: string };
-    return pkg.version ?? "unknown";
-  } catch {
-    return "unknown";
-  }
-}
-
 /** One input file of a command, loaded and split into layers. */
 export interface LoadedInput {
   /** The argument as given (`x.npy` or `x.safetensors:name`), used in messages. */
@@ -189,10 +172,7 @@ export function layerLabel(input: LoadedInput, l: number): string {
  * rows), naming the file, layer, row and column of the first problem.
  */
 export function checkRowsUsable(input: LoadedInput): void {
-  input.layers.forEach((m, l) => {
-    assertFinite(m, layerLabel(input, l));
-    assertNonZeroRows(m, layerLabel(input, l));
-  });
+  input.layers.forEach((m, l) => void checkedRowSquares(m, layerLabel(input, l)));
 }
 
 /**
@@ -218,6 +198,6 @@ export function checkKRange(k: number, n: number, flag = "--k"): void {
 export async function backendFor(work: number): Promise<string> {
   if (work <= JS_ENGINE_MAX_WORK) return "js";
   if (nativeMatMulActive()) return "native";
-  const info = await initBackend();
+  const info = await backendLayer().initBackend();
   return `tfjs-${info.name}`;
 }

@@ -12,8 +12,7 @@
  * @module
  */
 import { InputError } from "../array";
-import { packageVersion, stdio } from "./args";
-import type { CliIO, Command } from "./command";
+import { type CliIO, type Command, packageVersion, stdio } from "./command";
 import { COMMANDS } from "./registry";
 
 /** The overview printed by `lco --help`. */

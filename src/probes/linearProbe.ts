@@ -9,10 +9,11 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as TF from "@tensorflow/tfjs";
 import { InputError, type MatrixLike } from "../array";
 import { checkFeats } from "./prepare";
 import { readOnce, runAsync, runSync, type Reads } from "../backend/reads";
+import { tfjs } from "../backend/lazy";
 
 /** Options of {@link linearProbe}. */
 export interface LinearProbeOptions {
@@ -71,6 +72,7 @@ function* linearProbeReads(
   if (classes.length < 2) throw new InputError(`a linear probe needs at least 2 classes in training; got ${classes.length}`);
   const l2 = opts.l2 ?? 1e-3, steps = opts.steps ?? 300, lr = opts.lr ?? 0.05;
   const idx = new Map(classes.map((c, i) => [c, i]));
+  const tf = tfjs();
   const d = A.cols, C = classes.length;
   // Standardisation from the training rows only.
   const mean = new Float64Array(d), sd = new Float64Array(d);
@@ -88,12 +90,12 @@ function* linearProbeReads(
   try {
     const X = scale(A);
     const Y = tf.tidy(() => tf.oneHot(tf.tensor1d(trainLabels.map((l) => idx.get(l)!), "int32"), C).toFloat());
-    const lossFn = () => tf.add(tf.losses.softmaxCrossEntropy(Y, tf.add(tf.matMul(X, W), b)), tf.mul(l2 / 2, tf.sum(tf.square(W)))) as tf.Scalar;
+    const lossFn = () => tf.add(tf.losses.softmaxCrossEntropy(Y, tf.add(tf.matMul(X, W), b)), tf.mul(l2 / 2, tf.sum(tf.square(W)))) as TF.Scalar;
     for (let s = 0; s < steps; s++) tf.tidy(() => {
       opt.minimize(lossFn, false, [W, b]);
     });
     const loss = (yield* readOnce(tf.tidy(lossFn)))[0];
-    const predict = function* (X2: tf.Tensor2D): Reads<number[]> {
+    const predict = function* (X2: TF.Tensor2D): Reads<number[]> {
       return Array.from(yield* readOnce(tf.tidy(() => tf.argMax(tf.add(tf.matMul(X2, W), b), 1))));
     };
     const trainPred = yield* predict(X);

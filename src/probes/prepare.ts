@@ -4,12 +4,18 @@
  * @module
  */
 import type { Matrix, MatrixLike, NdArray } from "../array";
-import { InputError, assertFinite, assertNonZeroRows, layers, toMatrix } from "../array";
+import { InputError, assertFinite, checkedRowSquares, layers, toMatrix } from "../array";
+
+/** Coerce to a matrix and check it is non-empty. */
+function nonEmpty(x: MatrixLike, name: string): Matrix {
+  const m = toMatrix(x, name);
+  if (m.rows === 0 || m.cols === 0) throw new InputError(`${name} is empty; got shape [${m.rows}, ${m.cols}]`);
+  return m;
+}
 
 /** Coerce to a matrix and check it is non-empty and finite. */
 export function checkFeats(x: MatrixLike, name = "feats"): Matrix {
-  const m = toMatrix(x, name);
-  if (m.rows === 0 || m.cols === 0) throw new InputError(`${name} is empty; got shape [${m.rows}, ${m.cols}]`);
+  const m = nonEmpty(x, name);
   assertFinite(m, name);
   return m;
 }
@@ -22,15 +28,13 @@ export function checkFeats(x: MatrixLike, name = "feats"): Matrix {
  * @returns a new `[n, d]` matrix whose rows have unit norm.
  */
 export function l2Normalize(x: MatrixLike, name = "feats"): Matrix {
-  const m = checkFeats(x, name);
-  assertNonZeroRows(m, name);
+  const m = nonEmpty(x, name);
   const { rows, cols, data } = m;
+  const squares = checkedRowSquares(m, name);
   const out = data instanceof Float32Array ? new Float32Array(data.length) : new Float64Array(data.length);
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += data[o + j] * data[o + j];
-    const inv = 1 / Math.sqrt(s);
+    const inv = 1 / Math.sqrt(squares[i]);
     for (let j = 0; j < cols; j++) out[o + j] = data[o + j] * inv;
   }
   return { data: out, rows, cols };

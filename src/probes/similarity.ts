@@ -26,10 +26,10 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as TF from "@tensorflow/tfjs";
 import type { FloatArray, Matrix } from "../array";
 import { InputError } from "../array";
-import { backendInfo } from "../backend";
+import { backendLayer, tfjs } from "../backend/lazy";
 import { nativeGemm, nativeMatMulActive } from "../backend/native";
 import { canReadSync } from "../backend/webgpu";
 
@@ -66,7 +66,7 @@ export function resolveEngine(work: number, engine: SimilarityEngine = "auto"): 
   if (chosen === "native" && !nativeMatMulActive()) {
     throw new Error(`the native similarity engine needs the native BLAS addon, which is off (see npm run env)`);
   }
-  if (chosen === "tfjs" && backendInfo() === null) {
+  if (chosen === "tfjs" && backendLayer().backendInfo() === null) {
     throw new Error(
       `the tfjs similarity engine needs a backend: call \`await initBackend()\` first ` +
         `(problem size ${work.toExponential(2)} multiply-adds; engine "${engine}")`,
@@ -165,7 +165,8 @@ export function similarityBlocks(A: Matrix, B: Matrix, opts: BlockOptions = {}):
     };
   }
   // tfjs: upload B once and transpose it once to [d, m], so each block is an untransposed matMul.
-  let bt: tf.Tensor2D | null = tf.tidy(() => tf.transpose(tf.tensor2d(asFloat32(B.data), [m, d])) as tf.Tensor2D);
+  const tf = tfjs();
+  let bt: TF.Tensor2D | null = tf.tidy(() => tf.transpose(tf.tensor2d(asFloat32(B.data), [m, d])) as TF.Tensor2D);
   const a32 = asFloat32(A.data);
   return {
     rows: n, cols: m, blockRows, engine,
@@ -243,6 +244,7 @@ export function crossProduct(X: Matrix, Y: Matrix, opts: BlockOptions = {}): Flo
   // Chunks of rows; each chunk of X is transposed in JS while converting to float32 (cheap,
   // O(chunk·p)), so the matMul itself is untransposed.
   const chunk = defaultBlockRows(Math.max(p, q), n, opts.blockRows);
+  const tf = tfjs();
   for (let s = 0; s < n; s += chunk) {
     const c = Math.min(chunk, n - s);
     const xt = new Float32Array(p * c);
