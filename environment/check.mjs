@@ -5,6 +5,7 @@
 import { createRequire } from "node:module";
 import { readFileSync, existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
+import { kernelStatus } from "../scripts/notebooks.mjs";
 
 const require = createRequire(import.meta.url);
 const tested = JSON.parse(readFileSync(new URL("./versions.json", import.meta.url), "utf8"));
@@ -40,7 +41,7 @@ const live = {
   nbconvert: py[2] ?? "not installed",
   jupyter_client: py[3] ?? "not installed",
   chromium: existsSync("/usr/bin/chromium") ? sh("/usr/bin/chromium", ["--version"]).replace(/^Chromium\s+/, "").split(" ")[0] : "not installed",
-  tslabKernel: existsSync(new URL("../.jupyter/share/jupyter/kernels/tslab/kernel.json", import.meta.url)) ? "registered in .jupyter/" : "not registered (run bash environment/install.sh)",
+  tslabKernel: { current: "registered in .jupyter/ (lco kernel)", missing: "not registered (run bash environment/install.sh)", "out of date": "out of date (run bash environment/install.sh)" }[kernelStatus()],
   backend,
   "native BLAS": native,
   profile: process.env.LCO_PROFILE ?? "full (default)",

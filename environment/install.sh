@@ -115,16 +115,12 @@ if ((!check_only)) && [[ $(uname) == Linux ]] && ! node environment/software-gpu
 fi
 
 # The tslab kernel, in a project-local Jupyter prefix. kernel.json has no absolute paths; Jupyter
-# finds it through JUPYTER_PATH and the kernel through node_modules/.bin on PATH (scripts do both).
-KDIR=.jupyter/share/jupyter/kernels/tslab
-if [[ ! -f $KDIR/kernel.json ]]; then
-  if ((check_only)); then echo "tslab kernel not registered in .jupyter/"; missing+=(tslab-kernel);
-  else
-    mkdir -p "$KDIR"
-    cat > "$KDIR/kernel.json" <<'JSON'
-{"argv": ["tslab", "kernel", "--config-path", "{connection_file}"], "display_name": "TypeScript (lco-kit)", "language": "typescript"}
-JSON
-  fi
+# finds it through JUPYTER_PATH and the kernel (`lco kernel`: tslab with the kit's zeromq send
+# queue) through node_modules/.bin on PATH (scripts do both). Rewritten when out of date.
+if ((check_only)); then
+  node scripts/notebooks.mjs register-kernel --check || missing+=(tslab-kernel)
+else
+  node scripts/notebooks.mjs register-kernel || { echo "registering the tslab kernel failed"; exit 1; }
 fi
 
 if ((${#missing[@]})); then exit 1; fi

@@ -6,7 +6,7 @@
 // Starts Debian's `jupyter-notebook` (6.4; Debian has no JupyterLab) for /usr/bin/python3 on the
 // chapters (notebook folder: notebooks/), bound to 127.0.0.1 with a fresh random token, and prints the URL of
 // chapter 00 (the chapter map). The tslab kernel comes from the project's .jupyter/ folder
-// (JUPYTER_PATH) and its `tslab` binary from node_modules/.bin (PATH): nothing global is needed
+// (JUPYTER_PATH) and its `lco kernel` binary from node_modules/.bin (PATH): nothing global is needed
 // beyond `bash environment/install.sh`. Works as root (`--allow-root` is passed then). Ctrl-C
 // stops the server and its kernels.
 //
@@ -18,6 +18,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { registerKernel } from "./notebooks.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const PYTHON = process.env.LCO_PYTHON || "/usr/bin/python3";
@@ -31,7 +32,7 @@ export function notebookUnavailableReason() {
     return `the Jupyter notebook server is not installed for ${PYTHON}: run \`bash environment/install.sh\` as root, or \`sudo apt-get install --no-install-recommends jupyter-notebook\``;
   }
   if (!existsSync(join(ROOT, "node_modules", ".bin", "tslab"))) return "node_modules/.bin/tslab is missing: run `bash environment/install.sh` (it runs npm ci)";
-  if (!existsSync(join(ROOT, ".jupyter", "share", "jupyter", "kernels", "tslab", "kernel.json"))) return "the tslab kernel is not registered in .jupyter/: run `bash environment/install.sh`";
+  registerKernel(); // .jupyter/'s kernelspec, written or brought up to date (it holds no absolute path)
   if (!existsSync(join(ROOT, "dist", "index.js"))) return "the kit is not built (dist/ is missing): run `npm run build`";
   return null;
 }

@@ -7,8 +7,13 @@
 //   node scripts/notebooks.mjs clean [files…]   strip outputs, execution counts and metadata other
 //                                               than the kernelspec and cell tags; write nbformat
 //                                               4.5 with cell ids
+//   node scripts/notebooks.mjs register-kernel [--check]
+//                                               write the project's tslab kernelspec into .jupyter/
+//                                               when missing or out of date (--check: exit 1 and say so)
 //   node scripts/notebooks.mjs run [--profile smoke|full|large (default: LCO_PROFILE, else full)] [--out out/notebooks]
 //                                  [--timeout 600] [--no-html] [names or paths…]
+//                                               (--timeout is per cell; a cell tagged
+//                                               `timeout-<seconds>` gets that limit if longer)
 //                                               execute notebooks with the tslab kernel (nbclient,
 //                                               scripts/run_nb.py); write executed copies and an
 //                                               HTML export of each into --out; exit 1 if a cell
@@ -27,6 +32,37 @@ const NB_DIR = join(ROOT, "notebooks");
 /** The kernelspec every chapter uses (tslab). */
 export const KERNELSPEC = { display_name: "TypeScript", language: "typescript", name: "tslab" };
 const PYTHON = process.env.LCO_PYTHON || "/usr/bin/python3";
+
+// ------------------------------------------------------------------------------------------
+// The kernelspec, in the project-local Jupyter prefix .jupyter/ (no global state). It holds no
+// absolute path: Jupyter finds it through JUPYTER_PATH and `lco` through node_modules/.bin on
+// PATH (kernelEnv and scripts/notebook.mjs set both). `lco kernel` is tslab's kernel with the
+// zeromq send queue installed before any socket exists (bin/lco-kernel.js).
+
+/** The kernelspec file. */
+export const KERNEL_FILE = join(ROOT, ".jupyter", "share", "jupyter", "kernels", "tslab", "kernel.json");
+/** Its content. */
+export const KERNEL_JSON = { argv: ["lco", "kernel", "--config-path", "{connection_file}"], display_name: "TypeScript (lco-kit)", language: "typescript" };
+
+/** "current", "missing" or "out of date" (an older argv, e.g. a bare `tslab kernel`). */
+export function kernelStatus() {
+  if (!existsSync(KERNEL_FILE)) return "missing";
+  try {
+    return JSON.stringify(sortKeys(JSON.parse(readFileSync(KERNEL_FILE, "utf8")))) === JSON.stringify(sortKeys(KERNEL_JSON)) ? "current" : "out of date";
+  } catch {
+    return "out of date";
+  }
+}
+
+/** Write the kernelspec unless it is current; returns the status it had. */
+export function registerKernel() {
+  const status = kernelStatus();
+  if (status !== "current") {
+    mkdirSync(dirname(KERNEL_FILE), { recursive: true });
+    writeAtomic(KERNEL_FILE, JSON.stringify(KERNEL_JSON) + "\n");
+  }
+  return status;
+}
 
 // ------------------------------------------------------------------------------------------
 // JSON in nbformat's own layout (sorted keys, indent 1, trailing newline), so a notebook saved
@@ -216,8 +252,19 @@ function main(argv) {
     }
     return 0;
   }
+  if (cmd === "register-kernel") {
+    const status = kernelStatus();
+    if (rest.includes("--check")) {
+      if (status !== "current") console.error(`the tslab kernelspec in .jupyter/ is ${status}: run node scripts/notebooks.mjs register-kernel`);
+      return status === "current" ? 0 : 1;
+    }
+    registerKernel();
+    if (status !== "current") console.log(`tslab kernel registered in ${KERNEL_FILE.replace(ROOT + "/", "")} (was ${status})`);
+    return 0;
+  }
   if (cmd === "run") {
     const o = parseRunArgs(rest);
+    registerKernel(); // an older checkout's kernelspec would start the kernel without the send queue
     if (!jupyterAvailable()) {
       console.error(`Jupyter is not installed for ${PYTHON} (need nbclient, nbformat): run bash environment/install.sh`);
       return 1;
@@ -247,7 +294,7 @@ function main(argv) {
     console.error(`${files.length - failed}/${files.length} notebook(s) ran cleanly; executed copies in ${o.outDir}`);
     return failed ? 1 : 0;
   }
-  console.error("usage: node scripts/notebooks.mjs check|clean [files…] | run [--profile smoke|full|large] [--out DIR] [--timeout S] [--no-html] [names…]");
+  console.error("usage: node scripts/notebooks.mjs check|clean [files…] | register-kernel [--check] | run [--profile smoke|full|large] [--out DIR] [--timeout S] [--no-html] [names…]");
   return 2;
 }
 

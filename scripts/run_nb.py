@@ -13,6 +13,11 @@ Every cell runs even after an error, and the executed notebook is always written
 the last line of stdout, prefixed with "LCO-RESULT "), 2 on bad usage or a kernel that would not
 start.
 
+Per-cell time limits: --timeout (default 600 s) applies to every cell, except a cell tagged
+`timeout-<seconds>` (e.g. `timeout-1800`), which gets that limit when it is longer. Chapters tag
+the few cells that train at the full profile when no earlier run can be loaded (chapter 21's S
+model, chapter 26's continual runs): minutes on a quiet machine, more on a busy one.
+
 Why the 0.3 s sleep: tslab silently aborts every execute request that arrives within 200 ms of
 an error, so without a pause the cells after a failing one would come back empty.
 
@@ -55,6 +60,15 @@ def error_text(cell):
 INTERNAL_FRAME = re.compile(r"^\s+at .*(node:vm|node:internal|node_modules/tslab/|sigintHandlersWrap|evalmachine\.<anonymous>:\d+:\d+\)?$)")
 
 
+TIMEOUT_TAG = re.compile(r"^timeout-(\d+)$")
+
+
+def cell_timeout(cell, default):
+    """The time limit of one cell: the longest of `default` and its `timeout-<seconds>` tags."""
+    tagged = [int(m.group(1)) for t in cell.get("metadata", {}).get("tags", []) for m in [TIMEOUT_TAG.match(t)] if m]
+    return max([default] + tagged)
+
+
 def kernel_stderr_tail(log, n=15):
     """The last n non-empty lines the kernel process wrote to its stderr."""
     log.flush()
@@ -88,11 +102,17 @@ def main():
     client = NotebookClient(
         nb,
         timeout=args.timeout,
+        timeout_func=lambda cell: cell_timeout(cell, args.timeout),
         kernel_name=args.kernel,
         allow_errors=True,
         resources={"metadata": {"path": "."}},
         on_cell_start=on_cell_start,
         on_cell_error=on_cell_error,
+        # After a cell's reply, nbclient waits this long for the rest of its outputs and then
+        # silently drops them (default 4 s). The kernel sends the reply after the outputs queued
+        # before it (src/display/send-queue.ts), but on a loaded machine the last ones can still
+        # be on their way.
+        iopub_timeout=60,
     )
     fatal = None
     t0 = time.time()
@@ -100,7 +120,9 @@ def main():
     try:
         client.execute(stderr=kernel_log)
     except CellTimeoutError as e:
-        fatal = f"cell timed out after {args.timeout} s: {str(e).splitlines()[0] if str(e) else ''}"
+        idx = running["cell"]
+        limit = cell_timeout(nb.cells[idx], args.timeout) if idx is not None else args.timeout
+        fatal = f"cell timed out after {limit} s: {str(e).splitlines()[0] if str(e) else ''}"
     except DeadKernelError as e:
         fatal = f"the kernel died: {e}"
     except Exception as e:  # kernel would not start, etc.

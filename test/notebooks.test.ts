@@ -141,7 +141,7 @@ test("a dying kernel is reported against the cell that was running (even with ou
   assert.doesNotMatch(pkg.scripts.notebooks, /--profile/, "npm run notebooks must leave the profile to LCO_PROFILE (default full)");
 });
 
-test("thousands of in-place display updates in one cell: the kernel survives, the output is one display updated to its final state", { skip: skipReason, timeout: NOTEBOOK_TIMEOUT_MS }, async () => {
+test("the kernel's sockets queue from start-up; thousands of in-place display updates in one cell: the kernel survives, the output is one display updated to its final state", { skip: skipReason, timeout: NOTEBOOK_TIMEOUT_MS }, async () => {
   // Without the send queue (src/display/send-queue.ts) zeromq throws EBUSY after 512 messages:
   // the display freezes near step 500 and the cell fails or the kernel dies.
   const { cleanNotebook, nbJson } = await tools;
@@ -149,6 +149,9 @@ test("thousands of in-place display updates in one cell: the kernel survives, th
   const file = path.join(dir, "96_progress.ipynb");
   const nb = cleanNotebook(
     dirtyNotebook([
+      // Before the kit is imported: `lco kernel` (the registered kernelspec) installed the queue
+      // before tslab bound its sockets and answered kernel_info (the start-up crash).
+      'const zmq = require(require.resolve("zeromq", { paths: [require("node:path").dirname(require.resolve("tslab/package.json"))] }));\nconsole.log("queue at start-up:", ["Publisher", "Router", "Reply"].map((k) => zmq[k].prototype.send.__lcoSendQueue === true).join(","));',
       'import * as lco from "lco-kit";\nconst n = 4000;\nconst bar = lco.display.progress(n, { label: "long", minIntervalMs: 0 });\nfor (let i = 1; i <= n; i++) bar.update(i, `loss ${(1 / i).toFixed(4)}`);',
       // The default throttle, in a loop that yields: few updates, final state always drawn.
       'const bar2 = lco.display.progress(300, { label: "throttled" });\nfor (let i = 1; i <= 300; i++) { await new Promise((r) => setImmediate(r)); bar2.update(i); }',
@@ -161,13 +164,14 @@ test("thousands of in-place display updates in one cell: the kernel survives, th
   const r = runScript(["run", "--profile", "smoke", "--no-html", "--out", out, file], NOTEBOOK_TIMEOUT_MS);
   assert.equal(r.status, 0, r.out);
   const executed = JSON.parse(fs.readFileSync(path.join(out, "96_progress.ipynb"), "utf8"));
-  for (const [i, final] of [[0, /^long \[#{20}\] 4000\/4000 100% · .* · done · loss 0\.0003$/], [1, /^throttled \[#{20}\] 300\/300 100%/]] as const) {
+  assert.match([executed.cells[0].outputs[0].text].flat().join(""), /queue at start-up: true,true,true/);
+  for (const [i, final] of [[1, /^long \[#{20}\] 4000\/4000 100% · .* · done · loss 0\.0003$/], [2, /^throttled \[#{20}\] 300\/300 100%/]] as const) {
     const outs = executed.cells[i].outputs as { output_type: string; data?: Record<string, string | string[]> }[];
     assert.equal(outs.length, 1, `cell ${i}: one output, updated in place (got ${outs.map((o) => o.output_type).join(", ")})`);
     assert.equal(outs[0].output_type, "display_data");
     assert.match([outs[0].data!["text/plain"]].flat().join(""), final);
   }
-  assert.match([executed.cells[2].outputs[0].text].flat().join(""), /alive after 4000 updates/);
+  assert.match([executed.cells[3].outputs[0].text].flat().join(""), /alive after 4000 updates/);
 });
 
 // The executed copies stay in out/notebooks-smoke/: the book test (web-book.test.ts) builds the
