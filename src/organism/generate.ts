@@ -25,7 +25,7 @@ import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../array";
 import type { AnswerFormat, Modality } from "./config";
 import { ENCODED_MODALITIES } from "./config";
-import { assembleBatch, availableModalities, buildSequence, prefixTokens, summaryAnswer, type AssembledBatch, type OrganismData, type Task } from "./data";
+import { assembleBatch, availableModalities, buildSequence, prefixTokens, summaryAnswer, type AssembledBatch, type OrganismData, type OrganismItem, type Task } from "./data";
 import { forward, maskedNextTokenLoss, type Organism } from "./model";
 
 /** Options of {@link greedyDecode}. */
@@ -119,6 +119,11 @@ export function captionNll(model: Organism, data: OrganismData, indices: readonl
 
 const norm = (s: string) => s.trim().replace(/\s+/g, " ").toLowerCase();
 
+/** Whether a generated caption is exact: equal to one of the item's paraphrases after normalising spaces and case (the `captionExact` rule). */
+export function captionIsExact(item: Pick<OrganismItem, "captions">, caption: string): boolean {
+  return item.captions.some((x) => norm(x) === norm(caption));
+}
+
 /**
  * Fraction of reference parts matched position-wise. One-word format: only the first generated
  * word counts (the answer is one compound token), split at `-`; few-words format: the words.
@@ -176,7 +181,7 @@ export function evaluateGenerative(model: Organism, data: OrganismData, indices:
     let captionExact = NaN, nll = NaN;
     if (m !== "text") {
       captions = greedyDecode(model, data, idx, m, "caption");
-      captionExact = mean(captions.map((c, j) => (data.items[idx[j]].captions.some((x) => norm(x) === norm(c)) ? 1 : 0)));
+      captionExact = mean(captions.map((c, j) => (captionIsExact(data.items[idx[j]], c) ? 1 : 0)));
       nll = captionNll(model, data, idx, m);
     }
     byModality.push({
