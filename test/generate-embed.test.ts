@@ -107,6 +107,10 @@ test("runGenerateEmbed: per run × modality, the GRSL unit's refinement and dire
         assert.equal(mm.exact[j], captionIsExact(runData.items[runGallery[j]], s.generated) ? 1 : 0);
       });
       const model = r.models.find((x) => x.run === run.run && x.modality === gm.modality)!;
+      // x: the run's own generative evaluation at that step, the mean of IID and OOD.
+      const ev = pre.checkpoints.find((c) => c.step === step)!;
+      const score = (e: typeof ev.iid) => e.byModality.find((b) => b.modality === gm.modality)!.score;
+      assert.equal(model.generativeScore, (score(ev.iid) + score(ev.ood)) / 2);
       const hits = mm.after.generated.hits;
       const given = (want: number) => hits.filter((_, j) => mm.exact[j] === want);
       const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -125,7 +129,9 @@ test("runGenerateEmbed: per run × modality, the GRSL unit's refinement and dire
   const model = modelAtStep(pre.dir, data, listCheckpoints(pre.dir).at(-1)!);
   try {
     const q = gteRetrievals(model, data, gallery, "image", truth, identity);
+    assert.ok(identicalTextRecallAt1(truth) > 0.5, "most gallery captions are unique, so the check is not vacuous");
     assert.equal(q.generated.recallAt1, identicalTextRecallAt1(truth));
+    assert.deepEqual(q.generated.hits, truth.map((c) => (truth.filter((x) => x === c).length === 1 ? 1 : 0)));
     assert.deepEqual(q.shuffled, q.generated, "the identity shuffle changes nothing");
     assert.throws(() => gteRetrievals(model, data, gallery, "image", truth.slice(1), identity), InputError);
   } finally {
@@ -140,6 +146,7 @@ test("runGenerateEmbed: per run × modality, the GRSL unit's refinement and dire
   // Summary, relation and report lines over 3 seeds.
   const table = generateEmbedSummary(r);
   assert.equal(table.filter((row) => row.size === "all").length, 3);
+  assert.ok(table.every((row) => row.chance === 0.0625 && row.models === 3));
   for (const rel of generateEmbedRelation(r)) {
     assert.equal(rel.n, 3);
     const ms = r.models.filter((m) => m.modality === rel.modality);

@@ -363,8 +363,8 @@ export function gteUnitDirs(profile: Profile, cfg: GenerateEmbedConfig, root?: s
 const ci = (xs: readonly number[]) => (xs.length ? meanCIText([...xs]) : "n/a");
 
 /**
- * The printed table: per size × modality (and all sizes), mean ± 95 % CI over seeds of caption exact
- * match, the after-refinement R@1 of the four queries, the paired generate-then-embed − caption
+ * The printed table: per size × modality (and all sizes), mean ± 95 % CI over seeds of the existing
+ * generative score (IID/OOD evaluation), caption exact match on the gallery, the after-refinement R@1 of the four queries, the paired generate-then-embed − caption
  * exact difference, and chance.
  */
 export function generateEmbedSummary(results: GenerateEmbedResults): Record<string, string | number>[] {
@@ -377,6 +377,7 @@ export function generateEmbedSummary(results: GenerateEmbedResults): Record<stri
       if (ms.length === 0) continue;
       out.push({
         modality, size, models: ms.length,
+        "generative score": ci(ms.map((m) => m.generativeScore)),
         "caption exact": ci(ms.map((m) => m.captionExact)),
         "R@1 direct": ci(ms.map((m) => m.after.direct.recallAt1)),
         "R@1 generate→embed": ci(ms.map((m) => m.after.generated.recallAt1)),
