@@ -94,22 +94,29 @@ test("runGenerateEmbed: per run × modality, the GRSL unit's refinement and dire
     const runData = specData(run.spec);
     const runGallery = mixedGallery(runData, cfg.galleryItems);
     const u = await gteUnit(pre.dir, run.spec, run.seed, step, cfg, { root });
-    const g = await grslUnit(pre.dir, run.spec, run.seed, step, grslConfigOf(cfg), { root, full: false });
-    assert.deepEqual(u.refinement.losses, g.refinement.losses, `${run.run}: the same refinement as the GRSL unit`);
-    for (const gm of g.modalities) {
-      const mm = u.modalities.find((x) => x.modality === gm.modality)!;
-      assert.equal(mm.before.direct.recallAt1, gm.before.recallAt1, `${run.run} ${gm.modality}: direct R@1 before`);
-      assert.equal(mm.after.direct.recallAt1, gm.after.recallAt1, `${run.run} ${gm.modality}: direct R@1 after`);
-      assert.equal(mm.after.direct.ndcgAt10, gm.after.ndcgAt10);
+    // The GRSL unit of the same checkpoint (first run only, to keep the test short): the same
+    // refinement, hence the same direct retrieval before and after.
+    if (run === runs[0]) {
+      const g = await grslUnit(pre.dir, run.spec, run.seed, step, grslConfigOf(cfg), { root, full: false });
+      assert.deepEqual(u.refinement.losses, g.refinement.losses, `${run.run}: the same refinement as the GRSL unit`);
+      assert.equal(g.modalities.length, u.modalities.length);
+      for (const gm of g.modalities) {
+        const mm = u.modalities.find((x) => x.modality === gm.modality)!;
+        assert.equal(mm.before.direct.recallAt1, gm.before.recallAt1, `${run.run} ${gm.modality}: direct R@1 before`);
+        assert.equal(mm.after.direct.recallAt1, gm.after.recallAt1, `${run.run} ${gm.modality}: direct R@1 after`);
+        assert.equal(mm.after.direct.ndcgAt10, gm.after.ndcgAt10);
+      }
+    }
+    for (const mm of u.modalities) {
       assert.equal(mm.captionExact, mm.exact.reduce((a, b) => a + b, 0) / 16);
       mm.samples.forEach((s, j) => {
         assert.equal(s.reference, runData.items[runGallery[j]].captions[0]);
         assert.equal(mm.exact[j], captionIsExact(runData.items[runGallery[j]], s.generated) ? 1 : 0);
       });
-      const model = r.models.find((x) => x.run === run.run && x.modality === gm.modality)!;
+      const model = r.models.find((x) => x.run === run.run && x.modality === mm.modality)!;
       // x: the run's own generative evaluation at that step, the mean of IID and OOD.
       const ev = pre.checkpoints.find((c) => c.step === step)!;
-      const score = (e: typeof ev.iid) => e.byModality.find((b) => b.modality === gm.modality)!.score;
+      const score = (e: typeof ev.iid) => e.byModality.find((b) => b.modality === mm.modality)!.score;
       assert.equal(model.generativeScore, (score(ev.iid) + score(ev.ood)) / 2);
       const hits = mm.after.generated.hits;
       const given = (want: number) => hits.filter((_, j) => mm.exact[j] === want);
