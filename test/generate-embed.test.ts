@@ -75,7 +75,7 @@ test("runGenerateEmbed: per run × modality, the GRSL unit's refinement and dire
   const n0 = tf.memory().numTensors;
   const { results: r, dirs } = await runGenerateEmbed("smoke", cfg, { root });
   assert.equal(tf.memory().numTensors, n0, "tensor count flat over the experiment");
-  checkGenerateEmbedResults(JSON.parse(JSON.stringify(r)));
+  assert.deepEqual(checkGenerateEmbedResults(JSON.parse(JSON.stringify(r))), r, "the results survive a JSON round trip");
   assert.equal(r.models.length, 3 * 3);
   assert.deepEqual([...new Set(r.models.map((m) => m.modality))].sort(), ["audio", "document", "image"]);
   assert.match(r.gallery, /n = 16 \(first 8 IID, then 8 OOD\)/);
@@ -120,9 +120,10 @@ test("runGenerateEmbed: per run × modality, the GRSL unit's refinement and dire
       assert.equal(model.generativeScore, (score(ev.iid) + score(ev.ood)) / 2);
       const hits = mm.after.generated.hits;
       const given = (want: number) => hits.filter((_, j) => mm.exact[j] === want);
-      const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+      const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
       assert.deepEqual([model.recallGivenExact, model.recallGivenWrong], [mean(given(1)), mean(given(0))]);
       assert.equal(mm.after.generated.recallAt1, mean(hits));
+      assert.notEqual(model.recallGivenExact ?? model.recallGivenWrong, null, "some item is exact or wrong");
     }
   }
   // The invariant: captions that are the ground truth (each item's canonical caption) retrieve

@@ -269,9 +269,9 @@ export interface GteModel {
   chanceRecallAt1: number;
   before: Record<GteQuery, { recallAt1: number; ndcgAt10: number }>;
   after: Record<GteQuery, { recallAt1: number; ndcgAt10: number }>;
-  /** After refinement, generate-then-embed R@1 among items whose caption is exact / wrong (`NaN` when there are none). */
-  recallGivenExact: number;
-  recallGivenWrong: number;
+  /** After refinement, generate-then-embed R@1 among items whose caption is exact / wrong (`null` when there are none; JSON has no NaN). */
+  recallGivenExact: number | null;
+  recallGivenWrong: number | null;
 }
 
 /** The experiment's results (what `--publish` writes). */
@@ -293,12 +293,15 @@ export function gteModels(u: GenerateEmbedUnit, run: { run: string; size: string
   const chance = retrievalChance(u.n, { ks: [1] })["recall@1"];
   return u.modalities.map((m) => {
     const hits = m.after.generated.hits;
-    const where = (want: number) => hits.filter((_, j) => m.exact[j] === want);
+    const given = (want: number) => {
+      const h = hits.filter((_, j) => m.exact[j] === want);
+      return h.length ? meanOf(h) : null;
+    };
     return {
       ...run, step: u.step, modality: m.modality, generativeScore: generative(m.modality),
       captionExact: m.captionExact, captionExactIid: meanOf(m.exact.slice(0, u.nIid)), captionExactOod: meanOf(m.exact.slice(u.nIid)),
       chanceRecallAt1: chance, before: pickScores(m.before), after: pickScores(m.after),
-      recallGivenExact: meanOf(where(1)), recallGivenWrong: meanOf(where(0)),
+      recallGivenExact: given(1), recallGivenWrong: given(0),
     };
   });
 }
@@ -404,7 +407,7 @@ export interface GteRelation {
   slope: number;
   slopeCI: [number, number];
   rho: number;
-  /** Mean over models of generate-then-embed R@1 among exact / wrong captions (NaN-free models only). */
+  /** Mean over models of generate-then-embed R@1 among exact / wrong captions (models that have such items; `NaN` when none has). */
   recallGivenExact: number;
   recallGivenWrong: number;
 }
@@ -418,7 +421,7 @@ export function generateEmbedRelation(results: GenerateEmbedResults): GteRelatio
     const dc = meanCI(d);
     const varies = (v: number[]) => new Set(v).size > 1;
     const fit = ms.length >= 3 && varies(x) && varies(y) ? ols(x, y) : null;
-    const finite = (v: number[]) => meanOf(v.filter(Number.isFinite));
+    const finite = (v: (number | null)[]) => meanOf(v.filter((x): x is number => x !== null && Number.isFinite(x)));
     return {
       modality, n: ms.length,
       meanDifference: dc.mean, differenceCI: [dc.lo, dc.hi],
