@@ -5,7 +5,7 @@
 //
 //   npm run reproduce                      # full profile (minutes on a 2-core CPU)
 //   npm run reproduce -- --profile smoke   # the same stages at smoke size (seconds)
-//   npm run reproduce -- --only figures    # one stage: setup | figures | cli | organism | refinement | strategies | grsl | continual | report
+//   npm run reproduce -- --only figures    # one stage: setup | figures | cli | organism | refinement | strategies | grsl | generate-embed | continual | report
 //   npm run reproduce -- --only organism --publish
 //                                          # also copy the organism results (family, alignment,
 //                                          # provenance) to data/organism/<profile>/, the inputs
@@ -222,6 +222,13 @@ const stages = {
     writeAtomic(plan, run("node", ["bin/lco.js", "sweep", "plan", "grsl", "--profile", profile], { capture: true, quiet: true }));
     run("node", ["bin/lco.js", "sweep", "local", plan, "--workers", "auto"]);
     experimentStage("grsl", ["modality", "phase", "n", "runs", "slope", "t 95 %", "run bootstrap", "rho", "perm p", "chance"], "Model organism: GRSL (P4), representation score after/before refinement vs generative score");
+  },
+
+  "generate-embed"() {
+    // P4's mechanism check: each family run's final checkpoint captions the gallery greedily, gets
+    // the GRSL sweep's refinement, and each input is embedded as the text of its own caption.
+    // Cached per run in its own folders (runs/organism-generate-embed/); a rerun loads.
+    experimentStage("generate-embed", ["modality", "size", "models", "caption exact", "R@1 direct", "R@1 generate→embed", "gte − exact", "R@1 shuffled", "R@1 paraphrase", "chance"], "Model organism: generate-then-embed (P4 mechanism check), after refinement");
   },
 
   continual() {

@@ -18,3 +18,8 @@ export function tfjs(): typeof TF {
 export function backendLayer(): typeof import("./index") {
   return require("./index") as typeof import("./index");
 }
+
+/** The WebGPU helpers (`./webgpu`: `canReadSync`, `prefetch`, …), loaded on the first call; that module imports TF.js. */
+export function webgpuLayer(): typeof import("./webgpu") {
+  return require("./webgpu") as typeof import("./webgpu");
+}

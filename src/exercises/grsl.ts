@@ -6,12 +6,18 @@
  */
 import { captionDonors } from "../organism/corruption";
 import { pretrainSpec, specConfig } from "../organism/family";
+import { identicalTextRecallAt1 } from "../experiments/generate-embed";
 import { deming, ols } from "../stats";
 import { numericExercise } from "./helpers";
 import type { Exercise } from "./types";
 
 /** Data of exercise 25.1: a noisy x against a noisy y. */
 export const EXERCISE_25_1 = { x: [0.2, 0.35, 0.5, 0.41, 0.62, 0.7, 0.55, 0.8, 0.9, 0.3], y: [0.1, 0.22, 0.31, 0.2, 0.45, 0.42, 0.5, 0.61, 0.58, 0.25] } as const;
+
+/** Data of exercise 25.4: the canonical captions of a 10-item gallery (two captions occur twice). */
+export const EXERCISE_25_4 = {
+  captions: ["a red ball", "a small cat", "a red ball", "a blue cube", "a loud drum", "a small cat", "a green leaf", "a tall tree", "a soft bell", "a quiet bird"],
+} as const;
 
 /** Exercises of chapter 25. */
 export const grslExercises: Exercise[] = [
@@ -38,6 +44,14 @@ export const grslExercises: Exercise[] = [
     expected: () => captionDonors(Array.from({ length: 200 }, (_, i) => i), { rate: 0.3, seed: 4 }).size,
     tol: 0,
     hint: "round(rate · n) items, put in a ring: each takes the captions of the next.",
+  }),
+  numericExercise({
+    id: "25.4",
+    prompt:
+      "lco.exercises.EXERCISE_25_4.captions lists the canonical captions of a 10-item gallery. If every item were embedded as exactly its own caption text (ties count against the model), what would R@1 be?",
+    expected: () => identicalTextRecallAt1(EXERCISE_25_4.captions),
+    tol: 0.001,
+    hint: "Two items with the same caption get the same embedding: each ties with the other, and a tie is not a hit.",
   }),
 ];
 

@@ -12,6 +12,6 @@ export { paperExercises } from "./paper";
 export { worldExercises } from "./world";
 export { organismExercises } from "./organism";
 export { refinementExercises, REFINEMENT_EXERCISE_ANSWERS } from "./refinement";
-export { EXERCISE_25_1 } from "./grsl";
+export { EXERCISE_25_1, EXERCISE_25_4 } from "./grsl";
 export { check, list, exerciseById, formatResult, checkExerciseList, EXERCISES } from "./registry";
 export type { CheckResult, Exercise } from "./types";

@@ -7,6 +7,7 @@
  * - `refinement.ts` — P2: text-only refinement before / after × sizes × seeds × answer formats, with the random-init control;
  * - `strategies.ts` — P3: the refinement strategies side by side, their cost, and a sensitivity grid;
  * - `grsl.ts` — P4, the GRSL sweep: results format, statistics and the run (`lco experiment grsl`);
+ * - `generate-embed.ts` — P4's mechanism check: an input embedded as the text of its own greedy caption (`lco experiment generate-embed`);
  * - `continual.ts` — P5, continual pretraining for a low-resource script (`lco experiment continual`);
  * - `report.ts` — the reproduction report over every claim's published results.
  *
@@ -147,5 +148,11 @@ export {
   CONTINUAL_PRESET, runContinual, continualSpecs, continualSummary, loadPublishedContinual,
 } from "./continual";
 export type { ContinualArm, ContinualRow, ContinualResults, PairedDifference, ContinualSpecOptions, ContinualConfig, RunContinualOptions } from "./continual";
+export {
+  GENERATE_EMBED_FORMAT, GENERATE_EMBED_NAME, GENERATE_EMBED_PRESET, GTE_QUERIES, runGenerateEmbed, gteUnit, gteUnitDir, gteUnitDirs, gteUnitIdentity, gteModels,
+  gteRetrievals, queryRetrieval, identicalTextRecallAt1, paraphraseOf, textEmbeddings, generateEmbedSummary, generateEmbedRelation, generateEmbedLines,
+  checkGenerateEmbedResults, publishGenerateEmbed, loadPublishedGenerateEmbed, grslConfigOf,
+} from "./generate-embed";
+export type { GenerateEmbedConfig, GenerateEmbedResults, GenerateEmbedUnit, GenerateEmbedRun, GteModel, GteModality, GteQuery, GteRelation, QueryRetrieval, RunGenerateEmbedOptions } from "./generate-embed";
 export { buildReport, loadReportInputs, writeReport, reportMarkdown, reportHtml, p1Section, p2Section, p3Section, p4Section, p5Section } from "./report";
 export type { Verdict, ClaimSection, Report, ReportInputs, ReportTable } from "./report";

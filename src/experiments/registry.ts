@@ -12,6 +12,7 @@ import { publishRefinement, REFINEMENT_PRESET, refinementComparison, refinementP
 import { experimentProvenance, publishOrganismResults } from "./published";
 import { checkGrslResults, GRSL_PRESET, grslSummary, grslUnitDirs, publishResult, runGrsl, type GrslConfig } from "./grsl";
 import { checkContinualResults, CONTINUAL_PRESET, continualSummary, continualUnitDirs, runContinual, type ContinualConfig } from "./continual";
+import { GENERATE_EMBED_PRESET, generateEmbedLines, generateEmbedSummary, publishGenerateEmbed, runGenerateEmbed, type GenerateEmbedConfig } from "./generate-embed";
 import { p4Section, p5Section } from "./report";
 import { loadGrslPanels } from "../paper/grsl";
 
@@ -109,6 +110,14 @@ export const EXPERIMENTS: readonly Experiment[] = [
         table,
         publish: () => publishResult("continual", ctx.profile, checkContinualResults(r), experimentProvenance("continual", ctx.profile, continualUnitDirs(ctx.profile, cfg, ctx.root), invocation())),
       };
+    },
+  }),
+  entry<GenerateEmbedConfig>({
+    preset: GENERATE_EMBED_PRESET,
+    async run(cfg, ctx) {
+      const { results, dirs } = await runGenerateEmbed(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
+      for (const line of generateEmbedLines(results)) ctx.log?.(line);
+      return { result: results, table: generateEmbedSummary(results), publish: () => Object.values(publishGenerateEmbed(results, dirs, invocation())) };
     },
   }),
 ];

@@ -21,6 +21,7 @@ import { checkTrainingTable } from "../paper/training";
 import { alignmentTable, type AlignmentRow } from "./alignment";
 import { loadPublishedAlignment, publishedFiles, PUBLISHED_ROOT } from "./published";
 import { grslPanelStatistics, GRSL_MODALITIES, loadPublishedGrsl, PAPER_PANEL_OF, publishedGrslFile, theoryOrderings, type GrslResults } from "./grsl";
+import { generateEmbedLines, GENERATE_EMBED_NAME, loadPublishedGenerateEmbed, type GenerateEmbedResults } from "./generate-embed";
 import { checkContinualResults, pairedDifference, type ContinualResults } from "./continual";
 import { loadPublishedRefinement, P2_RULE, refinementComparison, refinementVerdicts, type RefinementResults } from "./refinement";
 import { loadPublishedStrategies, P3_RULE, strategiesTable, strategiesVerdict, STRATEGY_COLUMNS, type StrategiesResults } from "./strategies";
@@ -63,6 +64,8 @@ export interface ReportInputs {
   /** Published P2 and P3 results (absent or `null` = not yet measured). */
   refinement?: RefinementResults | null;
   strategies?: StrategiesResults | null;
+  /** Published generate-then-embed mechanism check (P4; absent or `null` = not yet measured). */
+  generateEmbed?: GenerateEmbedResults | null;
 }
 
 /** The whole report. */
@@ -200,8 +203,16 @@ const P4_RULE =
   "Per measured modality, after refinement, with checkpoints of one run as a cluster: a panel supports the law when the OLS slope's run-level bootstrap 95 % interval lies above 0 and Spearman ρ > 0 with a permutation p < 0.05. " +
   "Reproduced: every measured panel (at least two) supports it; partly: at least one does; not reproduced: none.";
 
-/** P4: the GRSL on our models, beside the paper's panels. */
-export function p4Section(grsl: GrslResults | null, paper: readonly GrslPanel[], profile: string, nBoot = 2000): ClaimSection {
+/**
+ * The mechanism check's lines under P4 (generate-then-embed; reported beside the law, not part of
+ * its verdict): one per modality, or one "not yet measured".
+ */
+export function mechanismLines(gte: GenerateEmbedResults | null): string[] {
+  return gte && gte.models.length ? generateEmbedLines(gte) : ["Mechanism check (generate-then-embed: an input embedded as the text of its own greedy caption): not yet measured."];
+}
+
+/** P4: the GRSL on our models, beside the paper's panels (and the generate-then-embed mechanism check when given). */
+export function p4Section(grsl: GrslResults | null, paper: readonly GrslPanel[], profile: string, nBoot = 2000, generateEmbed: GenerateEmbedResults | null = null): ClaimSection {
   const paperLines = paper.map((p) => {
     const f = fitGrslPanel(p);
     const ci = f.exactByConstruction ? "no interval (n = 2)" : `95 % t-interval [${f3(f.fit.slopeCI[0])}, ${f3(f.fit.slopeCI[1])}]`;
@@ -217,9 +228,9 @@ export function p4Section(grsl: GrslResults | null, paper: readonly GrslPanel[],
       { id: "grsl-panels", caption: "the paper's panels with 95 % bands" },
       { id: "grsl-theory", caption: "the bound's orderings on our models" },
     ],
-    sources: ["data/paper/grsl_points.csv", publishedGrslFile(profile)],
+    sources: ["data/paper/grsl_points.csv", publishedGrslFile(profile), ...(generateEmbed ? [`data/organism/${profile}/${GENERATE_EMBED_NAME}.json`] : [])],
   };
-  if (!grsl) return { ...base, measurement: [], table: null, verdict: "not yet measured" };
+  if (!grsl) return { ...base, measurement: generateEmbed ? mechanismLines(generateEmbed) : [], table: null, verdict: "not yet measured" };
   const rows: string[][] = [];
   let measured = 0, support = 0;
   for (const m of GRSL_MODALITIES) {
@@ -255,7 +266,7 @@ export function p4Section(grsl: GrslResults | null, paper: readonly GrslPanel[],
     : ["The bound's orderings (chapter 14): not yet measured."];
   return {
     ...base,
-    measurement: [`${support} of ${measured} measured modality panels support the law (refinement: ${grsl.refinement}; gallery: ${grsl.gallery}). Our scores are on a 0–1 scale, the paper's on benchmark points: compare signs and orderings, not slopes.`, ...theory],
+    measurement: [`${support} of ${measured} measured modality panels support the law (refinement: ${grsl.refinement}; gallery: ${grsl.gallery}). Our scores are on a 0–1 scale, the paper's on benchmark points: compare signs and orderings, not slopes.`, ...theory, ...mechanismLines(generateEmbed)],
     table: {
       columns: ["modality", "paper panel", "n models / runs", "slope after [t 95 %]", "slope after, run bootstrap", "ρ after (perm. p)", "slope before", "leave-one-run-out skill", "supports"],
       rows,
@@ -310,7 +321,7 @@ export function buildReport(inputs: ReportInputs): Report {
       p1Section(inputs.alignment, inputs.profile),
       p2Section(inputs.refinement ?? null),
       p3Section(inputs.paperTraining, inputs.strategies ?? null),
-      p4Section(inputs.grsl, inputs.paperGrsl, inputs.profile),
+      p4Section(inputs.grsl, inputs.paperGrsl, inputs.profile, 2000, inputs.generateEmbed ?? null),
       p5Section(inputs.continual, inputs.profile),
     ],
   };
@@ -329,6 +340,7 @@ export function loadReportInputs(profile: string, root: string = PROJECT_ROOT): 
     paperTraining: loadTrainingStrategies(root),
     refinement: loadPublishedRefinement(profile, path.join(root, PUBLISHED_ROOT)),
     strategies: loadPublishedStrategies(profile, path.join(root, PUBLISHED_ROOT)),
+    generateEmbed: loadPublishedGenerateEmbed(profile, path.join(root, PUBLISHED_ROOT)),
   };
 }
 

@@ -25,7 +25,7 @@ import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../array";
 import type { AnswerFormat, Modality } from "./config";
 import { ENCODED_MODALITIES } from "./config";
-import { assembleBatch, availableModalities, buildSequence, prefixTokens, summaryAnswer, type AssembledBatch, type OrganismData, type Task } from "./data";
+import { assembleBatch, availableModalities, buildSequence, prefixTokens, summaryAnswer, type AssembledBatch, type OrganismData, type OrganismItem, type Task } from "./data";
 import { forward, maskedNextTokenLoss, type Organism } from "./model";
 import { readOnce, runAsync, runSync, type Reads } from "../backend/reads";
 
@@ -142,6 +142,11 @@ function* captionNllReads(model: Organism, data: OrganismData, indices: readonly
 
 const norm = (s: string) => s.trim().replace(/\s+/g, " ").toLowerCase();
 
+/** Whether a generated caption is exact: equal to one of the item's paraphrases after normalising spaces and case (the `captionExact` rule). */
+export function captionIsExact(item: Pick<OrganismItem, "captions">, caption: string): boolean {
+  return item.captions.some((x) => norm(x) === norm(caption));
+}
+
 /**
  * Fraction of reference parts matched position-wise. One-word format: only the first generated
  * word counts (the answer is one compound token), split at `-`; few-words format: the words.
@@ -209,7 +214,7 @@ function* evaluateGenerativeReads(model: Organism, data: OrganismData, indices: 
     let captionExact = NaN, nll = NaN;
     if (m !== "text") {
       captions = yield* greedyDecodeReads(model, data, idx, m, "caption");
-      captionExact = mean(captions.map((c, j) => (data.items[idx[j]].captions.some((x) => norm(x) === norm(c)) ? 1 : 0)));
+      captionExact = mean(captions.map((c, j) => (captionIsExact(data.items[idx[j]], c) ? 1 : 0)));
       nll = yield* captionNllReads(model, data, idx, m);
     }
     byModality.push({

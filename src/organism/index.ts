@@ -79,7 +79,7 @@ export {
 export type { RefineStrategy, RefineData, Trainable, LoraFields, RefineConfig, TextTriple, RefineProgress, RefineResult, RefineOptions, RefineFile } from "./refine";
 export { captionDonors, checkCorruption, effectiveCorruption } from "./corruption";
 export type { CaptionCorruption } from "./corruption";
-export { greedyDecode, greedyDecodeAsync, captionNll, captionNllAsync, answerAttributeAccuracy, evaluateGenerative, evaluateGenerativeAsync } from "./generate";
+export { greedyDecode, greedyDecodeAsync, captionNll, captionNllAsync, captionIsExact, answerAttributeAccuracy, evaluateGenerative, evaluateGenerativeAsync } from "./generate";
 export type { DecodeOptions, ModalityGenMetrics, GenerativeEval } from "./generate";
 export { organismDataFromWorld, organismWorld, organismTokenizer } from "./world";
 export type { WorldDataOptions } from "./world";

@@ -29,9 +29,8 @@
 import type * as TF from "@tensorflow/tfjs";
 import type { FloatArray, Matrix } from "../array";
 import { InputError } from "../array";
-import { backendLayer, tfjs } from "../backend/lazy";
+import { backendLayer, tfjs, webgpuLayer } from "../backend/lazy";
 import { nativeGemm, nativeMatMulActive } from "../backend/native";
-import { canReadSync } from "../backend/webgpu";
 
 /** Which engine computes similarity blocks; see the module comment. */
 export type SimilarityEngine = "auto" | "js" | "tfjs" | "native";
@@ -62,7 +61,7 @@ export function resolveEngine(work: number, engine: SimilarityEngine = "auto"): 
   if (engine !== "auto" && engine !== "js" && engine !== "tfjs" && engine !== "native") {
     throw new InputError(`invalid engine; expected "auto", "js", "tfjs" or "native", got "${String(engine)}"`);
   }
-  const chosen = engine === "auto" ? (work <= JS_ENGINE_MAX_WORK ? "js" : nativeMatMulActive() ? "native" : canReadSync() ? "tfjs" : "js") : engine;
+  const chosen = engine === "auto" ? (work <= JS_ENGINE_MAX_WORK ? "js" : nativeMatMulActive() ? "native" : webgpuLayer().canReadSync() ? "tfjs" : "js") : engine;
   if (chosen === "native" && !nativeMatMulActive()) {
     throw new Error(`the native similarity engine needs the native BLAS addon, which is off (see npm run env)`);
   }
@@ -72,8 +71,8 @@ export function resolveEngine(work: number, engine: SimilarityEngine = "auto"): 
         `(problem size ${work.toExponential(2)} multiply-adds; engine "${engine}")`,
     );
   }
-  if (chosen === "tfjs" && !canReadSync()) {
-    throw new InputError(`the tfjs similarity engine reads blocks synchronously, which the ${tf.getBackend()} backend cannot do here; use engine "auto", "js" or "native"`);
+  if (chosen === "tfjs" && !webgpuLayer().canReadSync()) {
+    throw new InputError(`the tfjs similarity engine reads blocks synchronously, which the ${tfjs().getBackend()} backend cannot do here; use engine "auto", "js" or "native"`);
   }
   return chosen;
 }
