@@ -9,11 +9,19 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../src/backend";
 import { presetDefaults } from "../src/config";
 import {
+  chapterStrategies,
+  chapterStrategiesConfig,
+  experimentByName,
+  experimentConfig,
   loadPublishedStrategies,
   p3Section,
   publishStrategies,
   runStrategies,
   STRATEGIES_PRESET,
+  STRATEGIES_SMOKE_DEMO,
+  strategiesCellDirs,
+  strategiesConfig,
+  strategiesPlan,
   strategiesOrdering,
   strategiesTable,
   strategiesVerdict,
@@ -97,6 +105,9 @@ test("lco experiment strategies at smoke: every variant cached per seed, publish
     const n0 = tf.memory().numTensors;
     const { results, dirs, seconds } = await runStrategies("smoke", cfg, { root });
     assert.equal(tf.memory().numTensors, n0);
+    // The folders computed from the config alone are those the run wrote (what lets a chapter find a reproduce's cells).
+    assert.deepEqual(strategiesCellDirs("smoke", cfg, root), dirs);
+    assert.ok(dirs.every((d) => fs.existsSync(path.join(d, "result.json"))), "each folder holds a finished run");
     // 4 strategies + 1 grid point (tau 0.1) per seed.
     assert.equal(results.cells.length, 5 * 2);
     assert.deepEqual(Object.keys(seconds).sort(), ["S clip", "S full", "S lora", "S lora tau=0.1"]);
@@ -118,6 +129,51 @@ test("lco experiment strategies at smoke: every variant cached per seed, publish
     assert.equal(sec.measurement[0], `${results.verdict}.`);
     assert.equal(sec.verdict, strategiesVerdict(back.ordering).verdict);
     assert.equal(p3Section(loadTrainingStrategies()).verdict, "not yet measured");
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("chapter 24 and `lco experiment strategies` resolve the same config, hence the same cell folders", () => {
+  const exp = experimentByName("strategies");
+  const root = path.join(os.tmpdir(), "lco-p3-ids"); // only joined into paths, never created
+  // Full: the chapter's fallback is the command without flags.
+  const cli = experimentConfig(exp, "full", []) as StrategiesConfig;
+  assert.deepEqual(chapterStrategiesConfig("full"), cli);
+  const dirs = strategiesCellDirs("full", chapterStrategiesConfig("full"), root);
+  assert.deepEqual(dirs, strategiesCellDirs("full", cli, root));
+  assert.equal(new Set(dirs).size, dirs.length, "one folder per cell");
+  assert.ok(dirs.every((d) => d.startsWith(path.join(root, "organism-strategies") + path.sep)));
+  assert.match(path.basename(path.dirname(dirs[0])), /answerFormat-few-words/, "the experiment's few-word pretraining runs, not the one-word default's");
+  // The published full results were made by this configuration: same config, same cells in the same order.
+  const published = loadPublishedStrategies("full");
+  assert.ok(published, "data/organism/full/strategies.json is committed");
+  assert.deepEqual(published.config, cli);
+  assert.deepEqual(strategiesPlan("full", cli).map((c) => `${c.spec.size} ${c.seed} ${c.variant.variant}`), published.cells.map((c) => `${c.size} ${c.seed} ${c.variant}`));
+  // Smoke: the chapter's demonstration is the command with the flags its TSDoc names.
+  const flags = ["--format=one-word", "--gridTau=0.02", "--gridRank=8", "--gridBatch=8"];
+  const demo = chapterStrategiesConfig("smoke");
+  assert.deepEqual(demo, strategiesConfig("smoke", STRATEGIES_SMOKE_DEMO));
+  assert.deepEqual(experimentConfig(exp, "smoke", flags), demo);
+  assert.deepEqual(strategiesCellDirs("smoke", demo, root), strategiesCellDirs("smoke", experimentConfig(exp, "smoke", flags) as StrategiesConfig, root));
+  // 5 strategies + tau=0.02 per seed: rank 8 and batch 8 are smoke's default LoRA point (the `lora` cell).
+  assert.deepEqual(strategiesPlan("smoke", demo).filter((c) => c.seed === 0).map((c) => c.variant.variant), ["none", "linear", "full", "lora", "clip", "lora tau=0.02"]);
+  assert.notDeepEqual(strategiesCellDirs("smoke", demo, root), strategiesCellDirs("smoke", strategiesConfig("smoke"), root), "another format is another identity");
+});
+
+test("chapter 24 at full with published results trains nothing and writes nothing under runs/", async () => {
+  const published = loadPublishedStrategies("full");
+  assert.ok(published, "data/organism/full/strategies.json is committed");
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "lco-p3-chapter-"));
+  try {
+    const logs: string[] = [];
+    const n0 = tf.memory().numTensors;
+    const { results, source } = await chapterStrategies("full", { root, log: (l) => logs.push(l) });
+    assert.equal(source, "published");
+    assert.deepEqual(results, published);
+    assert.deepEqual(fs.readdirSync(root), [], "the runs folder stays empty");
+    assert.deepEqual(logs, []);
+    assert.equal(tf.memory().numTensors, n0);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

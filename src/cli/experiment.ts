@@ -6,8 +6,8 @@
  */
 import * as path from "node:path";
 import { initBackend, describeBackend } from "../backend";
-import { PROFILES, parseOverrides, presetDefaults, resolveConfig, type Profile } from "../config";
-import { EXPERIMENTS, experimentByName } from "../experiments/registry";
+import { PROFILES, type Profile } from "../config";
+import { EXPERIMENTS, experimentByName, experimentConfig } from "../experiments/registry";
 import { defaultWorkers } from "../organism/family";
 import { parseIntStrict, printJson } from "./args";
 import { type CliIO, type Command, UsageError } from "./command";
@@ -51,7 +51,7 @@ export const experimentCommand: Command = {
     }
     const profile = (own.profile as string | undefined) ?? "full";
     if (!(PROFILES as readonly string[]).includes(profile)) throw new UsageError(`invalid --profile; expected one of ${PROFILES.join(", ")}, got "${profile}"`);
-    const cfg = resolveConfig(exp.preset, parseOverrides(overrides, { defaults: presetDefaults(exp.preset, profile as Profile) }), { profile: profile as Profile });
+    const cfg = experimentConfig(exp, profile as Profile, overrides);
     const workers = own.workers === "auto" ? defaultWorkers() : own.workers !== undefined ? parseIntStrict(own.workers as string, "--workers", 1) : 1;
     const root = own.root !== undefined ? path.resolve(own.root as string) : undefined;
     const info = await initBackend();

@@ -55,7 +55,7 @@ export {
   experimentProvenance,
 } from "./published";
 export type { AlignmentBySize, StageTiming, Provenance, PublishOptions, PublishedRun, ExperimentProvenance, PublishedExperiment } from "./published";
-export { EXPERIMENTS, experimentByName } from "./registry";
+export { EXPERIMENTS, experimentByName, experimentConfig } from "./registry";
 export type { Experiment, ExperimentContext, ExperimentOutcome } from "./registry";
 export {
   measureCondition,
@@ -99,6 +99,12 @@ export type {
 export {
   PAPER_STRATEGY,
   STRATEGIES_PRESET,
+  strategiesConfig,
+  STRATEGIES_SMOKE_DEMO,
+  strategiesPlan,
+  strategiesCellDirs,
+  chapterStrategies,
+  chapterStrategiesConfig,
   strategyVariants,
   strategyCell,
   strategyColumns,
@@ -112,7 +118,7 @@ export {
   publishStrategies,
   loadPublishedStrategies,
 } from "./strategies";
-export type { StrategyName, StrategiesConfig, StrategyCell, StrategyVariant, StrategyCellOptions, StrategiesTableRow, OrderingPair, StrategiesResults } from "./strategies";
+export type { StrategyName, StrategiesConfig, StrategiesPlanCell, StrategyCell, StrategyVariant, StrategyCellOptions, StrategiesTableRow, OrderingPair, StrategiesResults } from "./strategies";
 export {
   GRSL_FORMAT,
   GRSL_MODALITIES,

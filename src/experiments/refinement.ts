@@ -227,6 +227,16 @@ export interface RefinementCellOptions {
 }
 
 /**
+ * The folder of a cell, `<root>/<experiment>/<differences>__<hash>/seed-<n>`, from its
+ * {@link cellIdentity} alone (nothing is trained or read): where {@link cachedCell} stores it.
+ * `options.probeItems` defaults to 240, `options.root` to `runs.runsRoot()`.
+ */
+export function cellDir(experiment: string, spec: PretrainSpec, seed: number, refine: RefineConfig | null, measure: string, options: { root?: string; probeItems?: number } = {}): string {
+  const ident = cellIdentity(spec, refine, options.probeItems ?? 240, measure);
+  return runDir(runsRoot(options.root), experiment, ident, seed, { defaults: cellIdentity(pretrainSpec(spec.profile, "S"), refineConfig("lora", spec.profile), 240, measure) });
+}
+
+/**
  * The frame every cell shares: the pretraining run (trained if missing), then one `runOrLoad`
  * folder `<root>/<experiment>/<differences>__<hash>/seed-<n>` keyed by {@link cellIdentity}.
  * @param compute gets the pretraining run's folder and the probe's item count.
@@ -239,7 +249,7 @@ export async function cachedCell<T>(
   const probeItems = options.probeItems ?? 240;
   const pre = await pretrain(spec, seed, { root, log: options.log });
   const ident = cellIdentity(spec, refine, probeItems, measure);
-  const dir = runDir(root, experiment, ident, seed, { defaults: cellIdentity(pretrainSpec(spec.profile, "S"), refineConfig("lora", spec.profile), 240, measure) });
+  const dir = cellDir(experiment, spec, seed, refine, measure, { root, probeItems });
   const value = await runOrLoad<T, typeof ident>({ dir, cfg: ident, seed, profile: spec.profile, force: options.force, log: options.log, compute: () => compute(pre.dir, probeItems) });
   return { ...value, dir };
 }

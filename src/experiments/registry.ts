@@ -5,9 +5,9 @@
  * @module
  */
 import { InputError } from "../array";
-import type { Preset, Profile } from "../config";
+import { parseOverrides, presetDefaults, resolveConfig, type Overrides, type Preset, type Profile } from "../config";
 import { ALIGNMENT_PRESET, alignmentSummary, runAlignment, type AlignmentConfig } from "./alignment";
-import { publishStrategies, runStrategies, STRATEGIES_PRESET, strategiesTable, type StrategiesConfig } from "./strategies";
+import { publishStrategies, runStrategies, STRATEGIES_PRESET, strategiesConfig, strategiesTable, type StrategiesConfig } from "./strategies";
 import { publishRefinement, REFINEMENT_PRESET, refinementComparison, refinementPrintTable, runRefinement, type RefinementConfig } from "./refinement";
 import { experimentProvenance, publishOrganismResults } from "./published";
 import { checkGrslResults, GRSL_PRESET, grslSummary, grslUnitDirs, publishResult, runGrsl, type GrslConfig } from "./grsl";
@@ -41,6 +41,11 @@ export interface ExperimentOutcome {
 export interface Experiment<C extends object = object> {
   /** Its preset: name, one-line description, defaults (overridable as `--key=value`). */
   preset: Preset<C>;
+  /**
+   * The config at a profile with overrides, when the experiment owns that resolution (so another
+   * caller, e.g. a chapter, gets the same cells). Default: `resolveConfig(preset, overrides, { profile })`.
+   */
+  config?(profile: Profile, overrides: Overrides): C;
   run(cfg: C, ctx: ExperimentContext): Promise<ExperimentOutcome>;
 }
 
@@ -79,6 +84,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   }),
   entry<StrategiesConfig>({
     preset: STRATEGIES_PRESET,
+    config: strategiesConfig,
     async run(cfg, ctx) {
       const { results, dirs, seconds } = await runStrategies(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
       ctx.log?.(results.verdict);
@@ -127,4 +133,14 @@ export function experimentByName(name: string): Experiment {
   const e = EXPERIMENTS.find((x) => x.preset.name === name);
   if (!e) throw new InputError(`unknown experiment "${name}"; known: ${EXPERIMENTS.map((x) => x.preset.name).join(", ")}`);
   return e;
+}
+
+/**
+ * The config `lco experiment <name> --profile <profile> <flags>` runs: the `--key=value` flags parsed
+ * against the profile's defaults, then resolved by the experiment's own `config` (or the preset).
+ * @example experimentConfig(experimentByName("strategies"), "smoke", ["--format=one-word"])
+ */
+export function experimentConfig(exp: Experiment, profile: Profile, flags: readonly string[] = []): object {
+  const overrides = parseOverrides(flags, { defaults: presetDefaults(exp.preset, profile) });
+  return exp.config ? exp.config(profile, overrides) : resolveConfig(exp.preset, overrides, { profile });
 }

@@ -18,7 +18,7 @@
  * @module
  */
 import { InputError } from "../array";
-import { definePreset, type Profile } from "../config";
+import { definePreset, resolveConfig, type Overrides, type Profile } from "../config";
 import { runsRoot } from "../runs";
 import { meanCI, meanCIText } from "../stats";
 import { loadOrganism } from "../organism/checkpoint";
@@ -29,7 +29,7 @@ import { refine, refineTriples, REFINE_STRATEGIES, type RefineConfig, type Refin
 import { loadTrainingStrategies, type TrainingRow } from "../paper/data";
 import { trainingAverage } from "../paper/training";
 import { loadPublishedExperiment, publishExperimentResult, type PublishedExperiment } from "./published";
-import { cachedCell, measureCondition, refinementRefineConfig, refineSummary, type ConditionMeasurement, type RefinementCellOptions, type RefineFields, type RefineSummary } from "./refinement";
+import { cachedCell, cellDir, measureCondition, refinementRefineConfig, refineSummary, type ConditionMeasurement, type RefinementCellOptions, type RefineFields, type RefineSummary } from "./refinement";
 
 /** A strategy of the comparison: no refinement, or one of the refine loop's. */
 export type StrategyName = "none" | RefineStrategy;
@@ -91,6 +91,24 @@ export const STRATEGIES_PRESET = definePreset<StrategiesConfig>({
   },
 });
 
+/**
+ * The configuration of the strategies experiment at a profile: the preset's defaults, the
+ * profile's sizes, then `overrides` (checked like `--key=value` flags). `lco experiment strategies`
+ * (through the registry) and chapter 24 both resolve their config here, so the same profile and
+ * overrides give the same cells, hence the same run folders.
+ * @example strategiesConfig("full") // what `lco experiment strategies --profile full` runs
+ */
+export function strategiesConfig(profile: Profile, overrides: Overrides = {}): StrategiesConfig {
+  return resolveConfig(STRATEGIES_PRESET, overrides, { profile });
+}
+
+/**
+ * The overrides of chapter 24's smoke demonstration: one-word answers (the pretrained S runs the
+ * earlier chapters already trained) and a 2-point grid instead of 6, to keep the chapter short; the
+ * same as `lco experiment strategies --profile smoke --format=one-word --gridTau=0.02 --gridRank=8 --gridBatch=8`.
+ */
+export const STRATEGIES_SMOKE_DEMO: Overrides = { format: "one-word", gridTau: [0.02], gridRank: [8], gridBatch: [8] };
+
 /** One measured variant of one pretrained run. */
 export interface StrategyCell {
   size: string;
@@ -123,12 +141,16 @@ export function strategyVariants(profile: Profile, c: StrategiesConfig, size: st
   return out;
 }
 
+/** Where the strategies' cells live under the runs folder, and the measurement tag in their identity. */
+const CELLS = "organism-strategies";
+const MEASURE = "strategies v3 (iid)";
+
 /** Options of {@link strategyCell}: those of a refinement cell (runs folder, probe items, force, log). */
 export type StrategyCellOptions = RefinementCellOptions;
 
 /** One variant of one pretrained run, cached in `<root>/organism-strategies/…/seed-<n>` (`cachedCell`), measured on IID items. */
 export async function strategyCell(spec: PretrainSpec, seed: number, v: StrategyVariant, options: StrategyCellOptions = {}): Promise<StrategyCell & { dir: string }> {
-  return cachedCell<StrategyCell>("organism-strategies", spec, seed, v.refine, "strategies v3 (iid)", options, (preDir, probeItems) => {
+  return cachedCell<StrategyCell>(CELLS, spec, seed, v.refine, MEASURE, options, (preDir, probeItems) => {
     const data = specData(spec);
     const { model } = loadOrganism(preDir);
     try {
@@ -251,26 +273,50 @@ export interface StrategiesResults {
   rule: string;
 }
 
+/** The pretraining fields a config sets (answer format; steps when given). */
+function pretrainOverrides(cfg: StrategiesConfig): Partial<PretrainSpec> {
+  return { answerFormat: cfg.format as AnswerFormat, ...(cfg.numSteps === null ? {} : { numSteps: cfg.numSteps }) };
+}
+
+/** One cell of the experiment to measure: a pretraining run (spec, seed) and a variant. */
+export interface StrategiesPlanCell {
+  spec: PretrainSpec;
+  seed: number;
+  variant: StrategyVariant;
+}
+
+/** The cells of a config, in the order {@link runStrategies} measures them (size, then seed, then variant). */
+export function strategiesPlan(profile: Profile, cfg: StrategiesConfig): StrategiesPlanCell[] {
+  const over = pretrainOverrides(cfg);
+  const out: StrategiesPlanCell[] = [];
+  for (const size of [...new Set([...cfg.sizes, ...cfg.gridSizes])]) {
+    const variants = strategyVariants(profile, cfg, size).filter((v) => cfg.sizes.includes(size) || v.variant.startsWith("lora"));
+    for (const seed of cfg.seeds) for (const variant of variants) out.push({ spec: pretrainSpec(profile, size, over), seed, variant });
+  }
+  return out;
+}
+
+/** The run folders of a config's cells (the `dirs` {@link runStrategies} returns), computed without training or reading anything. */
+export function strategiesCellDirs(profile: Profile, cfg: StrategiesConfig, root?: string): string[] {
+  return strategiesPlan(profile, cfg).map((c) => cellDir(CELLS, c.spec, c.seed, c.variant.refine, MEASURE, { root, probeItems: cfg.probeItems }));
+}
+
 /** Pretrain (or load) the runs, then every variant of every run (each cached). */
 export async function runStrategies(profile: Profile, cfg: StrategiesConfig, options: { root?: string; workers?: number; log?: (line: string) => void } = {}): Promise<{ results: StrategiesResults; dirs: string[]; seconds: Record<string, number[]> }> {
   const root = runsRoot(options.root);
-  const over: Partial<PretrainSpec> = { answerFormat: cfg.format as AnswerFormat, ...(cfg.numSteps === null ? {} : { numSteps: cfg.numSteps }) };
-  const sizes = [...new Set([...cfg.sizes, ...cfg.gridSizes])];
+  const plan = strategiesPlan(profile, cfg);
   // With workers, the pretraining runs first in parallel processes (see runRefinement).
-  if ((options.workers ?? 1) > 1) await pretrainFamily(profile, { sizes, seeds: cfg.seeds, workers: options.workers, root, spec: over, log: options.log });
+  if ((options.workers ?? 1) > 1) {
+    await pretrainFamily(profile, { sizes: [...new Set([...cfg.sizes, ...cfg.gridSizes])], seeds: cfg.seeds, workers: options.workers, root, spec: pretrainOverrides(cfg), log: options.log });
+  }
   const cells: StrategyCell[] = [];
   const dirs: string[] = [];
   const seconds: Record<string, number[]> = {};
-  for (const size of sizes) {
-    const variants = strategyVariants(profile, cfg, size).filter((v) => cfg.sizes.includes(size) || v.variant.startsWith("lora"));
-    for (const seed of cfg.seeds) {
-      for (const v of variants) {
-        const { dir, ...cell } = await strategyCell(pretrainSpec(profile, size, over), seed, v, { root, probeItems: cfg.probeItems, log: options.log });
-        cells.push(cell);
-        dirs.push(dir);
-        if (cell.refine) (seconds[`${size} ${v.variant}`] ??= []).push(cell.refine.seconds);
-      }
-    }
+  for (const { spec, seed, variant: v } of plan) {
+    const { dir, ...cell } = await strategyCell(spec, seed, v, { root, probeItems: cfg.probeItems, log: options.log });
+    cells.push(cell);
+    dirs.push(dir);
+    if (cell.refine) (seconds[`${spec.size} ${v.variant}`] ??= []).push(cell.refine.seconds);
   }
   const ordering = strategiesOrdering(cells, loadTrainingStrategies(), cfg.sizes[0]);
   const { line } = strategiesVerdict(ordering, `${cfg.sizes[0]}, ${cfg.format}, ${cfg.seeds.length} seeds`);
@@ -291,4 +337,26 @@ export function publishStrategies(results: StrategiesResults, dirs: readonly str
 /** The published strategies results of a profile (default `"full"`), or `null` when not published yet. */
 export function loadPublishedStrategies(profile = "full", root?: string): StrategiesResults | null {
   return loadPublishedExperiment<StrategiesResults>(profile, "strategies", "lco-organism-strategies v1", root);
+}
+
+/** The config chapter 24 runs when it trains: {@link STRATEGIES_SMOKE_DEMO} at smoke, else the experiment's own ({@link strategiesConfig}). */
+export function chapterStrategiesConfig(profile: Profile): StrategiesConfig {
+  return strategiesConfig(profile, profile === "smoke" ? STRATEGIES_SMOKE_DEMO : {});
+}
+
+/**
+ * What chapter 24 shows at a profile, without ever retraining what `lco experiment strategies`
+ * already measured:
+ * - smoke: a tiny demonstration trained here ({@link STRATEGIES_SMOKE_DEMO}; a pipeline check, not a result);
+ * - any other profile: the published `data/organism/<profile>/strategies.json` when there is one
+ *   (nothing is trained or read under runs/), else the experiment's own configuration
+ *   ({@link chapterStrategiesConfig}), so a reproduce's cached cells load instead of retraining.
+ * `options.dataRoot` is where published results live (default the package's `data/`).
+ */
+export async function chapterStrategies(profile: Profile, options: { root?: string; dataRoot?: string; log?: (line: string) => void } = {}): Promise<{ results: StrategiesResults; source: "published" | "runs" }> {
+  if (profile !== "smoke") {
+    const published = loadPublishedStrategies(profile, options.dataRoot);
+    if (published) return { results: published, source: "published" };
+  }
+  return { results: (await runStrategies(profile, chapterStrategiesConfig(profile), { root: options.root, log: options.log })).results, source: "runs" };
 }
