@@ -108,7 +108,7 @@ export function checkContinualResults(j: unknown, where = "continual results"): 
       for (const k of ["exact", "wordAccuracy"] as const) {
         if (!(row[k] >= 0 && row[k] <= 1)) throw new InputError(`${where}: reading.rows[${i}].${k} is ${row[k]}; need [0, 1]`);
       }
-      if (!(row.nll >= 0)) throw new InputError(`${where}: reading.rows[${i}].nll is ${row.nll}; need ≥ 0`);
+      if (!(row.nll >= 0) || !(row.mismatched?.nll >= 0)) throw new InputError(`${where}: reading.rows[${i}] needs nll ≥ 0 and mismatched.nll ≥ 0`);
     });
   }
   return r as ContinualResults;
@@ -183,6 +183,13 @@ export interface ReadingScore {
   exact: number;
   /** Mean over documents of the fraction of the shown caption's words the greedy reading has at the same position. */
   wordAccuracy: number;
+  /**
+   * The same three against a mismatched caption, each document paired with the next gallery
+   * document's shown caption (see {@link mismatchedCaptions}): what the model's caption prior
+   * scores without reading. Reading is the gap: `mismatched.nll − nll` nats per token that the
+   * right document explains, `wordAccuracy − mismatched.wordAccuracy` words it gets from the page.
+   */
+  mismatched: { nll: number; exact: number; wordAccuracy: number };
 }
 
 /** One model × document script × seed. */
@@ -220,66 +227,104 @@ export function readingAccuracy(items: readonly Pick<OrganismItem, "captions" | 
   return { exact: exact / indices.length, wordAccuracy: words / indices.length };
 }
 
+/**
+ * A view of `data` in which the item at `indices[j]` keeps its document but carries the captions
+ * (and shown caption) of `indices[(j + 1) % n]`; other items are untouched. A rotation, not a
+ * random draw: every document gets another gallery document's caption (for n ≥ 2), reproducibly.
+ */
+export function mismatchedCaptions(data: OrganismData, indices: readonly number[]): OrganismData {
+  const items = data.items.slice();
+  indices.forEach((i, j) => {
+    const other = data.items[indices[(j + 1) % indices.length]];
+    items[i] = { ...data.items[i], captions: other.captions, documentCaption: other.documentCaption };
+  });
+  return { ...data, items };
+}
+
 /** The {@link ReadingScore} of `model` on the documents `indices` of `data` (whose documents are in the script to read). */
 export function readingScore(model: Organism, data: OrganismData, indices: readonly number[]): ReadingScore {
+  if (indices.length === 0) throw new InputError("readingScore needs at least one document");
+  // Greedy readings depend on the document only, so one decode serves both references.
   const readings = greedyDecode(model, data, indices, "document", "caption");
-  return { n: indices.length, nll: captionNll(model, data, indices, "document"), ...readingAccuracy(data.items, indices, readings) };
+  const other = mismatchedCaptions(data, indices);
+  return {
+    n: indices.length,
+    nll: captionNll(model, data, indices, "document"),
+    ...readingAccuracy(data.items, indices, readings),
+    mismatched: { nll: captionNll(model, other, indices, "document"), ...readingAccuracy(other.items, indices, readings) },
+  };
+}
+
+/** A reading metric of a row: one of its own, or a gap to the mismatched caption (`nllGain` = mismatched − own NLL, `wordGain` = own − mismatched word accuracy). */
+export type ReadingMetric = "nll" | "exact" | "wordAccuracy" | "nllGain" | "wordGain";
+
+/** The value of `metric` in `row`. */
+export function readingMetric(row: ReadingScore, metric: ReadingMetric): number {
+  if (metric === "nllGain") return row.mismatched.nll - row.nll;
+  if (metric === "wordGain") return row.wordAccuracy - row.mismatched.wordAccuracy;
+  return row[metric];
 }
 
 /** Per seed, `model` − base on one reading metric (the base is the shared parent, so pairing removes its seed-to-seed spread). */
-export function readingChange(reading: ContinualReading, model: Exclude<ReadingModel, "base">, metric: "nll" | "exact" | "wordAccuracy"): { seeds: number[]; diff: number[] } {
-  const of = (m: ReadingModel) => new Map(reading.rows.filter((r) => r.model === m && r.script === "lowres").map((r) => [r.seed, r[metric]]));
+export function readingChange(reading: ContinualReading, model: Exclude<ReadingModel, "base">, metric: ReadingMetric): { seeds: number[]; diff: number[] } {
+  const of = (m: ReadingModel) => new Map(reading.rows.filter((r) => r.model === m && r.script === "lowres").map((r) => [r.seed, readingMetric(r, metric)]));
   const a = of(model), b = of("base");
   const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
   return { seeds, diff: seeds.map((s) => a.get(s)! - b.get(s)!) };
 }
 
-/** `mean ± sd` over seeds (one value prints alone). */
+/** `mean ± sd` over seeds (one value, or one that does not vary, prints alone). */
 function meanSd(values: readonly number[], digits = 3): string {
   if (values.length === 0) return "";
   const c = meanCI(values);
-  return values.length > 1 ? `${c.mean.toFixed(digits)} ± ${c.sd.toFixed(digits)}` : c.mean.toFixed(digits);
+  return values.length > 1 && !values.every((v) => v === values[0]) ? `${c.mean.toFixed(digits)} ± ${c.sd.toFixed(digits)}` : c.mean.toFixed(digits);
 }
 
-/** The reading table: per model and script, mean ± sd over seeds of NLL, exact match and word accuracy, then the uniform NLL. */
+/** The reading table: per model and script, mean ± sd over seeds of NLL, exact match, word accuracy and the two gains over the mismatched caption, then the uniform NLL. */
 export function readingSummary(reading: ContinualReading): Record<string, string | number>[] {
   const label: Record<ReadingModel, string> = { random: "random init", base: "base (before)", continual: "after continual", control: "after control" };
   const out: Record<string, string | number>[] = [];
   for (const [model, script] of [["random", "lowres"], ["base", "latin"], ["base", "lowres"], ["continual", "lowres"], ["control", "lowres"]] as const) {
     const rs = reading.rows.filter((r) => r.model === model && r.script === script);
     if (!rs.length) continue;
+    const col = (m: ReadingMetric) => meanSd(rs.map((r) => readingMetric(r, m)));
     out.push({
       reading: `${label[model]}, ${script === "latin" ? "Latin" : "low-res"} docs`,
       seeds: rs.length,
-      "NLL (nats/token)": meanSd(rs.map((r) => r.nll)),
-      exact: meanSd(rs.map((r) => r.exact)),
-      "word accuracy": meanSd(rs.map((r) => r.wordAccuracy)),
+      "NLL (nats/token)": col("nll"),
+      exact: col("exact"),
+      "word accuracy": col("wordAccuracy"),
+      "NLL gain over mismatched caption": col("nllGain"),
+      "word gain over mismatched caption": col("wordGain"),
     });
   }
-  out.push({ reading: "uniform guess (ln V)", seeds: "", "NLL (nats/token)": reading.uniformNll.toFixed(3), exact: "", "word accuracy": "" });
+  out.push({ reading: "uniform guess (ln V)", seeds: "", "NLL (nats/token)": reading.uniformNll.toFixed(3) });
   return out;
 }
 
 /**
- * One line for the report: word accuracy and NLL before → after the continual stage (mean ± sd
- * over seeds), the paired change with its seeds, and the control, random-init and Latin references.
+ * One line for the report: word accuracy, the NLL gain over a mismatched caption, and the NLL,
+ * before → after the continual stage (mean ± sd over seeds), the paired changes with their seeds,
+ * and the control, random-init and Latin references.
  */
 export function readingLine(reading: ContinualReading): string {
-  const of = (m: ReadingModel, script: "lowres" | "latin" = "lowres") => reading.rows.filter((r) => r.model === m && r.script === script);
-  const acc = (m: ReadingModel, script: "lowres" | "latin" = "lowres") => meanSd(of(m, script).map((r) => r.wordAccuracy));
-  const nll = (m: ReadingModel) => meanSd(of(m).map((r) => r.nll));
-  const ch = readingChange(reading, "continual", "wordAccuracy");
-  const up = ch.diff.filter((d) => d > 0).length;
+  const of = (m: ReadingModel, metric: ReadingMetric, script: "lowres" | "latin" = "lowres") => meanSd(reading.rows.filter((r) => r.model === m && r.script === script).map((r) => readingMetric(r, metric)));
+  const change = (metric: ReadingMetric) => {
+    const ch = readingChange(reading, "continual", metric);
+    return `paired change ${meanSd(ch.diff)}, higher in ${ch.diff.filter((d) => d > 0).length}/${ch.seeds.length} seeds`;
+  };
+  const refs = (metric: ReadingMetric) => `equal-compute control ${of("control", metric)}; random init ${of("random", metric)}; the base on Latin documents ${of("base", metric, "latin")}`;
   return (
-    `reading score before → after the continual stage (greedy word accuracy on the gallery's low-resource documents, mean ± sd over seeds): ${acc("base")} → ${acc("continual")} ` +
-    `(paired change ${meanSd(ch.diff)}, higher in ${up}/${ch.seeds.length} seeds; equal-compute control ${acc("control")}; random init ${acc("random")}; the base on Latin documents ${acc("base", "latin")}); ` +
-    `caption NLL ${nll("base")} → ${nll("continual")} nats/token (control ${nll("control")}, random init ${nll("random")}, uniform ${reading.uniformNll.toFixed(3)})`
+    `reading score before → after the continual stage (the gallery's low-resource documents, mean ± sd over seeds): ` +
+    `greedy word accuracy ${of("base", "wordAccuracy")} → ${of("continual", "wordAccuracy")} (${change("wordAccuracy")}; ${refs("wordAccuracy")}); ` +
+    `the part that needs the page, NLL gain over a mismatched caption, ${of("base", "nllGain")} → ${of("continual", "nllGain")} nats/token (${change("nllGain")}; ${refs("nllGain")}); ` +
+    `caption NLL ${of("base", "nll")} → ${of("continual", "nll")} (control ${of("control", "nll")}, uniform ${reading.uniformNll.toFixed(3)})`
   );
 }
 
 /** What identifies one reading measurement: the model (or its random initialisation), the script read, the gallery. */
 export function readingUnitIdentity(model: PretrainSpec, random: boolean, script: "lowres" | "latin", cfg: ContinualConfig) {
-  return { model: pretrainIdentity(model), random, script, galleryItems: cfg.galleryItems, measure: "reading v1" };
+  return { model: pretrainIdentity(model), random, script, galleryItems: cfg.galleryItems, measure: "reading v2" };
 }
 
 /** Folder of one reading measurement: `<root>/organism-continual/<size>-<random|base|continual|control>-reading-<script>__<hash>/seed-<n>`. */
