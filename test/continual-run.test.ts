@@ -85,7 +85,8 @@ test("runContinual: four arms × 3 seeds with chance, the continual arm equals a
   // The summary and the verdict rule run on it (3 seeds: a verdict, whichever it is).
   assert.ok(continualSummary(r).some((x) => x.arm === "continual+refine − refine"));
   assert.notEqual(p5Section(r, "smoke").verdict, "not yet measured");
-  assert.match(p5Section(r, "smoke").measurement.at(-1)!, /^reading score before → after the continual stage/);
+  assert.match(p5Section(r, "smoke").measurement.at(-1)!, /^reading score before → after the continual stage \(/);
+  assert.match(p5Section({ ...r, reading: undefined }, "smoke").measurement.at(-1)!, /not in these results, which predate it/);
   assert.deepStrictEqual(await runContinual("smoke", cfg, { root }), r, "a rerun loads the same results");
   assert.throws(() => resolveConfig(CONTINUAL_PRESET, { continualSteps: 0 }, { profile: "smoke" }), (e: Error) => e instanceof InputError && /continualSteps/.test(e.message));
 });

@@ -300,7 +300,7 @@ export function p5Section(continual: ContinualResults | null, profile: string): 
   });
   rows.push(["chance", "", f3(continual.chance.ndcgAt10), f3(continual.chance.recallAt1)]);
   // The diagnosis, not part of the rule: whether the continual stage taught the model to read the script at all.
-  const reading = continual.reading ? readingLine(continual.reading) : "reading score before → after the continual stage: not in these results (measured by `lco experiment continual` since it was added)";
+  const reading = continual.reading ? readingLine(continual.reading) : "reading score before → after the continual stage: not in these results, which predate it (`lco experiment continual` measures it from the cached runs)";
   if (seedsOf("continual+refine") < 3 || seedsOf("refine") < 3 || seedsOf("control+refine") < 3) {
     return { ...base, measurement: ["fewer than 3 seeds in an arm the rule needs", reading], table: { columns: ["arm", "seeds", "nDCG@10", "R@1"], rows }, verdict: "not yet measured" };
   }
