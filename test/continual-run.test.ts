@@ -1,6 +1,6 @@
 // P5's run part at a tiny smoke size: four arms × 3 seeds (plus the base model as a control),
 // text → low-resource-document retrieval with its chance level; each measurement is the one an
-// independent call gives; a rerun loads; tensors stay flat.
+// independent call gives; the reading diagnosis of each model likewise; a rerun loads; tensors stay flat.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -10,12 +10,12 @@ import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../src/array";
 import { initBackend } from "../src/backend";
 import { resolveConfig } from "../src/config";
-import { checkContinualResults, CONTINUAL_ARMS, CONTINUAL_PRESET, continualSpecs, continualSummary, runContinual } from "../src/experiments/continual";
+import { checkContinualResults, CONTINUAL_ARMS, CONTINUAL_PRESET, continualSpecs, continualSummary, readingScore, runContinual } from "../src/experiments/continual";
 import { galleryRetrieval, mixedGallery } from "../src/experiments/grsl";
 import { p5Section } from "../src/experiments/report";
 import { loadOrganism } from "../src/organism/checkpoint";
-import { pretrain, specData } from "../src/organism/family";
-import { disposeOrganism } from "../src/organism/model";
+import { pretrain, specConfig, specData } from "../src/organism/family";
+import { createOrganism, disposeOrganism, featureCacheSpec } from "../src/organism/model";
 
 const made: string[] = [];
 after(() => {
@@ -56,9 +56,37 @@ test("runContinual: four arms × 3 seeds with chance, the continual arm equals a
   } finally {
     disposeOrganism(model);
   }
+  // The reading diagnosis: per seed a random init, the base (Latin and low-res documents), the
+  // continual run and the control, each the measurement a direct call gives on the same gallery.
+  const reading = r.reading!;
+  assert.deepEqual(
+    reading.rows.map((x) => `${x.model}/${x.script}/${x.seed}`),
+    [0, 1, 2].flatMap((s) => ["random/lowres", "base/latin", "base/lowres", "continual/lowres", "control/lowres"].map((m) => `${m}/${s}`)),
+  );
+  assert.equal(reading.uniformNll, Math.log(data.tokenizer.vocabSize));
+  const of = (model: string, script = "lowres") => reading.rows.find((x) => x.model === model && x.script === script && x.seed === 1)!;
+  const base = await pretrain(specs.base, 1, { root, evalSteps: [] });
+  const direct = (m: ReturnType<typeof loadOrganism>["model"], d = data) => {
+    try {
+      return readingScore(m, d, mixedGallery(d, 8));
+    } finally {
+      disposeOrganism(m);
+    }
+  };
+  const strip = ({ model: _m, script: _s, seed: _e, ...score }: (typeof reading.rows)[number]) => score;
+  assert.deepEqual(strip(of("base")), direct(loadOrganism(base.dir).model));
+  assert.deepEqual(strip(of("base", "latin")), direct(loadOrganism(base.dir).model, specData(specs.base)));
+  assert.deepEqual(strip(of("continual")), direct(loadOrganism(cont.dir).model));
+  assert.deepEqual(strip(of("random")), direct(createOrganism(specConfig(specs.base, data.tokenizer.vocabSize), featureCacheSpec(data.cache), 1)));
+  assert.equal(of("base").n, 16);
+  // Other weights or other pixels give another NLL: each row measured its own model on its own documents.
+  const nlls = [of("random"), of("base"), of("base", "latin"), of("continual"), of("control")].map((x) => x.nll);
+  assert.equal(new Set(nlls).size, 5, `${nlls}`);
   // The summary and the verdict rule run on it (3 seeds: a verdict, whichever it is).
   assert.ok(continualSummary(r).some((x) => x.arm === "continual+refine − refine"));
   assert.notEqual(p5Section(r, "smoke").verdict, "not yet measured");
+  assert.match(p5Section(r, "smoke").measurement.at(-1)!, /^reading score before → after the continual stage \(/);
+  assert.match(p5Section({ ...r, reading: undefined }, "smoke").measurement.at(-1)!, /not in these results, which predate it/);
   assert.deepStrictEqual(await runContinual("smoke", cfg, { root }), r, "a rerun loads the same results");
   assert.throws(() => resolveConfig(CONTINUAL_PRESET, { continualSteps: 0 }, { profile: "smoke" }), (e: Error) => e instanceof InputError && /continualSteps/.test(e.message));
 });

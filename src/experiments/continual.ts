@@ -12,6 +12,9 @@
  * - `control+refine`: the equal-compute control, the same extra steps on the original mixture,
  *   then the same refinement.
  * Metric: text query → document image retrieval, nDCG@10 (upstream's SeaDoc metric) and R@1.
+ * The diagnosis beside it: the reading (OCR-style generative) score of the base model before and
+ * after the continual stage, with the control and a random initialisation, on the gallery's
+ * documents, so a null retrieval result can be told apart from a stage that taught no reading.
  *
  * @module
  */
@@ -24,9 +27,11 @@ import { projectPath } from "../project";
 import { configHash, runOrLoad, runsRoot } from "../runs";
 import { meanCI, meanCIText, type MeanCI } from "../stats";
 import type { MixtureConfig } from "../organism/config";
-import { loadOrganism } from "../organism/checkpoint";
-import { pretrain, pretrainIdentity, pretrainSpec, specConfig, specData, type PretrainResult, type PretrainSpec } from "../organism/family";
-import { disposeOrganism } from "../organism/model";
+import type { OrganismData, OrganismItem } from "../organism/data";
+import { loadOrganism, readRunConfig } from "../organism/checkpoint";
+import { pretrain, pretrainDir, pretrainIdentity, pretrainSpec, specConfig, specData, type PretrainResult, type PretrainSpec } from "../organism/family";
+import { answerAttributeAccuracy, captionNll, greedyDecode } from "../organism/generate";
+import { createOrganism, disposeOrganism, featureCacheSpec, type Organism } from "../organism/model";
 import { refine, refineConfig } from "../organism/refine";
 import { galleryRetrieval, mixedGallery, type GalleryRetrieval } from "./grsl";
 
@@ -54,6 +59,8 @@ export interface ContinualResults {
   rows: ContinualRow[];
   /** A control: the base model as it is (no continual stage, no refinement), per seed. */
   baseline?: Omit<ContinualRow, "arm">[];
+  /** The diagnosis: how well each model reads the gallery's documents (see {@link ReadingRow}). Absent in results from before it was measured. */
+  reading?: ContinualReading;
 }
 
 /** Paired-by-seed difference of two arms on one metric. */
@@ -94,6 +101,16 @@ export function checkContinualResults(j: unknown, where = "continual results"): 
       if (!(row[k] >= 0 && row[k] <= 1)) throw new InputError(`${where}: rows[${i}].${k} is ${row[k]}; need [0, 1]`);
     }
   });
+  if (r.reading !== undefined) {
+    if (!(r.reading.uniformNll > 0) || !Array.isArray(r.reading.rows)) throw new InputError(`${where}: "reading" needs uniformNll > 0 and rows`);
+    r.reading.rows.forEach((row, i) => {
+      if (!(READING_MODELS as readonly string[]).includes(row.model)) throw new InputError(`${where}: reading.rows[${i}].model is "${row.model}"; expected one of ${READING_MODELS.join(", ")}`);
+      for (const k of ["exact", "wordAccuracy"] as const) {
+        if (!(row[k] >= 0 && row[k] <= 1)) throw new InputError(`${where}: reading.rows[${i}].${k} is ${row[k]}; need [0, 1]`);
+      }
+      if (!(row.nll >= 0) || !(row.mismatched?.nll >= 0)) throw new InputError(`${where}: reading.rows[${i}] needs nll ≥ 0 and mismatched.nll ≥ 0`);
+    });
+  }
   return r as ContinualResults;
 }
 
@@ -142,6 +159,203 @@ export function documentScore(result: Pick<PretrainResult, "checkpoints">, i: nu
   const m = c[split].byModality.find((b) => b.modality === "document");
   if (!m) throw new InputError("the run has no document evaluation");
   return m.score;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The diagnosis: does the continual stage teach the model to read the script?
+
+/**
+ * Which model a reading score is of, per seed: `random`, a random initialisation of the base's
+ * architecture from the seed (the floor); `base`, the base model, i.e. the weights both the
+ * continual run and the control start from (before); `continual`, after the continual stage;
+ * `control`, after the equal-compute control (the same steps on the original mixture).
+ */
+export const READING_MODELS = ["random", "base", "continual", "control"] as const;
+export type ReadingModel = (typeof READING_MODELS)[number];
+
+/** How well one model reads documents, OCR-style (document → the caption it shows). */
+export interface ReadingScore {
+  /** Documents read. */
+  n: number;
+  /** Teacher-forced NLL (nats per token) of the caption each document shows, given the document (`captionNll`). */
+  nll: number;
+  /** Fraction of greedy readings equal to the shown caption (spaces and case normalised). */
+  exact: number;
+  /** Mean over documents of the fraction of the shown caption's words the greedy reading has at the same position. */
+  wordAccuracy: number;
+  /**
+   * The same three against a mismatched caption, each document paired with the next gallery
+   * document's shown caption (see {@link mismatchedCaptions}): what the model's caption prior
+   * scores without reading. Reading is the gap: `mismatched.nll − nll` nats per token that the
+   * right document explains, `wordAccuracy − mismatched.wordAccuracy` words it gets from the page.
+   */
+  mismatched: { nll: number; exact: number; wordAccuracy: number };
+}
+
+/** One model × document script × seed. */
+export interface ReadingRow extends ReadingScore {
+  model: ReadingModel;
+  /** `lowres` for every model; the base model is also read on the Latin documents (the same items), which it was trained on: how well it reads at all. */
+  script: "lowres" | "latin";
+  seed: number;
+}
+
+/** The reading diagnosis of a P5 run, on the retrieval gallery's documents (held out from every training run). */
+export interface ContinualReading {
+  /** NLL of a uniform guess over the vocabulary, `ln V` (the NLL's chance level). */
+  uniformNll: number;
+  rows: ReadingRow[];
+}
+
+/**
+ * Exact match and word accuracy of greedy readings against the caption each document shows
+ * (`captions[documentCaption ?? 0]`). Reading is transcription, so a paraphrase of the scene does
+ * not count: the reference is the one caption drawn on the page. Word accuracy is position-wise
+ * (`answerAttributeAccuracy`'s few-words rule): extra words never help, a missing word counts 0.
+ * @param readings one greedy reading per item of `indices`.
+ * @example readingAccuracy([{captions: ["a red cat", "the red cat"], documentCaption: 1}], [0], ["the red dog"]) // {exact: 0, wordAccuracy: 2/3}
+ */
+export function readingAccuracy(items: readonly Pick<OrganismItem, "captions" | "documentCaption">[], indices: readonly number[], readings: readonly string[]): { exact: number; wordAccuracy: number } {
+  if (readings.length !== indices.length || indices.length === 0) throw new InputError(`need one reading per item (≥ 1), got ${readings.length} readings for ${indices.length} items`);
+  const norm = (x: string) => x.trim().replace(/\s+/g, " ").toLowerCase();
+  let exact = 0, words = 0;
+  indices.forEach((i, j) => {
+    const shown = items[i].captions[items[i].documentCaption ?? 0];
+    if (norm(readings[j]) === norm(shown)) exact++;
+    words += answerAttributeAccuracy(readings[j], shown, "few-words");
+  });
+  return { exact: exact / indices.length, wordAccuracy: words / indices.length };
+}
+
+/**
+ * A view of `data` in which the item at `indices[j]` keeps its document but carries the captions
+ * (and shown caption) of `indices[(j + 1) % n]`; other items are untouched. A rotation, not a
+ * random draw: every document gets another gallery document's caption (for n ≥ 2), reproducibly.
+ */
+export function mismatchedCaptions(data: OrganismData, indices: readonly number[]): OrganismData {
+  const items = data.items.slice();
+  indices.forEach((i, j) => {
+    const other = data.items[indices[(j + 1) % indices.length]];
+    items[i] = { ...data.items[i], captions: other.captions, documentCaption: other.documentCaption };
+  });
+  return { ...data, items };
+}
+
+/** The {@link ReadingScore} of `model` on the documents `indices` of `data` (whose documents are in the script to read). */
+export function readingScore(model: Organism, data: OrganismData, indices: readonly number[]): ReadingScore {
+  if (indices.length === 0) throw new InputError("readingScore needs at least one document");
+  // Greedy readings depend on the document only, so one decode serves both references.
+  const readings = greedyDecode(model, data, indices, "document", "caption");
+  const other = mismatchedCaptions(data, indices);
+  return {
+    n: indices.length,
+    nll: captionNll(model, data, indices, "document"),
+    ...readingAccuracy(data.items, indices, readings),
+    mismatched: { nll: captionNll(model, other, indices, "document"), ...readingAccuracy(other.items, indices, readings) },
+  };
+}
+
+/** A reading metric of a row: one of its own, or a gap to the mismatched caption (`nllGain` = mismatched − own NLL, `wordGain` = own − mismatched word accuracy). */
+export type ReadingMetric = "nll" | "exact" | "wordAccuracy" | "nllGain" | "wordGain";
+
+/** The value of `metric` in `row`. */
+export function readingMetric(row: ReadingScore, metric: ReadingMetric): number {
+  if (metric === "nllGain") return row.mismatched.nll - row.nll;
+  if (metric === "wordGain") return row.wordAccuracy - row.mismatched.wordAccuracy;
+  return row[metric];
+}
+
+/** Per seed, `model` − base on one reading metric (the base is the shared parent, so pairing removes its seed-to-seed spread). */
+export function readingChange(reading: ContinualReading, model: Exclude<ReadingModel, "base">, metric: ReadingMetric): { seeds: number[]; diff: number[] } {
+  const of = (m: ReadingModel) => new Map(reading.rows.filter((r) => r.model === m && r.script === "lowres").map((r) => [r.seed, readingMetric(r, metric)]));
+  const a = of(model), b = of("base");
+  const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
+  return { seeds, diff: seeds.map((s) => a.get(s)! - b.get(s)!) };
+}
+
+/** `mean ± sd` over seeds (one value, or one that does not vary, prints alone). */
+function meanSd(values: readonly number[], digits = 3): string {
+  if (values.length === 0) return "";
+  const c = meanCI(values);
+  return values.length > 1 && !values.every((v) => v === values[0]) ? `${c.mean.toFixed(digits)} ± ${c.sd.toFixed(digits)}` : c.mean.toFixed(digits);
+}
+
+/** The reading table: per model and script, mean ± sd over seeds of NLL, exact match, word accuracy and the two gains over the mismatched caption, then the uniform NLL. */
+export function readingSummary(reading: ContinualReading): Record<string, string | number>[] {
+  const label: Record<ReadingModel, string> = { random: "random init", base: "base (before)", continual: "after continual", control: "after control" };
+  const out: Record<string, string | number>[] = [];
+  for (const [model, script] of [["random", "lowres"], ["base", "latin"], ["base", "lowres"], ["continual", "lowres"], ["control", "lowres"]] as const) {
+    const rs = reading.rows.filter((r) => r.model === model && r.script === script);
+    if (!rs.length) continue;
+    const col = (m: ReadingMetric) => meanSd(rs.map((r) => readingMetric(r, m)));
+    out.push({
+      reading: `${label[model]}, ${script === "latin" ? "Latin" : "low-res"} docs`,
+      seeds: rs.length,
+      "NLL (nats/token)": col("nll"),
+      exact: col("exact"),
+      "word accuracy": col("wordAccuracy"),
+      "NLL gain over mismatched caption": col("nllGain"),
+      "word gain over mismatched caption": col("wordGain"),
+    });
+  }
+  out.push({ reading: "uniform guess (ln V)", seeds: "", "NLL (nats/token)": reading.uniformNll.toFixed(3) });
+  return out;
+}
+
+/**
+ * One line for the report: word accuracy, the NLL gain over a mismatched caption, and the NLL,
+ * before → after the continual stage (mean ± sd over seeds), the paired changes with their seeds,
+ * and the control, random-init and Latin references.
+ */
+export function readingLine(reading: ContinualReading): string {
+  const of = (m: ReadingModel, metric: ReadingMetric, script: "lowres" | "latin" = "lowres") => meanSd(reading.rows.filter((r) => r.model === m && r.script === script).map((r) => readingMetric(r, metric)));
+  const change = (metric: ReadingMetric) => {
+    const ch = readingChange(reading, "continual", metric);
+    return `paired change ${meanSd(ch.diff)}, higher in ${ch.diff.filter((d) => d > 0).length}/${ch.seeds.length} seeds`;
+  };
+  const refs = (metric: ReadingMetric) => `equal-compute control ${of("control", metric)}; random init ${of("random", metric)}; the base on Latin documents ${of("base", metric, "latin")}`;
+  return (
+    `reading score before → after the continual stage (the gallery's low-resource documents, mean ± sd over seeds): ` +
+    `greedy word accuracy ${of("base", "wordAccuracy")} → ${of("continual", "wordAccuracy")} (${change("wordAccuracy")}; ${refs("wordAccuracy")}); ` +
+    `the part that needs the page, NLL gain over a mismatched caption, ${of("base", "nllGain")} → ${of("continual", "nllGain")} nats/token (${change("nllGain")}; ${refs("nllGain")}); ` +
+    `caption NLL ${of("base", "nll")} → ${of("continual", "nll")} (control ${of("control", "nll")}, uniform ${reading.uniformNll.toFixed(3)})`
+  );
+}
+
+/** What identifies one reading measurement: the model (or its random initialisation), the script read, the gallery. */
+export function readingUnitIdentity(model: PretrainSpec, random: boolean, script: "lowres" | "latin", cfg: ContinualConfig) {
+  return { model: pretrainIdentity(model), random, script, galleryItems: cfg.galleryItems, measure: "reading v2" };
+}
+
+/** Folder of one reading measurement: `<root>/organism-continual/<size>-<random|base|continual|control>-reading-<script>__<hash>/seed-<n>`. */
+export function readingUnitDir(root: string, spec: PretrainSpec, random: boolean, script: "lowres" | "latin", seed: number, cfg: ContinualConfig): string {
+  const kind = random ? "random" : !spec.parent ? "base" : spec.documentScript === "lowres" ? "continual" : "control";
+  return path.join(root, "organism-continual", `${spec.size}-${kind}-reading-${script}__${configHash(readingUnitIdentity(spec, random, script, cfg)).slice(0, 12)}`, `seed-${seed}`);
+}
+
+/**
+ * The reading score of one model (its last checkpoint, or with `modelDir = null` a random
+ * initialisation of `modelSpec`'s architecture from `seed`) on the retrieval gallery's documents
+ * drawn in `script`; cached with `runOrLoad`, so it needs the trained runs only, no retraining.
+ */
+export async function readingUnit(modelDir: string | null, modelSpec: PretrainSpec, script: "lowres" | "latin", seed: number, cfg: ContinualConfig, options: { root: string; log?: (line: string) => void }): Promise<ReadingScore> {
+  const ident = readingUnitIdentity(modelSpec, modelDir === null, script, cfg);
+  return runOrLoad<ReadingScore, typeof ident>({
+    dir: readingUnitDir(options.root, modelSpec, modelDir === null, script, seed, cfg),
+    cfg: ident,
+    seed,
+    profile: modelSpec.profile,
+    log: options.log,
+    compute: () => {
+      const data = specData({ ...modelSpec, parent: undefined, mixture: undefined, documentScript: script });
+      const model = modelDir === null ? createOrganism(specConfig(modelSpec, data.tokenizer.vocabSize), featureCacheSpec(data.cache), seed) : loadOrganism(modelDir).model;
+      try {
+        return readingScore(model, data, mixedGallery(data, cfg.galleryItems));
+      } finally {
+        disposeOrganism(model);
+      }
+    },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,6 +454,7 @@ export async function runContinual(profile: Profile, cfg: ContinualConfig, optio
   const root = runsRoot(options.root);
   const rows: ContinualRow[] = [];
   const baseline: ContinualRow[] = [];
+  const reading: ReadingRow[] = [];
   let chance = { ndcgAt10: NaN, recallAt1: NaN };
   let galleryN = 0;
   for (const seed of cfg.seeds) {
@@ -264,13 +479,29 @@ export async function runContinual(profile: Profile, cfg: ContinualConfig, optio
       else rows.push({ arm, ...row });
       chance = retrievalChanceOf(g.n);
     }
+    for (const [model, dir, spec, script] of readingModels(specs, base.dir, cont.dir, ctrl.dir)) {
+      reading.push({ model, script, seed, ...(await readingUnit(dir, spec, script, seed, cfg, { root, log: options.log })) });
+    }
   }
   const refineSteps = refineConfig("lora", profile, cfg.refineSteps === null ? {} : { steps: cfg.refineSteps }).steps;
   const setup =
     `base ${cfg.size} (${profile} profile), continual pretraining ${cfg.continualSteps} steps of OCR-style reading of low-resource-script documents` +
     `${cfg.generalCaptions ? ` + ${cfg.generalCaptions} general captions per step` : ""} from its last checkpoint with a fresh optimiser; text-only LoRA refinement ${refineSteps} steps; ` +
     `gallery: ${galleryN} low-resource-script documents (first ${cfg.galleryItems} IID + ${cfg.galleryItems} OOD)`;
-  return { format: CONTINUAL_FORMAT, profile, setup, chance, rows, baseline: baseline.map(({ arm: _a, ...r }) => r) };
+  // The vocabulary from a base run's saved config: no world to rebuild when every unit loads.
+  const vocabSize = readRunConfig(pretrainDir(root, continualSpecs(profile, cfg, cfg.seeds[0]).base, cfg.seeds[0])).config.vocabSize;
+  return { format: CONTINUAL_FORMAT, profile, setup, chance, rows, baseline: baseline.map(({ arm: _a, ...r }) => r), reading: { uniformNll: Math.log(vocabSize), rows: reading } };
+}
+
+/** The reading measurements of one seed: `[model, its run folder (null: random init), its spec, script]`. */
+function readingModels(specs: ReturnType<typeof continualSpecs>, baseDir: string, contDir: string, ctrlDir: string): [ReadingModel, string | null, PretrainSpec, "lowres" | "latin"][] {
+  return [
+    ["random", null, specs.base, "lowres"],
+    ["base", baseDir, specs.base, "latin"],
+    ["base", baseDir, specs.base, "lowres"],
+    ["continual", contDir, specs.continual, "lowres"],
+    ["control", ctrlDir, specs.control, "lowres"],
+  ];
 }
 
 /** Chance nDCG@10 and R@1 of a random ranking over `n` candidates with one relevant item. */
@@ -303,7 +534,8 @@ export function continualUnitDirs(profile: Profile, cfg: ContinualConfig, root?:
   return cfg.seeds.flatMap((seed) => {
     const s = continualSpecs(profile, cfg, seed);
     const units: [PretrainSpec, boolean][] = [[s.base, false], [s.base, true], [s.continual, false], [s.continual, true], [s.control, true]];
-    return units.map(([spec, refined]) => continualUnitDir(r0, spec, refined, seed, cfg));
+    const reading = readingModels(s, "", "", "").map(([, dir, spec, script]) => readingUnitDir(r0, spec, dir === null, script, seed, cfg));
+    return [...units.map(([spec, refined]) => continualUnitDir(r0, spec, refined, seed, cfg)), ...reading];
   });
 }
 

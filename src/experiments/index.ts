@@ -152,8 +152,9 @@ export type {
 export {
   CONTINUAL_FORMAT, CONTINUAL_ARMS, pairedDifference, checkContinualResults, continualSpec, documentScore,
   CONTINUAL_PRESET, runContinual, continualSpecs, continualSummary, loadPublishedContinual,
+  READING_MODELS, readingAccuracy, readingScore, readingChange, readingMetric, mismatchedCaptions, readingSummary, readingLine, readingUnit,
 } from "./continual";
-export type { ContinualArm, ContinualRow, ContinualResults, PairedDifference, ContinualSpecOptions, ContinualConfig, RunContinualOptions } from "./continual";
+export type { ContinualArm, ContinualRow, ContinualResults, PairedDifference, ContinualSpecOptions, ContinualConfig, RunContinualOptions, ReadingModel, ReadingScore, ReadingRow, ContinualReading, ReadingMetric } from "./continual";
 export {
   GENERATE_EMBED_FORMAT, GENERATE_EMBED_NAME, GENERATE_EMBED_PRESET, GTE_QUERIES, runGenerateEmbed, gteUnit, gteUnitDir, gteUnitDirs, gteUnitIdentity, gteModels,
   gteRetrievals, queryRetrieval, identicalTextRecallAt1, paraphraseOf, textEmbeddings, generateEmbedSummary, generateEmbedRelation, generateEmbedLines,

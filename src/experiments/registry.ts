@@ -11,7 +11,7 @@ import { publishStrategies, runStrategies, STRATEGIES_PRESET, strategiesConfig, 
 import { publishRefinement, REFINEMENT_PRESET, refinementComparison, refinementPrintTable, runRefinement, type RefinementConfig } from "./refinement";
 import { experimentProvenance, publishOrganismResults } from "./published";
 import { checkGrslResults, GRSL_PRESET, grslSummary, grslUnitDirs, publishResult, runGrsl, type GrslConfig } from "./grsl";
-import { checkContinualResults, CONTINUAL_PRESET, continualSummary, continualUnitDirs, runContinual, type ContinualConfig } from "./continual";
+import { checkContinualResults, CONTINUAL_PRESET, continualSummary, continualUnitDirs, readingSummary, runContinual, type ContinualConfig } from "./continual";
 import { GENERATE_EMBED_PRESET, generateEmbedLines, generateEmbedSummary, publishGenerateEmbed, runGenerateEmbed, type GenerateEmbedConfig } from "./generate-embed";
 import { p4Section, p5Section } from "./report";
 import { loadGrslPanels } from "../paper/grsl";
@@ -110,7 +110,8 @@ export const EXPERIMENTS: readonly Experiment[] = [
     async run(cfg, ctx) {
       const r = await runContinual(ctx.profile, cfg, { root: ctx.root, log: ctx.log });
       const p5 = p5Section(r, ctx.profile);
-      const table = [...continualSummary(r), { arm: "verdict (P5)", seeds: p5.verdict, "nDCG@10": p5.rule }];
+      const reading = r.reading ? readingSummary(r.reading).map(({ reading: name, ...rest }) => ({ arm: `reading: ${name}`, ...rest })) : [];
+      const table = [...continualSummary(r), ...reading, { arm: "verdict (P5)", seeds: p5.verdict, "nDCG@10": p5.rule }];
       return {
         result: r,
         table,

@@ -22,7 +22,7 @@ import { alignmentTable, type AlignmentRow } from "./alignment";
 import { loadPublishedAlignment, publishedFiles, PUBLISHED_ROOT } from "./published";
 import { grslPanelStatistics, GRSL_MODALITIES, loadPublishedGrsl, PAPER_PANEL_OF, publishedGrslFile, theoryOrderings, type GrslResults } from "./grsl";
 import { generateEmbedLines, GENERATE_EMBED_NAME, loadPublishedGenerateEmbed, type GenerateEmbedResults } from "./generate-embed";
-import { checkContinualResults, pairedDifference, type ContinualResults } from "./continual";
+import { checkContinualResults, pairedDifference, readingLine, type ContinualResults } from "./continual";
 import { loadPublishedRefinement, P2_RULE, refinementComparison, refinementVerdicts, type RefinementResults } from "./refinement";
 import { loadPublishedStrategies, P3_RULE, strategiesTable, strategiesVerdict, STRATEGY_COLUMNS, type StrategiesResults } from "./strategies";
 
@@ -299,8 +299,10 @@ export function p5Section(continual: ContinualResults | null, profile: string): 
     return [arm, String(rs.length), rs.length ? ci3(rs.map((r) => r.ndcgAt10)) : "not run", rs.length ? ci3(rs.map((r) => r.recallAt1)) : "not run"];
   });
   rows.push(["chance", "", f3(continual.chance.ndcgAt10), f3(continual.chance.recallAt1)]);
+  // The diagnosis, not part of the rule: whether the continual stage taught the model to read the script at all.
+  const reading = continual.reading ? readingLine(continual.reading) : "reading score before → after the continual stage: not in these results, which predate it (`lco experiment continual` measures it from the cached runs)";
   if (seedsOf("continual+refine") < 3 || seedsOf("refine") < 3 || seedsOf("control+refine") < 3) {
-    return { ...base, measurement: ["fewer than 3 seeds in an arm the rule needs"], table: { columns: ["arm", "seeds", "nDCG@10", "R@1"], rows }, verdict: "not yet measured" };
+    return { ...base, measurement: ["fewer than 3 seeds in an arm the rule needs", reading], table: { columns: ["arm", "seeds", "nDCG@10", "R@1"], rows }, verdict: "not yet measured" };
   }
   const vsRefine = pairedDifference(continual, "continual+refine", "refine");
   const vsControl = pairedDifference(continual, "continual+refine", "control+refine");
@@ -309,7 +311,7 @@ export function p5Section(continual: ContinualResults | null, profile: string): 
   const verdict: Verdict =
     above(vsRefine) && above(vsControl) ? "reproduced" : above(vsRefine) || (all(vsRefine) && all(vsControl)) ? "partly" : "not reproduced";
   const line = (d: typeof vsRefine) => `${d.a} − ${d.b}: ${f3(d.diff.mean)} ± ${f3(d.diff.halfWidth)} (95 % CI, ${d.seeds.length} seeds, ${d.wins}/${d.seeds.length} positive)`;
-  return { ...base, measurement: [`${continual.setup}.`, line(vsRefine), line(vsControl)], table: { columns: ["arm", "seeds", "nDCG@10", "R@1"], rows }, verdict };
+  return { ...base, measurement: [`${continual.setup}.`, line(vsRefine), line(vsControl), reading], table: { columns: ["arm", "seeds", "nDCG@10", "R@1"], rows }, verdict };
 }
 
 /** Build the report from its inputs (pure). */
