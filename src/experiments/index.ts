@@ -128,6 +128,12 @@ export {
   GRSL_PRESET,
   runGrsl,
   grslSummary,
+  corruptionArmSummary,
+  grslCorruptionArm,
+  grslGallerySize,
+  corruptionArmTable,
+  corruptionFitText,
+  CORRUPTION_ARM_RULE,
   grslRuns,
   grslSteps,
   grslUnit,
@@ -142,6 +148,7 @@ export {
 export type {
   GrslModality, GrslPoint, GrslResults, RetrievalScores, PanelPoint, PanelStatistics, GrslStatisticsOptions, TheoryPoint, TheoryOrdering,
   GrslConfig, GrslUnit, GrslRunSpec, GalleryRetrieval, RunGrslOptions,
+  MeanSd, CorruptionRateRow, CorruptionArmFit, CorruptionArmModality, CorruptionArmSummary, CorruptionArmOptions,
 } from "./grsl";
 export {
   CONTINUAL_FORMAT, CONTINUAL_ARMS, pairedDifference, checkContinualResults, continualSpec, documentScore,
