@@ -149,23 +149,31 @@ test("theoryOrderings: the synthetic models follow the bound's three orderings; 
 
 /*
  * Reference numbers, computed independently from the committed data/organism/full/grsl.json by
- * numpy/scipy (`python3 ref.py` with ref.py below; statistics.stdev, scipy.stats.linregress with
- * t.ppf(0.975, n−2), rankdata, and 400 000 random pairings for the two-sided permutation p):
+ * numpy/scipy (statistics.stdev; scipy.stats.linregress with t.ppf(0.975, n − 2); average ranks and
+ * 400 000 random pairings for the two-sided permutation p), run from the project root:
  *
- *   import json, numpy as np, statistics as st
+ *   python3 - <<'PY'
+ *   import json, statistics as st, numpy as np
  *   from scipy import stats
  *   p = json.load(open('data/organism/full/grsl.json'))['points']
  *   S = [x for x in p if x['size'] == 'S']; last = max(x['step'] for x in S); rng = np.random.default_rng(1)
  *   for m in ['document', 'audio', 'image']:
- *     for r in [0, 0.1, 0.3, 0.5]:
- *       xs = [x for x in S if x['step'] == last and x['modality'] == m and abs(x['corruptionRate'] - r) < 1e-9]
- *       print(m, r, len(xs), st.mean/st.stdev of generativeScore, after.recallAt1, mean of before.recallAt1, after/before ndcgAt10)
- *     xs = sorted(those 12 points); G, R, A, B = generativeScore, corruptionRate, after R@1, before R@1
- *     for (x, y) in [(G, A), (R, A), (G, B), (R, B)]:
- *       res = stats.linregress(x, y); t = stats.t.ppf(0.975, 10); rx, ry = stats.rankdata(x), stats.rankdata(y)
- *       rho = np.corrcoef(rx, ry)[0, 1]; P = [rng.permutation(ry) for _ in range(400000)]
- *       p = mean(|corr(rx, P_i)| >= |rho| - 1e-12)
- *       print(res.slope, res.slope ∓ t * res.stderr, rho, p)
+ *       for r in [0, 0.1, 0.3, 0.5]:
+ *           xs = [x for x in S if x['step'] == last and x['modality'] == m and abs(x['corruptionRate'] - r) < 1e-9]
+ *           v = lambda f: [f(x) for x in xs]
+ *           g, a = v(lambda x: x['generativeScore']), v(lambda x: x['after']['recallAt1'])
+ *           print(m, r, len(xs), '%.6f %.6f %.6f %.6f' % (st.mean(g), st.stdev(g), st.mean(a), st.stdev(a)),
+ *                 '%.6f %.6f %.6f' % (st.mean(v(lambda x: x['before']['recallAt1'])), st.mean(v(lambda x: x['after']['ndcgAt10'])), st.mean(v(lambda x: x['before']['ndcgAt10']))))
+ *       xs = [x for x in S if x['step'] == last and x['modality'] == m]
+ *       G, R = np.array([x['generativeScore'] for x in xs]), np.array([x['corruptionRate'] for x in xs])
+ *       A, B = np.array([x['after']['recallAt1'] for x in xs]), np.array([x['before']['recallAt1'] for x in xs])
+ *       for name, x, y in [('afterOnGenerative', G, A), ('afterOnRate', R, A), ('beforeOnGenerative', G, B), ('beforeOnRate', R, B)]:
+ *           res = stats.linregress(x, y); t = stats.t.ppf(0.975, len(x) - 2)
+ *           rx, ry = stats.rankdata(x), stats.rankdata(y); rho = np.corrcoef(rx, ry)[0, 1]
+ *           P = np.array([rng.permutation(ry) for _ in range(400000)]); rc = rx - rx.mean(); Pc = P - P.mean(1, keepdims=True)
+ *           pv = np.mean(np.abs((Pc @ rc) / np.sqrt((Pc**2).sum(1) * (rc**2).sum())) >= abs(rho) - 1e-12)
+ *           print(m, name, len(x), '%.6f %.6f %.6f %.6f %.4f' % (res.slope, res.slope - t * res.stderr, res.slope + t * res.stderr, rho, pv))
+ *   PY
  */
 const ARM_REF = {
   // rate: [n, gen mean, gen sd, R@1 after mean, R@1 after sd, R@1 before mean, nDCG@10 after mean, nDCG@10 before mean]
