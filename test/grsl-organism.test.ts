@@ -278,6 +278,9 @@ test("corruptionArmSummary recovers an exact slope, picks rate 0 from the arm's 
   assert.equal(flat.modalities[0].dial, "not measured");
   assert.equal(flat.modalities[0].fits.afterOnGenerative.reason, "no spread in R@1 after");
   assert.match(flat.verdict, /^not measured/);
+  // One modality fitted, one not: the verdict counts the judged ones and names the other.
+  const two = corruptionArmSummary([...exactArm(0.4), ...exactArm(0).map((p) => ({ ...p, modality: "audio" as const }))])!;
+  assert.equal(two.verdict, "the dial moves representation after refinement with generation in 1 of 1 modalities (image); no detectable effect in 0; not measured in audio");
   assert.equal(flat.chanceRecallAt1, null, "no gallery size, no chance level");
   assert.equal(corruptionArmSummary(exactArm(0.4).filter((p) => p.arm !== "corruption")), null, "no arm");
   const mixed = exactArm(0.4).map((p) => (p.arm === "corruption" && p.seed === 1 ? { ...p, step: 400 } : p));

@@ -893,7 +893,8 @@ export function corruptionArmSummary(points: readonly GrslPoint[], opts: Corrupt
     judged.length === 0
       ? "not measured (no modality could be fitted)"
       : `the dial moves representation after refinement with generation in ${withGen.length} of ${judged.length} modalities${withGen.length ? ` (${withGen.join(", ")})` : ""}` +
-        `${against.length ? `, against it in ${against.join(", ")}` : ""}; no detectable effect in ${judged.length - withGen.length - against.length}`;
+        `${against.length ? `, against it in ${against.join(", ")}` : ""}; no detectable effect in ${judged.length - withGen.length - against.length}` +
+        `${judged.length < modalities.length ? `; not measured in ${count("not measured").join(", ")}` : ""}`;
   return { size, step, rates, seeds, gallerySize, chanceRecallAt1, modalities, rule: CORRUPTION_ARM_RULE, verdict };
 }
 
