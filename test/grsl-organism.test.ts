@@ -190,7 +190,7 @@ const ARM_REF = {
   },
 } as const;
 
-const near = (got: number, want: number, tol: number, what: string) => assert.ok(Math.abs(got - want) <= tol, `${what}: got ${got}, want ${want} ± ${tol}`);
+const near = (got: number | null, want: number, tol: number, what: string) => assert.ok(got !== null && Math.abs(got - want) <= tol, `${what}: got ${got}, want ${want} ± ${tol}`);
 
 test("corruptionArmSummary on the published full sweep matches numpy/scipy on the same points", () => {
   const grsl = loadPublishedGrsl("full");
@@ -228,8 +228,8 @@ test("corruptionArmSummary on the published full sweep matches numpy/scipy on th
       assert.equal(f.n, 12, w);
       assert.equal(f.reason, null, w);
       near(f.slope, slope, 1e-6, `${w} slope`);
-      near(f.slopeCI[0], lo, 1e-6, `${w} lo`);
-      near(f.slopeCI[1], hi, 1e-6, `${w} hi`);
+      near(f.slopeCI![0], lo, 1e-6, `${w} lo`);
+      near(f.slopeCI![1], hi, 1e-6, `${w} hi`);
       near(f.rho, rho, 1e-6, `${w} rho`);
       // 10 000 seeded permutations against 400 000: Monte Carlo error ≈ 0.003 at p ≈ 0.07.
       near(f.rhoP, p, 0.015, `${w} perm p`);
@@ -267,7 +267,7 @@ test("corruptionArmSummary recovers an exact slope, picks rate 0 from the arm's 
   assert.deepEqual(m.rows.map((r) => r.seeds.length), [4, 4, 4], "the M run, the step-100 checkpoint and seed 9 are left out");
   const f = m.fits.afterOnGenerative;
   near(f.slope, 0.4, 1e-12, "exact slope");
-  near(f.slopeCI[0], 0.4, 1e-9, "zero-width interval");
+  near(f.slopeCI![0], 0.4, 1e-9, "zero-width interval");
   near(f.rho, 1, 1e-12, "rho");
   // after = 0.05 + 0.4·(0.6 − 0.5·rate + 0.01·seed): its slope on the rate, seeds balanced, is −0.2.
   near(m.fits.afterOnRate.slope, -0.2, 1e-12, "slope on the rate");
@@ -278,6 +278,12 @@ test("corruptionArmSummary recovers an exact slope, picks rate 0 from the arm's 
   assert.equal(flat.modalities[0].dial, "not measured");
   assert.equal(flat.modalities[0].fits.afterOnGenerative.reason, "no spread in R@1 after");
   assert.match(flat.verdict, /^not measured/);
+  // Missing numbers are null, not NaN: the summary survives a result's JSON (cache, publish) unchanged.
+  assert.equal(flat.modalities[0].fits.afterOnGenerative.slope, null);
+  assert.deepStrictEqual(JSON.parse(JSON.stringify(flat)), flat);
+  const one = corruptionArmSummary(exactArm(0.4).filter((p) => p.seed === 0 || p.arm === "checkpoints"))!;
+  assert.equal(one.modalities[0].rows[1].after.recallAt1.sd, null, "one seed at a rate: no sd");
+  assert.deepStrictEqual(JSON.parse(JSON.stringify(one)), one);
   // One modality fitted, one not: the verdict counts the judged ones and names the other.
   const two = corruptionArmSummary([...exactArm(0.4), ...exactArm(0).map((p) => ({ ...p, modality: "audio" as const }))])!;
   assert.equal(two.verdict, "the dial moves representation after refinement with generation in 1 of 1 modalities (image); no detectable effect in 0; not measured in audio");
@@ -298,10 +304,10 @@ test("corruptionArmSummary: relabelling seeds within a rate leaves the table and
     m.rows.forEach((r, j) => {
       near(n.rows[j].generative.mean, r.generative.mean, 1e-12, "gen mean");
       near(n.rows[j].after.recallAt1.mean, r.after.recallAt1.mean, 1e-12, "R@1 mean");
-      near(n.rows[j].after.recallAt1.sd, r.after.recallAt1.sd, 1e-12, "R@1 sd");
+      near(n.rows[j].after.recallAt1.sd, r.after.recallAt1.sd!, 1e-12, "R@1 sd");
     });
-    near(n.fits.afterOnGenerative.slope, m.fits.afterOnGenerative.slope, 1e-12, "slope");
-    near(n.fits.afterOnGenerative.rho, m.fits.afterOnGenerative.rho, 1e-12, "rho");
+    near(n.fits.afterOnGenerative.slope, m.fits.afterOnGenerative.slope!, 1e-12, "slope");
+    near(n.fits.afterOnGenerative.rho, m.fits.afterOnGenerative.rho!, 1e-12, "rho");
   });
   assert.equal(grslGallerySize({ gallery: "synthetic" }), null);
 });

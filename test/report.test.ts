@@ -92,7 +92,7 @@ test("P4's caption-corruption sub-section shows the within-arm table, fits, chan
   const image = arm.modalities.find((m) => m.modality === "image")!;
   const r50 = image.rows.find((r) => r.rate === 0.5)!;
   assert.deepEqual(rates.rows.find((r) => r[0] === "image" && r[1] === "0.5")!.slice(2, 5), [
-    "3", `${r50.generative.mean.toFixed(3)} ± ${r50.generative.sd.toFixed(3)}`, `${r50.after.recallAt1.mean.toFixed(3)} ± ${r50.after.recallAt1.sd.toFixed(3)}`,
+    "3", `${r50.generative.mean.toFixed(3)} ± ${r50.generative.sd!.toFixed(3)}`, `${r50.after.recallAt1.mean.toFixed(3)} ± ${r50.after.recallAt1.sd!.toFixed(3)}`,
   ]);
   const imageFit = fits.rows.find((r) => r[0] === "image")!;
   assert.equal(imageFit[2], corruptionFitText(image.fits.afterOnGenerative));

@@ -746,10 +746,10 @@ export function grslSummary(results: GrslResults, nBoot = 2000): Record<string, 
 // ---------------------------------------------------------------------------------------------
 // The caption-corruption arm on its own: does the dial on generation move representation?
 
-/** Mean and sample standard deviation over seeds (`sd` is `NaN` for one seed). */
+/** Mean and sample standard deviation over seeds (`sd` is `null` for one seed; JSON-safe, unlike `NaN`). */
 export interface MeanSd {
   mean: number;
-  sd: number;
+  sd: number | null;
 }
 
 /** One corruption rate of the arm in one modality: its runs' final-step scores over seeds. */
@@ -769,12 +769,12 @@ export interface CorruptionArmFit {
   phase: "before" | "after";
   x: "generative score" | "corruption rate";
   n: number;
-  /** OLS slope with its 95 % t-interval (df = n − 2); `NaN` when it cannot be fitted (see `reason`). */
-  slope: number;
-  slopeCI: [number, number];
-  /** Spearman ρ and its two-sided permutation p (`stats.permutationTest`). */
-  rho: number;
-  rhoP: number;
+  /** OLS slope with its 95 % t-interval (df = n − 2); `null` when it cannot be fitted (then `reason` says why). */
+  slope: number | null;
+  slopeCI: [number, number] | null;
+  /** Spearman ρ and its two-sided permutation p (`stats.permutationTest`); `null` when not fitted. */
+  rho: number | null;
+  rhoP: number | null;
   reason: string | null;
 }
 
@@ -824,7 +824,7 @@ export interface CorruptionArmOptions {
 
 const meanSd = (v: readonly number[]): MeanSd => {
   const c = meanCI(v);
-  return { mean: c.mean, sd: c.sd };
+  return { mean: c.mean, sd: c.n > 1 ? c.sd : null };
 };
 
 /**
@@ -835,7 +835,8 @@ const meanSd = (v: readonly number[]): MeanSd => {
  *
  * Rate 0 is not a run of the arm: it is the checkpoint arm's run of the arm's size and seed at
  * the arm's step (`specData` leaves a run's data untouched at rate 0, so that run is exactly the
- * rate-0 member of the arm). The arm's step is the one step of its points.
+ * rate-0 member of the arm). The arm's step is the one step of its points. Missing numbers are
+ * `null`, not `NaN`, so the summary survives the JSON of a cached or published result unchanged.
  * @param points a GRSL result's points (both arms); @returns `null` when there is no corruption arm.
  * @throws InputError when the arm's points mix sizes or steps.
  */
@@ -855,7 +856,7 @@ export function corruptionArmSummary(points: readonly GrslPoint[], opts: Corrupt
     .filter((m) => pts.some((p) => p.modality === m))
     .map((modality): CorruptionArmModality => {
       const mine = pts.filter((p) => p.modality === modality);
-      const rows = rates.map((rate): CorruptionRateRow => {
+      const rows = rates.filter((rate) => mine.some((p) => p.corruptionRate === rate)).map((rate): CorruptionRateRow => {
         const at = mine.filter((p) => p.corruptionRate === rate).sort((a, b) => a.seed - b.seed);
         const of = (f: (p: GrslPoint) => number) => meanSd(at.map(f));
         return {
@@ -868,7 +869,7 @@ export function corruptionArmSummary(points: readonly GrslPoint[], opts: Corrupt
       const fit = (phase: "before" | "after", x: CorruptionArmFit["x"]): CorruptionArmFit => {
         const xs = mine.map((p) => (x === "generative score" ? p.generativeScore : p.corruptionRate));
         const ys = mine.map((p) => p[phase].recallAt1);
-        const none = (reason: string): CorruptionArmFit => ({ phase, x, n: xs.length, slope: NaN, slopeCI: [NaN, NaN], rho: NaN, rhoP: NaN, reason });
+        const none = (reason: string): CorruptionArmFit => ({ phase, x, n: xs.length, slope: null, slopeCI: null, rho: null, rhoP: null, reason });
         if (xs.length < 3) return none(`only ${xs.length} run(s)`);
         if (new Set(xs).size < 2) return none(`no spread in the ${x}`);
         if (new Set(ys).size < 2) return none(`no spread in R@1 ${phase}`);
@@ -882,8 +883,8 @@ export function corruptionArmSummary(points: readonly GrslPoint[], opts: Corrupt
         beforeOnGenerative: fit("before", "generative score"),
         beforeOnRate: fit("before", "corruption rate"),
       };
-      const [lo, hi] = fits.afterOnGenerative.slopeCI;
-      const dial = fits.afterOnGenerative.reason !== null ? "not measured" : lo > 0 ? "with generation" : hi < 0 ? "against generation" : "no detectable effect";
+      const ci = fits.afterOnGenerative.slopeCI;
+      const dial = ci === null ? "not measured" : ci[0] > 0 ? "with generation" : ci[1] < 0 ? "against generation" : "no detectable effect";
       return { modality, rows, fits, dial };
     });
   const judged = modalities.filter((m) => m.dial !== "not measured");
@@ -921,7 +922,7 @@ export function grslCorruptionArm(results: GrslResults, opts: Omit<CorruptionArm
  */
 export function corruptionArmTable(s: CorruptionArmSummary | null): Record<string, string | number>[] {
   if (!s) return [];
-  const ms = (v: MeanSd) => `${v.mean.toFixed(3)} ± ${Number.isFinite(v.sd) ? v.sd.toFixed(3) : "n/a"}`;
+  const ms = (v: MeanSd) => `${v.mean.toFixed(3)} ± ${v.sd === null ? "n/a" : v.sd.toFixed(3)}`;
   const out: Record<string, string | number>[] = [];
   for (const m of s.modalities) {
     for (const r of m.rows) {
@@ -935,7 +936,7 @@ export function corruptionArmTable(s: CorruptionArmSummary | null): Record<strin
 
 /** One fit as text: `slope [lo, hi], ρ r (p p)`, or why it is missing. */
 export function corruptionFitText(f: CorruptionArmFit): string {
-  if (f.reason !== null) return f.reason;
+  if (f.slope === null || f.slopeCI === null || f.rho === null || f.rhoP === null) return f.reason ?? "not fitted";
   const g = (v: number) => v.toFixed(3);
   return `${g(f.slope)} [${g(f.slopeCI[0])}, ${g(f.slopeCI[1])}], ρ ${g(f.rho)} (p ${f.rhoP < 0.001 ? "< 0.001" : g(f.rhoP)})`;
 }

@@ -231,7 +231,7 @@ export function mechanismLines(gte: GenerateEmbedResults | null): string[] {
 export function corruptionDialSection(grsl: GrslResults): ReportSubsection | null {
   const s = grslCorruptionArm(grsl);
   if (!s) return null;
-  const ms = (v: MeanSd) => `${f3(v.mean)} ± ${f3(v.sd)}`;
+  const ms = (v: MeanSd) => `${f3(v.mean)} ± ${v.sd === null ? "n/a" : f3(v.sd)}`;
   const rows: string[][] = [];
   for (const m of s.modalities) {
     for (const r of m.rows) rows.push([m.modality, String(r.rate), String(r.seeds.length), ms(r.generative), ms(r.after.recallAt1), ms(r.before.recallAt1), ms(r.after.ndcgAt10), ms(r.before.ndcgAt10)]);
