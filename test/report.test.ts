@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { buildReport, loadReportInputs, p1Section, p4Section, p5Section, reportHtml, reportMarkdown, writeReport } from "../src/experiments/report";
-import { syntheticGrslResults, type GrslResults } from "../src/experiments/grsl";
+import { corruptionFitText, grslCorruptionArm, syntheticGrslResults, type GrslResults } from "../src/experiments/grsl";
 import { CONTINUAL_FORMAT, type ContinualResults, type ContinualRow } from "../src/experiments/continual";
 import { loadPublishedAlignment } from "../src/experiments/published";
 import { alignmentTable } from "../src/experiments/alignment";
@@ -78,6 +78,37 @@ function continual(values: Record<string, number[]>): ContinualResults {
   );
   return { format: CONTINUAL_FORMAT, profile: "test", setup: "test setup", chance: { ndcgAt10: 0.05, recallAt1: 0.01 }, rows };
 }
+
+test("P4's caption-corruption sub-section shows the within-arm table, fits, chance, rule and verdict of grslCorruptionArm", () => {
+  const p4 = buildReport(inputs).claims[3];
+  const arm = grslCorruptionArm(inputs.grsl!)!;
+  assert.equal(p4.subsections?.length, 1);
+  const sub = p4.subsections![0];
+  assert.equal(sub.title, "The caption-corruption dial (within-arm)");
+  assert.equal(sub.verdict, arm.verdict);
+  assert.equal(sub.rule, arm.rule);
+  const [rates, fits] = sub.tables;
+  assert.equal(rates.rows.length, 3 * 4, "3 modalities × 4 rates");
+  const image = arm.modalities.find((m) => m.modality === "image")!;
+  const r50 = image.rows.find((r) => r.rate === 0.5)!;
+  assert.deepEqual(rates.rows.find((r) => r[0] === "image" && r[1] === "0.5")!.slice(2, 5), [
+    "3", `${r50.generative.mean.toFixed(3)} ± ${r50.generative.sd!.toFixed(3)}`, `${r50.after.recallAt1.mean.toFixed(3)} ± ${r50.after.recallAt1.sd!.toFixed(3)}`,
+  ]);
+  const imageFit = fits.rows.find((r) => r[0] === "image")!;
+  assert.equal(imageFit[2], corruptionFitText(image.fits.afterOnGenerative));
+  // The same fit from numpy/scipy (test/grsl-organism.test.ts, ARM_REF): slope 0.422067 [0.114874, 0.729261], ρ 0.718040.
+  assert.ok(imageFit[2].startsWith("0.422 [0.115, 0.729], ρ 0.718"), imageFit[2]);
+  assert.equal(imageFit[6], "with generation");
+  const md = reportMarkdown(buildReport(inputs), "figs");
+  const at = md.indexOf("### The caption-corruption dial (within-arm)");
+  assert.ok(at > md.indexOf("## P4.") && at < md.indexOf("## P5."), "inside P4");
+  assert.ok(md.includes("0.010 (1/96)"), "chance of R@1 on the 96-item gallery");
+  assert.ok(md.includes(`| image | 12 | ${corruptionFitText(image.fits.afterOnGenerative)} |`));
+  assert.ok(md.includes(`**Verdict of this sub-section:** ${arm.verdict}.`));
+  assert.ok(reportHtml(buildReport(inputs), "figs").includes("<h3>The caption-corruption dial (within-arm)</h3>"));
+  // A sweep without the arm has no sub-section.
+  assert.deepEqual(p4Section(syntheticGrslResults(3), loadGrslPanels(), "synthetic", 200).subsections, []);
+});
 
 test("P5's verdict follows its rule (paired by seed)", () => {
   const refine = [0.3, 0.35, 0.32];

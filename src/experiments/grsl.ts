@@ -12,7 +12,9 @@
  *
  * This file holds what does not need a model: the typed results ({@link GrslResults}), the one
  * definition of the representation score, and the statistics of each panel (computed once, with
- * runs as clusters, by `stats.lineStatistics`). Figures and the reproduction report read these.
+ * runs as clusters, by `stats.lineStatistics`), and the corruption arm judged on its own
+ * ({@link corruptionArmSummary}: one point per run, R@1 on the generative score and on the rate).
+ * Figures and the reproduction report read these.
  *
  * @module
  */
@@ -27,8 +29,8 @@ import { permutation, rng, splitSeed } from "../random";
 import { configHash, runOrLoad, runsRoot } from "../runs";
 import { LORA_PARAMS } from "../nn/lora";
 import { infoNCE } from "../nn/losses";
-import { retrievalScores } from "../retrieval/retrieval";
-import { clusterBootstrap, lineStatistics, type ClusteredPoint, type LineStatistics } from "../stats";
+import { retrievalChance, retrievalScores } from "../retrieval/retrieval";
+import { clusterBootstrap, lineStatistics, meanCI, ols, permutationTest, type ClusteredPoint, type LineStatistics } from "../stats";
 import { checkpointSteps, type Modality } from "../organism/config";
 import { listCheckpoints, loadOrganism, readRunConfig } from "../organism/checkpoint";
 import type { OrganismData } from "../organism/data";
@@ -132,6 +134,12 @@ export interface GrslResults {
   points: GrslPoint[];
   /** The theory plots' points, when measured. */
   theory?: TheoryPoint[];
+  /**
+   * The caption-corruption arm judged on its own ({@link corruptionArmSummary} of `points`; `null`:
+   * no arm). Written by the run; results published before it existed get it from
+   * {@link grslCorruptionArm}, which recomputes it from the points.
+   */
+  corruptionArm?: CorruptionArmSummary | null;
 }
 
 /** One (x, y) of a panel, with its run. */
@@ -700,7 +708,8 @@ export async function runGrsl(profile: Profile, cfg: GrslConfig, options: RunGrs
       galleryN = u.modalities[0]?.before.n ?? 0;
     }
   }
-  return { format: GRSL_FORMAT, profile, refinement: refineText, gallery: `mixed IID+OOD, n = ${galleryN} (first ${cfg.galleryItems} of each split)`, chance, points, theory };
+  const gallery = galleryText(galleryN, cfg.galleryItems);
+  return { format: GRSL_FORMAT, profile, refinement: refineText, gallery, chance, points, theory, corruptionArm: corruptionArmSummary(points, { gallerySize: galleryN }) };
 }
 
 function pick(r: RetrievalScores): RetrievalScores {
@@ -732,6 +741,204 @@ export function grslSummary(results: GrslResults, nBoot = 2000): Record<string, 
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The caption-corruption arm on its own: does the dial on generation move representation?
+
+/** Mean and sample standard deviation over seeds (`sd` is `null` for one seed; JSON-safe, unlike `NaN`). */
+export interface MeanSd {
+  mean: number;
+  sd: number | null;
+}
+
+/** One corruption rate of the arm in one modality: its runs' final-step scores over seeds. */
+export interface CorruptionRateRow {
+  rate: number;
+  /** Seeds measured at this rate, ascending (n = `seeds.length`). */
+  seeds: number[];
+  /** The runs behind the row, e.g. `["S/seed 0", …]` at rate 0, `["S/seed 0/corrupt 0.3", …]` otherwise. */
+  runs: string[];
+  generative: MeanSd;
+  before: { recallAt1: MeanSd; ndcgAt10: MeanSd };
+  after: { recallAt1: MeanSd; ndcgAt10: MeanSd };
+}
+
+/** One within-arm fit: R@1 at `phase` on `x`, one point per run (rate × seed). */
+export interface CorruptionArmFit {
+  phase: "before" | "after";
+  x: "generative score" | "corruption rate";
+  n: number;
+  /** OLS slope with its 95 % t-interval (df = n − 2); `null` when it cannot be fitted (then `reason` says why). */
+  slope: number | null;
+  slopeCI: [number, number] | null;
+  /** Spearman ρ and its two-sided permutation p (`stats.permutationTest`); `null` when not fitted. */
+  rho: number | null;
+  rhoP: number | null;
+  reason: string | null;
+}
+
+/** The arm in one modality. */
+export interface CorruptionArmModality {
+  modality: GrslPoint["modality"];
+  /** One row per rate, ascending, rate 0 first. */
+  rows: CorruptionRateRow[];
+  /** R@1 after on the generative score, R@1 after on the rate, and the same two before refinement. */
+  fits: { afterOnGenerative: CorruptionArmFit; afterOnRate: CorruptionArmFit; beforeOnGenerative: CorruptionArmFit; beforeOnRate: CorruptionArmFit };
+  /** By {@link CORRUPTION_ARM_RULE}: `"with generation"`, `"against generation"`, `"no detectable effect"` or `"not measured"`. */
+  dial: "with generation" | "against generation" | "no detectable effect" | "not measured";
+}
+
+/** The within-arm summary of the caption-corruption arm ({@link corruptionArmSummary}). */
+export interface CorruptionArmSummary {
+  /** Size of the arm's runs and the pretraining step all its points are read at. */
+  size: string;
+  step: number;
+  /** Rates, ascending, 0 included (rate 0 = the checkpoint arm's runs of that size and those seeds at that step). */
+  rates: number[];
+  seeds: number[];
+  /** Items in the retrieval gallery and the chance level of R@1 on it (`retrievalChance`). */
+  gallerySize: number | null;
+  chanceRecallAt1: number | null;
+  modalities: CorruptionArmModality[];
+  /** The rule the verdict applies, in words. */
+  rule: string;
+  /** One computed line, e.g. `"the dial moves representation after refinement with generation in 2 of 3 modalities (…)"`. */
+  verdict: string;
+}
+
+/** How {@link corruptionArmSummary} judges a modality. */
+export const CORRUPTION_ARM_RULE =
+  "Per modality, one point per run of the arm (rate × seed, final step): the dial moves representation with generation when the OLS slope of R@1 after refinement on the generative score " +
+  "has a 95 % t-interval above 0, against it when the interval lies below 0, and has no detectable effect when the interval includes 0. The slopes on the rate, before refinement and Spearman ρ (permutation p) are reported beside it, not judged.";
+
+/** Options of {@link corruptionArmSummary}. */
+export interface CorruptionArmOptions {
+  /** Retrieval gallery size, for the chance level of R@1 (`null`: not stated). Default `null`. */
+  gallerySize?: number | null;
+  /** Seed of the permutation tests. Default 0. */
+  seed?: number;
+  /** Permutations per test. Default 10000. */
+  nPerm?: number;
+}
+
+const meanSd = (v: readonly number[]): MeanSd => {
+  const c = meanCI(v);
+  return { mean: c.mean, sd: c.n > 1 ? c.sd : null };
+};
+
+/**
+ * The caption-corruption arm judged on its own: per modality, a table over rates of the final-step
+ * generative score and R@1 / nDCG@10 before and after refinement (mean ± sd over seeds), and the
+ * within-arm fits of R@1 on the generative score and on the rate (OLS with t-intervals, Spearman ρ
+ * with a permutation p), one point per run, so the runs are independent and no clustering is needed.
+ *
+ * Rate 0 is not a run of the arm: it is the checkpoint arm's run of the arm's size and seed at
+ * the arm's step (`specData` leaves a run's data untouched at rate 0, so that run is exactly the
+ * rate-0 member of the arm). The arm's step is the one step of its points. Missing numbers are
+ * `null`, not `NaN`, so the summary survives the JSON of a cached or published result unchanged.
+ * @param points a GRSL result's points (both arms); @returns `null` when there is no corruption arm.
+ * @throws InputError when the arm's points mix sizes or steps.
+ */
+export function corruptionArmSummary(points: readonly GrslPoint[], opts: CorruptionArmOptions = {}): CorruptionArmSummary | null {
+  const arm = points.filter((p) => p.arm === "corruption");
+  if (arm.length === 0) return null;
+  const sizes = [...new Set(arm.map((p) => p.size))], steps = [...new Set(arm.map((p) => p.step))];
+  if (sizes.length !== 1 || steps.length !== 1) throw new InputError(`the corruption arm must have one size and one step; got sizes ${sizes.join(", ")} and steps ${steps.join(", ")}`);
+  const [size] = sizes, [step] = steps;
+  const seeds = [...new Set(arm.map((p) => p.seed))].sort((a, b) => a - b);
+  const baseline = points.filter((p) => p.arm === "checkpoints" && p.size === size && p.step === step && seeds.includes(p.seed));
+  const pts = [...baseline, ...arm];
+  const rates = [...new Set(pts.map((p) => p.corruptionRate))].sort((a, b) => a - b);
+  const gallerySize = opts.gallerySize ?? null;
+  const chanceRecallAt1 = gallerySize === null ? null : retrievalChance(gallerySize, { ks: [1] })["recall@1"];
+  const modalities = (["document", "video", "audio", "image"] as const)
+    .filter((m) => pts.some((p) => p.modality === m))
+    .map((modality): CorruptionArmModality => {
+      const mine = pts.filter((p) => p.modality === modality);
+      const rows = rates.filter((rate) => mine.some((p) => p.corruptionRate === rate)).map((rate): CorruptionRateRow => {
+        const at = mine.filter((p) => p.corruptionRate === rate).sort((a, b) => a.seed - b.seed);
+        const of = (f: (p: GrslPoint) => number) => meanSd(at.map(f));
+        return {
+          rate, seeds: at.map((p) => p.seed), runs: at.map((p) => p.run),
+          generative: of((p) => p.generativeScore),
+          before: { recallAt1: of((p) => p.before.recallAt1), ndcgAt10: of((p) => p.before.ndcgAt10) },
+          after: { recallAt1: of((p) => p.after.recallAt1), ndcgAt10: of((p) => p.after.ndcgAt10) },
+        };
+      });
+      const fit = (phase: "before" | "after", x: CorruptionArmFit["x"]): CorruptionArmFit => {
+        const xs = mine.map((p) => (x === "generative score" ? p.generativeScore : p.corruptionRate));
+        const ys = mine.map((p) => p[phase].recallAt1);
+        const none = (reason: string): CorruptionArmFit => ({ phase, x, n: xs.length, slope: null, slopeCI: null, rho: null, rhoP: null, reason });
+        if (xs.length < 3) return none(`only ${xs.length} run(s)`);
+        if (new Set(xs).size < 2) return none(`no spread in the ${x}`);
+        if (new Set(ys).size < 2) return none(`no spread in R@1 ${phase}`);
+        const o = ols(xs, ys);
+        const t = permutationTest(xs, ys, { statistic: "spearman", seed: opts.seed ?? 0, nPerm: opts.nPerm ?? 10000 });
+        return { phase, x, n: o.n, slope: o.slope, slopeCI: o.slopeCI, rho: t.observed, rhoP: t.pValue, reason: null };
+      };
+      const fits = {
+        afterOnGenerative: fit("after", "generative score"),
+        afterOnRate: fit("after", "corruption rate"),
+        beforeOnGenerative: fit("before", "generative score"),
+        beforeOnRate: fit("before", "corruption rate"),
+      };
+      const ci = fits.afterOnGenerative.slopeCI;
+      const dial = ci === null ? "not measured" : ci[0] > 0 ? "with generation" : ci[1] < 0 ? "against generation" : "no detectable effect";
+      return { modality, rows, fits, dial };
+    });
+  const judged = modalities.filter((m) => m.dial !== "not measured");
+  const count = (d: CorruptionArmModality["dial"]) => modalities.filter((m) => m.dial === d).map((m) => m.modality);
+  const withGen = count("with generation"), against = count("against generation");
+  const verdict =
+    judged.length === 0
+      ? "not measured (no modality could be fitted)"
+      : `the dial moves representation after refinement with generation in ${withGen.length} of ${judged.length} modalities${withGen.length ? ` (${withGen.join(", ")})` : ""}` +
+        `${against.length ? `, against it in ${against.join(", ")}` : ""}; no detectable effect in ${judged.length - withGen.length - against.length}` +
+        `${judged.length < modalities.length ? `; not measured in ${count("not measured").join(", ")}` : ""}`;
+  return { size, step, rates, seeds, gallerySize, chanceRecallAt1, modalities, rule: CORRUPTION_ARM_RULE, verdict };
+}
+
+/** The retrieval gallery's size of a result: `galleryText`'s `n = …` (`null` when the text does not state it, e.g. synthetic results). */
+export function grslGallerySize(results: Pick<GrslResults, "gallery">): number | null {
+  const m = /\bn = (\d+)\b/.exec(results.gallery);
+  return m ? Number(m[1]) : null;
+}
+
+/** The `gallery` text of a result (read back by {@link grslGallerySize}). */
+export function galleryText(n: number, itemsPerSplit: number): string {
+  return `mixed IID+OOD, n = ${n} (first ${itemsPerSplit} of each split)`;
+}
+
+/** The corruption arm's summary of a result, from its points (so a published result without the field gets it too). */
+export function grslCorruptionArm(results: GrslResults, opts: Omit<CorruptionArmOptions, "gallerySize"> = {}): CorruptionArmSummary | null {
+  return corruptionArmSummary(results.points, { ...opts, gallerySize: grslGallerySize(results) });
+}
+
+/**
+ * The printed table of the corruption arm: one row per modality × rate (n, mean ± sd of the
+ * generative score and of R@1 and nDCG@10 after and before), then one row per modality with the
+ * fits and the judgement. Empty when there is no arm.
+ */
+export function corruptionArmTable(s: CorruptionArmSummary | null): Record<string, string | number>[] {
+  if (!s) return [];
+  const ms = (v: MeanSd) => `${v.mean.toFixed(3)} ± ${v.sd === null ? "n/a" : v.sd.toFixed(3)}`;
+  const out: Record<string, string | number>[] = [];
+  for (const m of s.modalities) {
+    for (const r of m.rows) {
+      out.push({ modality: m.modality, rate: r.rate, n: r.seeds.length, generative: ms(r.generative), "R@1 after": ms(r.after.recallAt1), "R@1 before": ms(r.before.recallAt1), "nDCG@10 after": ms(r.after.ndcgAt10), "nDCG@10 before": ms(r.before.ndcgAt10) });
+    }
+    const f = m.fits;
+    out.push({ modality: m.modality, rate: "fit", n: f.afterOnGenerative.n, generative: `dial: ${m.dial}`, "R@1 after": `on gen ${corruptionFitText(f.afterOnGenerative)}; on rate ${corruptionFitText(f.afterOnRate)}`, "R@1 before": `on gen ${corruptionFitText(f.beforeOnGenerative)}; on rate ${corruptionFitText(f.beforeOnRate)}` });
+  }
+  return out;
+}
+
+/** One fit as text: `slope [lo, hi], ρ r (p p)`, or why it is missing. */
+export function corruptionFitText(f: CorruptionArmFit): string {
+  if (f.slope === null || f.slopeCI === null || f.rho === null || f.rhoP === null) return f.reason ?? "not fitted";
+  const g = (v: number) => v.toFixed(3);
+  return `${g(f.slope)} [${g(f.slopeCI[0])}, ${g(f.slopeCI[1])}], ρ ${g(f.rho)} (p ${f.rhoP < 0.001 ? "< 0.001" : g(f.rhoP)})`;
 }
 
 /**

@@ -134,6 +134,12 @@ export {
   GRSL_PRESET,
   runGrsl,
   grslSummary,
+  corruptionArmSummary,
+  grslCorruptionArm,
+  grslGallerySize,
+  corruptionArmTable,
+  corruptionFitText,
+  CORRUPTION_ARM_RULE,
   grslRuns,
   grslSteps,
   grslUnit,
@@ -148,6 +154,7 @@ export {
 export type {
   GrslModality, GrslPoint, GrslResults, RetrievalScores, PanelPoint, PanelStatistics, GrslStatisticsOptions, TheoryPoint, TheoryOrdering,
   GrslConfig, GrslUnit, GrslRunSpec, GalleryRetrieval, RunGrslOptions,
+  MeanSd, CorruptionRateRow, CorruptionArmFit, CorruptionArmModality, CorruptionArmSummary, CorruptionArmOptions,
 } from "./grsl";
 export {
   CONTINUAL_FORMAT, CONTINUAL_ARMS, pairedDifference, checkContinualResults, continualSpec, documentScore,

@@ -10,7 +10,7 @@ import { ALIGNMENT_PRESET, alignmentSummary, runAlignment, type AlignmentConfig 
 import { publishStrategies, runStrategies, STRATEGIES_PRESET, strategiesConfig, strategiesTable, type StrategiesConfig } from "./strategies";
 import { publishRefinement, REFINEMENT_PRESET, refinementComparison, refinementPrintTable, runRefinement, type RefinementConfig } from "./refinement";
 import { experimentProvenance, publishOrganismResults } from "./published";
-import { checkGrslResults, GRSL_PRESET, grslSummary, grslUnitDirs, publishResult, runGrsl, type GrslConfig } from "./grsl";
+import { checkGrslResults, corruptionArmTable, GRSL_PRESET, grslSummary, grslUnitDirs, publishResult, runGrsl, type GrslConfig } from "./grsl";
 import { checkContinualResults, CONTINUAL_PRESET, continualSummary, continualUnitDirs, readingSummary, runContinual, type ContinualConfig } from "./continual";
 import { GENERATE_EMBED_PRESET, generateEmbedLines, generateEmbedSummary, publishGenerateEmbed, runGenerateEmbed, type GenerateEmbedConfig } from "./generate-embed";
 import { p4Section, p5Section } from "./report";
@@ -97,7 +97,11 @@ export const EXPERIMENTS: readonly Experiment[] = [
       const r = await runGrsl(ctx.profile, cfg, { root: ctx.root, workers: ctx.workers, log: ctx.log });
       // The verdict by the report's stated rule, on this run's results (published or not).
       const p4 = p4Section(r, loadGrslPanels(), ctx.profile);
-      const table = [...grslSummary(r), { modality: "verdict (P4)", phase: p4.verdict, note: p4.rule }];
+      const arm = r.corruptionArm ?? null;
+      const table = [
+        ...grslSummary(r), { modality: "verdict (P4)", phase: p4.verdict, note: p4.rule },
+        ...corruptionArmTable(arm), ...(arm ? [{ modality: "corruption arm", phase: arm.verdict, note: arm.rule }] : []),
+      ];
       return {
         result: r,
         table,

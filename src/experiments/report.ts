@@ -20,7 +20,7 @@ import { projectPath, PROJECT_ROOT } from "../project";
 import { checkTrainingTable } from "../paper/training";
 import { alignmentTable, type AlignmentRow } from "./alignment";
 import { loadPublishedAlignment, publishedFiles, PUBLISHED_ROOT } from "./published";
-import { grslPanelStatistics, GRSL_MODALITIES, loadPublishedGrsl, PAPER_PANEL_OF, publishedGrslFile, theoryOrderings, type GrslResults } from "./grsl";
+import { corruptionFitText, grslCorruptionArm, grslPanelStatistics, GRSL_MODALITIES, loadPublishedGrsl, PAPER_PANEL_OF, publishedGrslFile, theoryOrderings, type GrslResults, type MeanSd } from "./grsl";
 import { generateEmbedLines, GENERATE_EMBED_NAME, loadPublishedGenerateEmbed, type GenerateEmbedResults } from "./generate-embed";
 import { checkContinualResults, pairedDifference, readingLine, type ContinualResults } from "./continual";
 import { loadPublishedRefinement, P2_RULE, refinementComparison, refinementVerdicts, type RefinementResults } from "./refinement";
@@ -51,6 +51,18 @@ export interface ClaimSection {
   figures: { id: string; caption: string }[];
   /** Files the measurement was read from (relative to the project root). */
   sources: string[];
+  /** Parts of the claim measured and judged on their own (e.g. P4's caption-corruption dial); they do not enter the claim's verdict. */
+  subsections?: ReportSubsection[];
+}
+
+/** A part of a claim with its own measurement, tables, rule and verdict line. */
+export interface ReportSubsection {
+  title: string;
+  measurement: string[];
+  tables: ReportTable[];
+  rule: string;
+  /** The computed verdict, in words. */
+  verdict: string;
 }
 
 /** Everything the report is built from. `null` = not published yet. */
@@ -211,6 +223,40 @@ export function mechanismLines(gte: GenerateEmbedResults | null): string[] {
   return gte && gte.models.length ? generateEmbedLines(gte) : ["Mechanism check (generate-then-embed: an input embedded as the text of its own greedy caption): not yet measured."];
 }
 
+/**
+ * P4's sub-section on the caption-corruption arm judged within itself (`grslCorruptionArm`): the
+ * per-rate table, the within-arm fits, chance, and the arm's own rule and verdict; `null` when the
+ * result has no arm.
+ */
+export function corruptionDialSection(grsl: GrslResults): ReportSubsection | null {
+  const s = grslCorruptionArm(grsl);
+  if (!s) return null;
+  const ms = (v: MeanSd) => `${f3(v.mean)} ± ${v.sd === null ? "n/a" : f3(v.sd)}`;
+  const rows: string[][] = [];
+  for (const m of s.modalities) {
+    for (const r of m.rows) rows.push([m.modality, String(r.rate), String(r.seeds.length), ms(r.generative), ms(r.after.recallAt1), ms(r.before.recallAt1), ms(r.after.ndcgAt10), ms(r.before.ndcgAt10)]);
+  }
+  const fitRows = s.modalities.map((m) => {
+    const f = m.fits;
+    return [m.modality, String(f.afterOnGenerative.n), corruptionFitText(f.afterOnGenerative), corruptionFitText(f.afterOnRate), corruptionFitText(f.beforeOnGenerative), corruptionFitText(f.beforeOnRate), m.dial];
+  });
+  const chance = s.chanceRecallAt1 === null ? "not stated (gallery size unknown)" : `${f3(s.chanceRecallAt1)} (1/${s.gallerySize})`;
+  return {
+    title: "The caption-corruption dial (within-arm)",
+    measurement: [
+      `Size ${s.size}, seeds ${s.seeds.join(", ")}, read at its final step ${s.step}; ${s.size} pretrained with ${s.rates.map((r) => `${Math.round(r * 100)} %`).join(" / ")} of its training captions corrupted (0 % = the plain ${s.size} runs of the same seeds), then the same text-only refinement. One point per run (rate × seed).`,
+      `Chance level of R@1 on the gallery (${grsl.gallery}): ${chance}.`,
+      "First table: mean ± sd over seeds (a spread, not an interval). Second table, the fits: OLS slope of R@1 with its 95 % t-interval (df = n − 2), Spearman ρ with a two-sided permutation p; x is the generative score or the corruption rate (a negative slope on the rate is the expected direction).",
+    ],
+    tables: [
+      { columns: ["modality", "corruption rate", "seeds", "generative score", "R@1 after", "R@1 before", "nDCG@10 after", "nDCG@10 before"], rows },
+      { columns: ["modality", "n runs", "R@1 after on generative score", "R@1 after on rate", "R@1 before on generative score", "R@1 before on rate", "dial"], rows: fitRows },
+    ],
+    rule: s.rule,
+    verdict: s.verdict,
+  };
+}
+
 /** P4: the GRSL on our models, beside the paper's panels (and the generate-then-embed mechanism check when given). */
 export function p4Section(grsl: GrslResults | null, paper: readonly GrslPanel[], profile: string, nBoot = 2000, generateEmbed: GenerateEmbedResults | null = null): ClaimSection {
   const paperLines = paper.map((p) => {
@@ -267,6 +313,7 @@ export function p4Section(grsl: GrslResults | null, paper: readonly GrslPanel[],
   return {
     ...base,
     measurement: [`${support} of ${measured} measured modality panels support the law (refinement: ${grsl.refinement}; gallery: ${grsl.gallery}). Our scores are on a 0–1 scale, the paper's on benchmark points: compare signs and orderings, not slopes.`, ...theory, ...mechanismLines(generateEmbed)],
+    subsections: [corruptionDialSection(grsl)].filter((x): x is ReportSubsection => x !== null),
     table: {
       columns: ["modality", "paper panel", "n models / runs", "slope after [t 95 %]", "slope after, run bootstrap", "ρ after (perm. p)", "slope before", "leave-one-run-out skill", "supports"],
       rows,
@@ -349,6 +396,7 @@ export function loadReportInputs(profile: string, root: string = PROJECT_ROOT): 
 const VERDICT_MARK: Record<Verdict, string> = { reproduced: "✅ reproduced", partly: "◐ partly", "not reproduced": "✗ not reproduced", "not yet measured": "… not yet measured" };
 
 const mdCell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const mdTable = (t: ReportTable) => [`| ${t.columns.map(mdCell).join(" | ")} |`, `|${t.columns.map(() => "---").join("|")}|`, ...t.rows.map((r) => `| ${r.map(mdCell).join(" | ")} |`), ""];
 
 /**
  * The report as Markdown.
@@ -365,12 +413,15 @@ export function reportMarkdown(report: Report, figureDir: string): string {
     if (c.measurement.length === 0) out.push("- not yet measured");
     for (const l of c.measurement) out.push(`- ${l}`);
     out.push("");
-    if (c.table) {
-      out.push(`| ${c.table.columns.map(mdCell).join(" | ")} |`, `|${c.table.columns.map(() => "---").join("|")}|`);
-      for (const r of c.table.rows) out.push(`| ${r.map(mdCell).join(" | ")} |`);
-      out.push("");
-    }
+    if (c.table) out.push(...mdTable(c.table));
     out.push(`**Rule:** ${c.rule}`, "");
+    for (const sub of c.subsections ?? []) {
+      out.push(`### ${sub.title}`, "");
+      for (const l of sub.measurement) out.push(`- ${l}`);
+      out.push("");
+      for (const t of sub.tables) out.push(...mdTable(t));
+      out.push(`**Rule:** ${sub.rule}`, "", `**Verdict of this sub-section:** ${sub.verdict}.`, "");
+    }
     for (const f of c.figures) out.push(`![${f.caption}](${figureDir}/${f.id}.png)`, `*${f.id}: ${f.caption}*`, "");
     if (c.sources.length) out.push(`Sources: ${c.sources.map((s) => `\`${s}\``).join(", ")}.`, "");
   }
@@ -379,6 +430,8 @@ export function reportMarkdown(report: Report, figureDir: string): string {
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 /** Inline `code` and **bold** of the Markdown strings, for the HTML version. */
+const htmlTable = (t: ReportTable) =>
+  ["<table><tr>" + t.columns.map((x) => `<th>${esc(x)}</th>`).join("") + "</tr>", ...t.rows.map((r) => "<tr>" + r.map((x) => `<td>${esc(x)}</td>`).join("") + "</tr>"), "</table>"];
 const inline = (s: string) => esc(s).replace(/`([^`]+)`/g, "<code>$1</code>").replace(/\*\*([^*]+)\*\*/g, "<b>$1</b>");
 
 /** The report as a standalone HTML page (same content as {@link reportMarkdown}). */
@@ -401,12 +454,13 @@ export function reportHtml(report: Report, figureDir: string): string {
     if (c.measurement.length === 0) h.push("<li>not yet measured</li>");
     for (const l of c.measurement) h.push(`<li>${inline(l)}</li>`);
     h.push("</ul>");
-    if (c.table) {
-      h.push("<table><tr>" + c.table.columns.map((x) => `<th>${esc(x)}</th>`).join("") + "</tr>");
-      for (const r of c.table.rows) h.push("<tr>" + r.map((x) => `<td>${esc(x)}</td>`).join("") + "</tr>");
-      h.push("</table>");
-    }
+    if (c.table) h.push(...htmlTable(c.table));
     h.push(`<p><b>Rule:</b> ${inline(c.rule)}</p>`);
+    for (const sub of c.subsections ?? []) {
+      h.push(`<h3>${esc(sub.title)}</h3><ul>`, ...sub.measurement.map((l) => `<li>${inline(l)}</li>`), "</ul>");
+      for (const t of sub.tables) h.push(...htmlTable(t));
+      h.push(`<p><b>Rule:</b> ${inline(sub.rule)}</p>`, `<p class="v">Verdict of this sub-section: ${esc(sub.verdict)}.</p>`);
+    }
     for (const f of c.figures) h.push(`<figure><img src="${esc(figureDir)}/${esc(f.id)}.png" alt="${esc(f.caption)}"><figcaption>${esc(f.id)}: ${esc(f.caption)}</figcaption></figure>`);
     if (c.sources.length) h.push(`<p>Sources: ${c.sources.map((s) => `<code>${esc(s)}</code>`).join(", ")}.</p>`);
   }
