@@ -192,6 +192,21 @@ describe("probes on the native engine", { skip }, () => {
       assert.ok(Math.abs(unbiasedCka(A, C, { engine: "native", method }) - unbiasedCka(A, C, { engine: "js", method })) < 1e-5);
     }
   });
+  it("reused block buffers and in-place centring: same values, inputs untouched", () => {
+    // kNN scans reuse one block buffer; blockRows 40 gives 8 blocks of shrinking width, the last 21 rows.
+    for (const k of [1, 7]) assert.deepEqual(knnIndices(A, k, { engine: "native", blockRows: 40 }).indices, knnIndices(A, k, { engine: "js" }).indices);
+    // The feature form centres the normalised copies in place; the caller's arrays stay as they were.
+    const C = matrix(301, 67, 15);
+    const a0 = Float64Array.from(A.data), c0 = Float64Array.from(C.data);
+    for (const normalize of [true, false]) {
+      const first = cka(A, C, { engine: "native", method: "features", normalize });
+      assert.equal(cka(A, C, { engine: "native", method: "features", normalize }), first); // bit-identical rerun
+      assert.ok(Math.abs(first - cka(A, C, { engine: "js", method: "features", normalize })) < 1e-5);
+      assert.ok(Math.abs(cka(A, A, { engine: "native", method: "features", normalize }) - 1) < 1e-5); // one matrix as both inputs
+    }
+    assert.deepEqual(Float64Array.from(A.data), a0);
+    assert.deepEqual(Float64Array.from(C.data), c0);
+  });
   it("ssyrk writes the upper triangle of AᵀA (equal to sgemm's) and leaves the lower one alone", () => {
     const [K, N] = [37, 13];
     const a = Float32Array.from(data(K * N, 21));
