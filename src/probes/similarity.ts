@@ -30,7 +30,7 @@ import type * as TF from "@tensorflow/tfjs";
 import type { FloatArray, Matrix } from "../array";
 import { InputError } from "../array";
 import { backendLayer, tfjs, webgpuLayer } from "../backend/lazy";
-import { nativeGemm, nativeMatMulActive } from "../backend/native";
+import { largeFloat32Array, nativeGemm, nativeMatMulActive } from "../backend/native";
 
 /** Which engine computes similarity blocks; see the module comment. */
 export type SimilarityEngine = "auto" | "js" | "tfjs" | "native";
@@ -163,10 +163,10 @@ export function similarityBlocks(A: Matrix, B: Matrix, opts: BlockOptions = {}, 
         const width = colEnd - colStart;
         let out: Float32Array;
         if (reuseBlocks) {
-          if (scratch === null || scratch.length < count * width) scratch = new Float32Array(count * width);
+          if (scratch === null || scratch.length < count * width) scratch = largeFloat32Array(count * width);
           out = scratch.subarray(0, count * width); // sgemm with beta 0 overwrites every value
         } else {
-          out = new Float32Array(count * width);
+          out = largeFloat32Array(count * width);
         }
         // A[start : start+count] · B[colStart : colEnd]ᵀ, both row-major with row stride d.
         nativeGemm(false, true, count, width, d, a32.subarray(start * d, (start + count) * d), b32.subarray(colStart * d, colEnd * d), out);
