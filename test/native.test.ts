@@ -24,7 +24,7 @@ import { ranksBothWays, targetRanks } from "../src/retrieval/retrieval";
 import { REFERENCE_MODEL, TINY_MODEL, disposeTrainer, makeTrainer, serialStep } from "../src/bench/reference";
 
 const status = nativeStatus();
-const skip = status.active ? false : `native BLAS addon absent (${status.reason})`;
+const skip = status.active ? false : `native BLAS path off (${status.reason})`;
 if (skip) console.log(`# native-only tests skipped: ${skip}`);
 
 const data = (n: number, seed: number) => normalArray(n, rng(seed));
