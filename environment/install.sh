@@ -84,8 +84,11 @@ if ((!check_only)) && command -v apt-get >/dev/null 2>&1 && [[ ! -d data/cache/s
 fi
 
 # The optional native BLAS addon (issue 13): Debian's OpenBLAS headers (when root), then the build.
-# Never fatal: without it the kit runs on wasm (npm run env says why).
-if ((!check_only)) && [[ ! -f native/build/Release/lco_blas.node ]]; then
+# Never fatal: without it the kit runs on wasm (npm run env says why). LCO_NATIVE=0 skips it, so
+# that `npm test` after `build-native.sh --clean` runs without the addon instead of rebuilding it.
+if ((!check_only)) && [[ ${LCO_NATIVE:-} == 0 && ! -f native/build/Release/lco_blas.node ]]; then
+  echo "native addon not built (LCO_NATIVE=0); the kit runs on wasm"
+elif ((!check_only)) && [[ ! -f native/build/Release/lco_blas.node ]]; then
   if [[ $(uname) != Darwin ]] && ! ls /usr/include/cblas.h /usr/include/*/cblas.h >/dev/null 2>&1; then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libopenblas-dev >/dev/null 2>&1 \

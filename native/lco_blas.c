@@ -15,11 +15,17 @@
  *   rankBlock(S, rows, n, i0, lo, hi, q2c, c2q, pendJ, pendV, pending, cols)
  *                                                        retrieval's rank counting over one row block
  *   setThreads(n), getThreads(), info()                  BLAS threads and build description
+ *   largeBuffer(bytes)                                   zeroed ArrayBuffer that may use huge pages
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS and madvise under -std=c11 */
 #include <node_api.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #ifdef LCO_ACCELERATE
 #include <Accelerate/Accelerate.h>
@@ -300,6 +306,62 @@ static napi_value Info(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* largeBuffer(bytes): a zero-filled ArrayBuffer for big arrays (input files, normalised copies,
+ * similarity blocks). On Linux it is anonymous memory advised MADV_HUGEPAGE, as numpy does for
+ * arrays of 4 MB and more: with transparent huge pages in "madvise" mode (Debian's default) the
+ * kernel then faults it in 2 MB at a time instead of 4 kB (measured: 26k minor faults per
+ * `lco align --metric cka` at n 10k). Elsewhere, or if mmap fails, plain calloc. The kernel
+ * zero-fills both. The memory is freed when the ArrayBuffer is collected. */
+typedef struct { void *p; size_t len; int mapped; } Region;
+
+static void free_region(napi_env env, void *data, void *hint) {
+  Region *r = (Region *)hint;
+  (void)data;
+#ifdef __linux__
+  if (r->mapped) munmap(r->p, r->len);
+  else free(r->p);
+#else
+  free(r->p);
+#endif
+  int64_t adjusted;
+  napi_adjust_external_memory(env, -(int64_t)r->len, &adjusted);
+  free(r);
+}
+
+static napi_value LargeBuffer(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t bytes;
+  if (argc < 1 || !get_i64(env, argv[0], &bytes)) return NULL;
+  Region *r = (Region *)malloc(sizeof(Region));
+  if (!r) { napi_throw_error(env, NULL, "lco_blas.largeBuffer: out of memory"); return NULL; }
+  r->len = bytes > 0 ? (size_t)bytes : 1;
+  r->mapped = 0;
+  r->p = NULL;
+#ifdef __linux__
+  void *p = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p != MAP_FAILED) {
+    r->p = p;
+    r->mapped = 1;
+#ifdef MADV_HUGEPAGE
+    madvise(p, r->len, MADV_HUGEPAGE); /* advice only: without THP the pages are ordinary ones */
+#endif
+  }
+#endif
+  if (!r->p) r->p = calloc(r->len, 1);
+  if (!r->p) { free(r); napi_throw_error(env, NULL, "lco_blas.largeBuffer: out of memory"); return NULL; }
+  napi_value out;
+  if (napi_create_external_arraybuffer(env, r->p, (size_t)bytes, free_region, r, &out) != napi_ok) {
+    free_region(env, NULL, r);
+    napi_throw_error(env, NULL, "lco_blas.largeBuffer: N-API call failed");
+    return NULL;
+  }
+  int64_t adjusted;
+  napi_adjust_external_memory(env, (int64_t)r->len, &adjusted);
+  return out;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -310,6 +372,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"largeBuffer", NULL, LargeBuffer, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

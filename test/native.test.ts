@@ -8,7 +8,11 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { backendInfo, initBackend } from "../src/backend";
-import { nativeBlas, nativeGemm, nativeStatus, setNativeMatMul } from "../src/backend/native";
+import { LARGE_ARRAY_BYTES, largeBytes, largeFloat32Array, nativeBlas, nativeGemm, nativeStatus, setNativeMatMul } from "../src/backend/native";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { readBytes, readNpy, writeNpy } from "../src/io/npy";
 import { normalArray, rng } from "../src/random";
 import type { Matrix } from "../src/array";
 import { anisotropy } from "../src/probes";
@@ -20,7 +24,7 @@ import { ranksBothWays, targetRanks } from "../src/retrieval/retrieval";
 import { REFERENCE_MODEL, TINY_MODEL, disposeTrainer, makeTrainer, serialStep } from "../src/bench/reference";
 
 const status = nativeStatus();
-const skip = status.active ? false : `native BLAS addon absent (${status.reason})`;
+const skip = status.active ? false : `native BLAS path off (${status.reason})`;
 if (skip) console.log(`# native-only tests skipped: ${skip}`);
 
 const data = (n: number, seed: number) => normalArray(n, rng(seed));
@@ -192,6 +196,21 @@ describe("probes on the native engine", { skip }, () => {
       assert.ok(Math.abs(unbiasedCka(A, C, { engine: "native", method }) - unbiasedCka(A, C, { engine: "js", method })) < 1e-5);
     }
   });
+  it("reused block buffers and in-place centring: same values, inputs untouched", () => {
+    // kNN scans reuse one block buffer; blockRows 40 gives 8 blocks of shrinking width, the last 21 rows.
+    for (const k of [1, 7]) assert.deepEqual(knnIndices(A, k, { engine: "native", blockRows: 40 }).indices, knnIndices(A, k, { engine: "js" }).indices);
+    // The feature form centres the normalised copies in place; the caller's arrays stay as they were.
+    const C = matrix(301, 67, 15);
+    const a0 = Float64Array.from(A.data), c0 = Float64Array.from(C.data);
+    for (const normalize of [true, false]) {
+      const first = cka(A, C, { engine: "native", method: "features", normalize });
+      assert.equal(cka(A, C, { engine: "native", method: "features", normalize }), first); // bit-identical rerun
+      assert.ok(Math.abs(first - cka(A, C, { engine: "js", method: "features", normalize })) < 1e-5);
+      assert.ok(Math.abs(cka(A, A, { engine: "native", method: "features", normalize }) - 1) < 1e-5); // one matrix as both inputs
+    }
+    assert.deepEqual(Float64Array.from(A.data), a0);
+    assert.deepEqual(Float64Array.from(C.data), c0);
+  });
   it("ssyrk writes the upper triangle of AᵀA (equal to sgemm's) and leaves the lower one alone", () => {
     const [K, N] = [37, 13];
     const a = Float32Array.from(data(K * N, 21));
@@ -237,6 +256,39 @@ describe("probes on the native engine", { skip }, () => {
   });
   it("nativeGemm does nothing when switched off", () => {
     withNative(false, () => assert.equal(nativeGemm(false, false, 1, 1, 1, new Float32Array(1), new Float32Array(1), new Float32Array(1)), false));
+  });
+});
+
+describe("large arrays (every path: huge-page memory with the addon, ordinary memory without)", () => {
+  it("largeBytes / largeFloat32Array: zero-filled, the asked size, writable, on both sides of the threshold", () => {
+    for (const bytes of [12, LARGE_ARRAY_BYTES - 4, LARGE_ARRAY_BYTES, LARGE_ARRAY_BYTES + 4100]) {
+      const b = largeBytes(bytes);
+      assert.equal(b.byteLength, bytes);
+      assert.equal(b.buffer.byteLength, bytes); // its own buffer: readNpy may view it without a copy
+      assert.ok(b.every((v) => v === 0));
+      b[bytes - 1] = 7;
+      assert.equal(b[bytes - 1], 7);
+      const f = largeFloat32Array(bytes >> 2);
+      assert.equal(f.length, bytes >> 2);
+      assert.ok(f.every((v) => v === 0));
+    }
+    if (!skip) assert.equal(typeof nativeBlas()!.largeBuffer, "function");
+  });
+  it("a file of 4 MB or more reads back byte for byte, and its .npy round-trips", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lco-native-large-"));
+    try {
+      const file = path.join(dir, "x.npy");
+      const values = Float32Array.from(data(1100 * 1000, 41));
+      writeNpy(file, { data: values, shape: [1100, 1000], dtype: "float32" });
+      const bytes = readBytes(file);
+      assert.ok(bytes.byteLength >= LARGE_ARRAY_BYTES);
+      assert.ok(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).equals(fs.readFileSync(file)));
+      const back = readNpy(file);
+      assert.deepEqual(back.shape, [1100, 1000]);
+      assert.deepEqual(back.data, values);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -17,6 +17,7 @@
  * @module
  */
 import * as fs from "node:fs";
+import { LARGE_ARRAY_BYTES, largeBytes } from "../backend/native";
 import { InputError, sizeOf } from "../array";
 import type { DType, NdArray } from "../array";
 import { writeFileAtomic } from "./atomic";
@@ -305,10 +306,24 @@ export function writeNpy(file: string, arr: NdArray): void {
   writeFileAtomic(file, encodeNpy(arr));
 }
 
-/** Read a whole file, turning "no such file" and friends into an {@link InputError}. */
+/**
+ * Read a whole file, turning "no such file" and friends into an {@link InputError}. A big file is
+ * read into {@link largeBytes} (huge-page memory with the native addon), into one buffer of its
+ * own either way.
+ */
 export function readBytes(file: string): Uint8Array {
   try {
-    return fs.readFileSync(file);
+    const fd = fs.openSync(file, "r");
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size < LARGE_ARRAY_BYTES) return fs.readFileSync(fd);
+      const out = largeBytes(size);
+      let got = 0;
+      for (let n = 1; got < size && n > 0; got += n) n = fs.readSync(fd, out, got, size - got, got);
+      return got === size ? out : out.subarray(0, got); // the file shrank while we read it
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new InputError(`${file}: no such file`);

@@ -82,11 +82,14 @@ function rowSquaredNorms(m: Matrix): Float64Array {
 }
 
 /**
- * Column-centred float32 copy for BLAS (means and the subtraction in float64, then one rounding:
+ * Column-centred float32 rows for BLAS (means and the subtraction in float64, then one rounding:
  * the same float32 values as centring in float64 and converting), with the squared row norms of
  * those float32 rows (float64 sums).
+ * @param inPlace overwrite `m.data` (a float32 array the caller owns, e.g. the fresh copy from
+ *   L2 normalisation) instead of allocating a copy: saves 4·n·d bytes of fresh pages (at n 10k,
+ *   d 512: 20 MB per input). The values are the same either way.
  */
-function centerColumns32(m: Matrix): { data: Float32Array; rowNorms: Float64Array } {
+function centerColumns32(m: Matrix, inPlace: boolean): { data: Float32Array; rowNorms: Float64Array } {
   const { rows, cols, data } = m;
   const mean = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
@@ -94,7 +97,7 @@ function centerColumns32(m: Matrix): { data: Float32Array; rowNorms: Float64Arra
     for (let j = 0; j < cols; j++) mean[j] += data[o + j];
   }
   for (let j = 0; j < cols; j++) mean[j] /= rows;
-  const out = new Float32Array(rows * cols);
+  const out = inPlace && data instanceof Float32Array ? data : new Float32Array(rows * cols);
   const rowNorms = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
@@ -137,9 +140,10 @@ function gramSumSquaresNative(x: Float32Array, n: number, p: number): number {
  * The feature form on the native path: centre once into float32 (no float64 copies), then one
  * `sgemm` for AᵀB and one `ssyrk` each for AᵀA and BᵀB (float32 products, float64 sums).
  */
-function hsicFeaturesNative(A: Matrix, B: Matrix, unbiased: boolean): HsicTriple {
+function hsicFeaturesNative(A: Matrix, B: Matrix, unbiased: boolean, owned: boolean): HsicTriple {
   const n = A.rows, p = A.cols, q = B.cols;
-  const ac = centerColumns32(A), bc = centerColumns32(B);
+  // A and B may be the same matrix (cka(X, X)): then centre one copy once.
+  const ac = centerColumns32(A, owned && A !== B), bc = A === B ? ac : centerColumns32(B, owned);
   const kl = new Float32Array(p * q);
   nativeGemm(true, false, p, q, n, ac.data, bc.data, kl);
   return hsicFromSums(n, sumSquares32(kl), gramSumSquaresNative(ac.data, n, p), gramSumSquaresNative(bc.data, n, q), unbiased, ac.rowNorms, bc.rowNorms);
@@ -162,11 +166,14 @@ function hsicFromSums(n: number, fKL: number, fKK: number, fLL: number, unbiased
   return { kl: hu(fKL, ka, lb), kk: hu(fKK, ka, ka), ll: hu(fLL, lb, lb) };
 }
 
-/** HSIC values from features (kernel "ip" only). */
-function hsicFeatures(A: Matrix, B: Matrix, unbiased: boolean, opts: BlockOptions): HsicTriple {
+/**
+ * HSIC values from features (kernel "ip" only).
+ * @param owned A and B are private copies (the L2-normalised ones) that may be overwritten.
+ */
+function hsicFeatures(A: Matrix, B: Matrix, unbiased: boolean, opts: BlockOptions, owned: boolean): HsicTriple {
   const n = A.rows;
   // Every product big enough for BLAS: the float32 path without float64 copies.
-  if (resolveEngine(n * Math.min(A.cols, B.cols) ** 2, opts.engine) === "native") return hsicFeaturesNative(A, B, unbiased);
+  if (resolveEngine(n * Math.min(A.cols, B.cols) ** 2, opts.engine) === "native") return hsicFeaturesNative(A, B, unbiased, owned);
   const ac = centerColumns(A), bc = centerColumns(B);
   // ‖XᵀY‖²_F = Σ_ij (x_i·y_j)² = Σ_ij K_ij L_ij for the centred Gram matrices.
   const fKL = sumSquares(crossProduct(ac, bc, opts));
@@ -244,7 +251,8 @@ function ckaImpl(Ain: MatrixLike, Bin: MatrixLike, unbiased: boolean, opts: CkaO
   if (method === "features" && kernel !== "ip") throw new InputError(`method "features" needs kernel "ip"; got kernel "${kernel}"`);
   const dSum = A.cols + B.cols;
   const useFeatures = kernel === "ip" && (method === "features" || (method === "auto" && n * dSum * dSum < n * n * dSum));
-  const h = useFeatures ? hsicFeatures(A, B, unbiased, opts) : hsicGram(A, B, unbiased, kernel, sigma, opts);
+  // With normalisation on, A and B are fresh copies (l2Normalize): the feature form may centre them in place.
+  const h = useFeatures ? hsicFeatures(A, B, unbiased, opts, opts.normalize ?? true) : hsicGram(A, B, unbiased, kernel, sigma, opts);
   return ratio(h);
 }
 

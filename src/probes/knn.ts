@@ -86,7 +86,7 @@ export function knnLists(feats: Matrix, k: number, opts: BlockOptions = {}): Knn
   // blocks it saves (1 − 1/B)/2), so cap the default block height at n/8 rows, but keep ≥ 512
   // rows so that the per-block column slice stays small next to the matMul (measured: ~10%).
   const blockRows = opts.blockRows ?? Math.min(defaultBlockRows(n, n), Math.max(512, Math.ceil(n / 8)));
-  const src = similarityBlocks(feats, feats, { ...opts, blockRows });
+  const src = similarityBlocks(feats, feats, { ...opts, blockRows }, true); // each block is scanned before the next
   try {
     for (let s = 0; s < n; s += src.blockRows) {
       const c = Math.min(src.blockRows, n - s);

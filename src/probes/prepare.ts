@@ -5,6 +5,7 @@
  */
 import type { Matrix, MatrixLike, NdArray } from "../array";
 import { InputError, assertFinite, checkedRowSquares, layers, toMatrix } from "../array";
+import { largeFloat32Array } from "../backend/native";
 
 /** Coerce to a matrix and check it is non-empty. */
 function nonEmpty(x: MatrixLike, name: string): Matrix {
@@ -31,7 +32,7 @@ export function l2Normalize(x: MatrixLike, name = "feats"): Matrix {
   const m = nonEmpty(x, name);
   const { rows, cols, data } = m;
   const squares = checkedRowSquares(m, name);
-  const out = data instanceof Float32Array ? new Float32Array(data.length) : new Float64Array(data.length);
+  const out = data instanceof Float32Array ? largeFloat32Array(data.length) : new Float64Array(data.length);
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
     const inv = 1 / Math.sqrt(squares[i]);

@@ -121,7 +121,7 @@ export function targetRanks(Q: MatrixLike, C: MatrixLike, opts: RetrievalOptions
  */
 export function ranksBothWays(q: Matrix, c: Matrix, opts: BlockOptions, maxPending = Math.max(1 << 20, 16 * q.rows)): [Int32Array, Int32Array] {
   const n = q.rows, d = q.cols;
-  const src = similarityBlocks(q, c, opts);
+  const src = similarityBlocks(q, c, opts, true); // each block is scanned before the next
   const q2c = new Int32Array(n), c2q = new Int32Array(n);
   const exact = new Float64Array(n); // main-pass S_jj
   const lo = new Float64Array(n), hi = new Float64Array(n);
