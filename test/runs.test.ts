@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   stableJson, configHash, runDir, configDiff, runOrLoad, runOrLoadDetailed, loadRun, listRuns,
-  definePreset, resolveConfig, RUN_FORMAT,
+  definePreset, resolveConfig, RUN_FORMAT, computePath, computePathsUsed, noteRunUsed, resetComputePathsUsed, assertOneComputePath,
 } from "../src/runs";
 import { InputError } from "../src/array";
 
@@ -196,4 +196,52 @@ test("runsRoot resolves a relative runs folder from the project root whatever th
     process.chdir(here);
   }
   assert.throws(() => runsRoot(""), InputError);
+});
+
+// A finished run folder as `runOrLoad` writes it, with a given backend in its meta.json.
+function fakeRun(dir: string, cfg: object, backend: object | null): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const hash = configHash(cfg);
+  fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ format: RUN_FORMAT, configHash: hash, seed: 0, config: cfg }));
+  fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify({ format: RUN_FORMAT, configHash: hash, seed: 0, profile: null, backend }));
+  fs.writeFileSync(path.join(dir, "result.json"), JSON.stringify({ format: RUN_FORMAT, configHash: hash, seed: 0, result: 1 }));
+}
+const WASM = { name: "wasm", native: { active: false, reason: "LCO_NATIVE=0" } };
+const NATIVE_1T = { name: "wasm", native: { active: true, reason: "addon loaded", blas: "OpenBLAS 0.3.21 DYNAMIC_ARCH; core Haswell", threads: 1 } };
+const NATIVE_2T = { ...NATIVE_1T, native: { ...NATIVE_1T.native, blas: "OpenBLAS 0.3.21 DYNAMIC_ARCH; core Cooperlake", threads: 2 } };
+
+test("computePath names the backend and, when on, the native BLAS kernel and threads", () => {
+  assert.equal(computePath(null), "unknown");
+  assert.equal(computePath(WASM as never), "wasm");
+  assert.equal(computePath(NATIVE_1T as never), "wasm + native BLAS (core Haswell, 1 thread)");
+  assert.equal(computePath(NATIVE_2T as never), "wasm + native BLAS (core Cooperlake, 2 threads)");
+});
+
+test("loaded runs are counted by compute path, once per folder; a native/wasm mix is refused, kernels and threads are not", async () => {
+  const root = tmp();
+  const load = (dir: string, cfg: object) => runOrLoad({ dir, cfg, seed: 0, compute: () => assert.fail(`${dir} should load, not compute`) });
+  resetComputePathsUsed();
+  try {
+    fakeRun(path.join(root, "a"), { a: 1 }, WASM);
+    fakeRun(path.join(root, "b"), { b: 1 }, NATIVE_1T);
+    fakeRun(path.join(root, "c"), { c: 1 }, NATIVE_2T);
+    fakeRun(path.join(root, "old"), { o: 1 }, null);
+    await load(path.join(root, "a"), { a: 1 });
+    await load(path.join(root, "a"), { a: 1 }); // the same folder twice counts once
+    noteRunUsed(path.join(root, "a"));
+    await load(path.join(root, "old"), { o: 1 }); // no recorded backend: not counted
+    assert.deepEqual(computePathsUsed().map((u) => [u.path, u.native, u.loaded]), [["wasm", false, 1]]);
+    assertOneComputePath();
+    // Two native kernels / thread counts: recorded, not refused.
+    resetComputePathsUsed();
+    await load(path.join(root, "b"), { b: 1 });
+    noteRunUsed(path.join(root, "c"));
+    assert.deepEqual(computePathsUsed().map((u) => u.path).sort(), ["wasm + native BLAS (core Cooperlake, 2 threads)", "wasm + native BLAS (core Haswell, 1 thread)"]);
+    assertOneComputePath();
+    // The case that once went unseen: a wasm result built on a run trained with native BLAS.
+    await load(path.join(root, "a"), { a: 1 });
+    assert.throws(() => assertOneComputePath(), (e: unknown) => e instanceof InputError && /mix the native BLAS path and wasm/.test((e as Error).message) && (e as Error).message.includes(path.join(root, "b")));
+  } finally {
+    resetComputePathsUsed();
+  }
 });

@@ -23,7 +23,7 @@ import * as path from "node:path";
 import { execFileSync } from "node:child_process";
 import { InputError } from "../array";
 import { writeJsonAtomic } from "../io/atomic";
-import type { RunMeta } from "../runs/cache";
+import { assertOneComputePath, computePathsUsed, noteRunUsed, type RunMeta } from "../runs/cache";
 import { runsRoot } from "../runs/dir";
 import { PROJECT_ROOT, projectPath } from "../project";
 import type { FamilyRun } from "../organism/family";
@@ -74,6 +74,12 @@ export interface Provenance {
   publishedAt: string;
   /** Backend of the first run (every run records its own in `meta.json`). */
   backend: RunMeta["backend"] | null;
+  /**
+   * Every compute path behind the result (`computePath`: backend, native BLAS kernel and threads)
+   * with how many runs used it: the runs this process computed or loaded, and the given folders.
+   * Publishing refuses a mix of native BLAS and wasm. Absent in files published before it existed.
+   */
+  computePaths?: Record<string, number>;
   node: string;
   machine: { cpus: number; cpuModel: string; memoryGiB: number };
   /** Pretraining of the family (includes each run's generative evaluation at its checkpoints). */
@@ -156,7 +162,10 @@ export function publishOrganismResults(profile: string, family: readonly FamilyR
   const provenance: Provenance = {
     format: "lco-organism-provenance v1",
     profile,
-    ...producer(options.command ?? `npm run reproduce -- --profile ${profile} --only organism --publish`, family[0].dir),
+    ...producer(options.command ?? `npm run reproduce -- --profile ${profile} --only organism --publish`, [
+      ...family.map((r) => r.dir),
+      ...family.map((r) => alignmentDir(root, r.spec, r.seed, options.clipSteps)),
+    ]),
     pretraining: stageTiming(family.map((r) => r.dir)),
     // The alignment runs of exactly these pretraining runs (other experiments may share `root`).
     alignment: stageTiming(family.map((r) => alignmentDir(root, r.spec, r.seed, options.clipSteps))),
@@ -169,12 +178,15 @@ export function publishOrganismResults(profile: string, family: readonly FamilyR
 }
 
 /** Who produced a result, with what, and when: the fields every provenance file shares. */
-function producer(command: string, firstRun: string | undefined): Pick<Provenance, "command" | "commit" | "publishedAt" | "backend" | "node" | "machine"> {
+function producer(command: string, dirs: readonly string[]): Pick<Provenance, "command" | "commit" | "publishedAt" | "backend" | "computePaths" | "node" | "machine"> {
+  for (const d of dirs) noteRunUsed(d);
+  assertOneComputePath();
   return {
     command,
     commit: gitCommit(),
     publishedAt: new Date().toISOString(),
-    backend: firstRun !== undefined ? readMeta(firstRun)?.backend ?? null : null,
+    backend: dirs.length > 0 ? readMeta(dirs[0])?.backend ?? null : null,
+    computePaths: Object.fromEntries(computePathsUsed().map((u) => [u.path, u.computed + u.loaded])),
     node: process.version,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
   };
@@ -227,7 +239,7 @@ export interface ExperimentProvenance extends Pick<Provenance, "profile" | "comm
  * timings live here so the result file itself stays the same when the same numbers are republished.
  */
 export function experimentProvenance(experiment: string, profile: string, dirs: readonly string[], command = `lco experiment ${experiment} --profile ${profile} --publish`): ExperimentProvenance {
-  return { format: "lco-experiment-provenance v1", experiment, profile, ...producer(command, dirs[0]), timing: stageTiming(dirs) };
+  return { format: "lco-experiment-provenance v1", experiment, profile, ...producer(command, dirs), timing: stageTiming(dirs) };
 }
 
 /** The two files of a published experiment. */

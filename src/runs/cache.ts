@@ -151,6 +151,88 @@ export function loadRun(dir: string): StoredRun | null {
 }
 
 /**
+ * The compute path a run's numbers depend on, in one line: the TF.js backend and, when it was on,
+ * the native BLAS path with its CPU kernel and thread count (each of these changes the last bits,
+ * which training amplifies). `"unknown"` for a run without a recorded backend.
+ * @example computePath(meta.backend) // "wasm" or "wasm + native BLAS (core Haswell, 1 thread)"
+ */
+export function computePath(backend: BackendInfo | null | undefined): string {
+  if (!backend) return "unknown";
+  const n = backend.native;
+  if (!n?.active) return backend.name;
+  const core = /core (\S+)/.exec(n.blas ?? "")?.[1] ?? "?";
+  return `${backend.name} + native BLAS (core ${core}, ${n.threads ?? "?"} thread${n.threads === 1 ? "" : "s"})`;
+}
+
+/** How this process used runs of one compute path (see {@link computePathsUsed}). */
+export interface ComputePathUse {
+  path: string;
+  /** Whether that path had the native BLAS path on (`null`: unknown). */
+  native: boolean | null;
+  computed: number;
+  loaded: number;
+  /** Up to 3 of the run folders, for a readable message. */
+  examples: string[];
+}
+
+// Every run this process computed or loaded, by compute path: a result built from runs of several
+// paths is not the result of any one of them, and a loaded run's path is otherwise invisible
+// (a training run's identity does not include the backend, so a wasm process silently reuses a run
+// trained with native BLAS).
+const pathsUsed = new Map<string, ComputePathUse>();
+const foldersSeen = new Set<string>();
+
+function notePath(meta: RunMeta | null, dir: string, how: "computed" | "loaded"): void {
+  const p = computePath(meta?.backend);
+  const key = path.resolve(dir);
+  if (p === "unknown" || foldersSeen.has(key)) return;
+  foldersSeen.add(key);
+  let u = pathsUsed.get(p);
+  if (!u) pathsUsed.set(p, (u = { path: p, native: meta?.backend?.native ? meta.backend.native.active : false, computed: 0, loaded: 0, examples: [] }));
+  u[how] += 1;
+  if (u.examples.length < 3) u.examples.push(dir);
+}
+
+/**
+ * Count a finished run folder that a result uses without having gone through {@link runOrLoad} in
+ * this process (e.g. runs a worker process computed), from its `meta.json`. A folder is counted once.
+ */
+export function noteRunUsed(dir: string): void {
+  const stored = loadRun(dir);
+  if (stored) notePath(stored.meta, dir, "loaded");
+}
+
+/** The compute paths of every run this process has computed or loaded through {@link runOrLoad} (or {@link noteRunUsed}) so far. */
+export function computePathsUsed(): ComputePathUse[] {
+  return [...pathsUsed.values()].map((u) => ({ ...u, examples: [...u.examples] }));
+}
+
+/** Forget the runs recorded for {@link computePathsUsed} (for tests, and between independent jobs in one process). */
+export function resetComputePathsUsed(): void {
+  pathsUsed.clear();
+  foldersSeen.clear();
+}
+
+/**
+ * Throw unless every run this process used was computed with the native BLAS path on, or every
+ * one with it off. Publishing calls this: published results must come from one compute path (wasm
+ * publishes, since its bits are the same on every machine), and a mix would otherwise go unseen.
+ * Different BLAS kernels or thread counts within the native path are recorded, not refused.
+ * @throws InputError naming the paths and example folders.
+ */
+export function assertOneComputePath(): void {
+  const uses = computePathsUsed();
+  const on = uses.filter((u) => u.native === true);
+  const off = uses.filter((u) => u.native === false);
+  if (on.length === 0 || off.length === 0) return;
+  const list = uses.map((u) => `${u.path}: ${u.computed} computed, ${u.loaded} loaded (e.g. ${u.examples.join(", ")})`).join("; ");
+  throw new InputError(
+    `refusing to publish: the runs behind this result mix the native BLAS path and wasm (${list}). ` +
+      "Recompute on one path: use a fresh runs folder (--root) or delete the folders of the other path.",
+  );
+}
+
+/**
  * Like {@link runOrLoad}, but also says whether the value was loaded, and returns the metadata.
  */
 export async function runOrLoadDetailed<T, C extends object = object>(opts: RunOrLoadOptions<T, C>): Promise<RunOutcome<T>> {
@@ -166,6 +248,7 @@ export async function runOrLoadDetailed<T, C extends object = object>(opts: RunO
   if (stored) {
     if (stored.configHash === hash && stored.seed === wantSeed) {
       log(`loaded ${dir} (config ${hash.slice(0, 8)})`);
+      notePath(stored.meta, dir, "loaded");
       return { value: decode(stored.result), loaded: true, dir, configHash: hash, meta: stored.meta };
     }
     if (opts.onMismatch === "throw") {
@@ -210,6 +293,7 @@ export async function runOrLoadDetailed<T, C extends object = object>(opts: RunO
   writeJsonAtomic(path.join(dir, "meta.json"), meta);
   // Last: its presence marks the run complete.
   writeJsonAtomic(path.join(dir, "result.json"), { format: RUN_FORMAT, configHash: hash, seed: wantSeed, result: roundTripped });
+  notePath(meta, dir, "computed");
   log(`computed ${dir} in ${meta.durationSec.toFixed(1)} s`);
   return { value: decode(roundTripped), loaded: false, dir, configHash: hash, meta };
 }

@@ -9,7 +9,7 @@ export type { Preset, ConfigValue, DeepPartial, NoInferType, Overrides, ResolveO
 export { stableJson, configHash } from "./hash";
 export { runDir, runsRoot, configDiff, flattenConfig } from "./dir";
 export type { RunDirOptions } from "./dir";
-export { runOrLoad, runOrLoadDetailed, loadRun, listRuns, RUN_FORMAT } from "./cache";
-export type { RunOrLoadOptions, RunOutcome, RunContext, RunMeta, StoredRun, RunListing } from "./cache";
+export { runOrLoad, runOrLoadDetailed, loadRun, listRuns, RUN_FORMAT, computePath, computePathsUsed, noteRunUsed, resetComputePathsUsed, assertOneComputePath } from "./cache";
+export type { RunOrLoadOptions, RunOutcome, RunContext, RunMeta, StoredRun, RunListing, ComputePathUse } from "./cache";
 export { runChild, runPool } from "./pool";
 export type { ChildJob } from "./pool";
