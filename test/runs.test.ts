@@ -230,6 +230,9 @@ test("loaded runs are counted by compute path, once per folder; a native/wasm mi
     await load(path.join(root, "a"), { a: 1 }); // the same folder twice counts once
     noteRunUsed(path.join(root, "a"));
     await load(path.join(root, "old"), { o: 1 }); // no recorded backend: not counted
+    fakeRun(path.join(root, "unfinished"), { u: 1 }, NATIVE_1T);
+    fs.rmSync(path.join(root, "unfinished", "result.json")); // not finished: not counted
+    noteRunUsed(path.join(root, "unfinished"));
     assert.deepEqual(computePathsUsed().map((u) => [u.path, u.native, u.loaded]), [["wasm", false, 1]]);
     assertOneComputePath();
     // Two native kernels / thread counts: recorded, not refused.

@@ -827,6 +827,11 @@ const meanSd = (v: readonly number[]): MeanSd => {
   return { mean: c.mean, sd: c.n > 1 ? c.sd : null };
 };
 
+/** A {@link MeanSd} as text, `0.149 ± 0.032` (`± n/a` for one seed): the CLI table and the report print the same. */
+export function meanSdText(v: MeanSd): string {
+  return `${v.mean.toFixed(3)} ± ${v.sd === null ? "n/a" : v.sd.toFixed(3)}`;
+}
+
 /**
  * The caption-corruption arm judged on its own: per modality, a table over rates of the final-step
  * generative score and R@1 / nDCG@10 before and after refinement (mean ± sd over seeds), and the
@@ -922,10 +927,10 @@ export function grslCorruptionArm(results: GrslResults, opts: Omit<CorruptionArm
  */
 export function corruptionArmTable(s: CorruptionArmSummary | null): Record<string, string | number>[] {
   if (!s) return [];
-  const ms = (v: MeanSd) => `${v.mean.toFixed(3)} ± ${v.sd === null ? "n/a" : v.sd.toFixed(3)}`;
   const out: Record<string, string | number>[] = [];
   for (const m of s.modalities) {
     for (const r of m.rows) {
+      const ms = meanSdText;
       out.push({ modality: m.modality, rate: r.rate, n: r.seeds.length, generative: ms(r.generative), "R@1 after": ms(r.after.recallAt1), "R@1 before": ms(r.before.recallAt1), "nDCG@10 after": ms(r.after.ndcgAt10), "nDCG@10 before": ms(r.before.ndcgAt10) });
     }
     const f = m.fits;

@@ -139,6 +139,7 @@ export {
   grslGallerySize,
   corruptionArmTable,
   corruptionFitText,
+  meanSdText,
   CORRUPTION_ARM_RULE,
   grslRuns,
   grslSteps,

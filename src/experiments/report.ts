@@ -20,7 +20,7 @@ import { projectPath, PROJECT_ROOT } from "../project";
 import { checkTrainingTable } from "../paper/training";
 import { alignmentTable, type AlignmentRow } from "./alignment";
 import { loadPublishedAlignment, publishedFiles, PUBLISHED_ROOT } from "./published";
-import { corruptionFitText, grslCorruptionArm, grslPanelStatistics, GRSL_MODALITIES, loadPublishedGrsl, PAPER_PANEL_OF, publishedGrslFile, theoryOrderings, type GrslResults, type MeanSd } from "./grsl";
+import { corruptionFitText, grslCorruptionArm, grslPanelStatistics, GRSL_MODALITIES, loadPublishedGrsl, PAPER_PANEL_OF, publishedGrslFile, theoryOrderings, meanSdText, type GrslResults } from "./grsl";
 import { generateEmbedLines, GENERATE_EMBED_NAME, loadPublishedGenerateEmbed, type GenerateEmbedResults } from "./generate-embed";
 import { checkContinualResults, pairedDifference, readingLine, type ContinualResults } from "./continual";
 import { loadPublishedRefinement, P2_RULE, refinementComparison, refinementVerdicts, type RefinementResults } from "./refinement";
@@ -231,7 +231,7 @@ export function mechanismLines(gte: GenerateEmbedResults | null): string[] {
 export function corruptionDialSection(grsl: GrslResults): ReportSubsection | null {
   const s = grslCorruptionArm(grsl);
   if (!s) return null;
-  const ms = (v: MeanSd) => `${f3(v.mean)} ± ${v.sd === null ? "n/a" : f3(v.sd)}`;
+  const ms = meanSdText;
   const rows: string[][] = [];
   for (const m of s.modalities) {
     for (const r of m.rows) rows.push([m.modality, String(r.rate), String(r.seeds.length), ms(r.generative), ms(r.after.recallAt1), ms(r.before.recallAt1), ms(r.after.ndcgAt10), ms(r.before.ndcgAt10)]);

@@ -198,8 +198,15 @@ function notePath(meta: RunMeta | null, dir: string, how: "computed" | "loaded")
  * this process (e.g. runs a worker process computed), from its `meta.json`. A folder is counted once.
  */
 export function noteRunUsed(dir: string): void {
-  const stored = loadRun(dir);
-  if (stored) notePath(stored.meta, dir, "loaded");
+  // Only meta.json is needed (a result file can be large, and publishing notes hundreds of folders).
+  if (!fs.existsSync(path.join(dir, "result.json"))) return;
+  let meta: RunMeta | null = null;
+  try {
+    meta = readJson(path.join(dir, "meta.json")) as RunMeta;
+  } catch {
+    return; // no readable meta: nothing to record, as for a run without a recorded backend
+  }
+  notePath(meta, dir, "loaded");
 }
 
 /** The compute paths of every run this process has computed or loaded through {@link runOrLoad} (or {@link noteRunUsed}) so far. */
