@@ -19,7 +19,7 @@
  * @module
  */
 import { InputError } from "../array";
-import { definePreset, type Profile } from "../config";
+import { definePreset, resolveConfig, type Overrides, type Profile } from "../config";
 import { retrievalChance } from "../retrieval/retrieval";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -61,6 +61,8 @@ export interface ContinualResults {
   baseline?: Omit<ContinualRow, "arm">[];
   /** The diagnosis: how well each model reads the gallery's documents (see {@link ReadingRow}). Absent in results from before it was measured. */
   reading?: ContinualReading;
+  /** General image-caption sequences mixed into each continual step (see {@link generalCaptionsPerStep}); absent = 0, the default variant. */
+  generalCaptions?: number;
 }
 
 /** Paired-by-seed difference of two arms on one metric. */
@@ -83,10 +85,8 @@ export interface PairedDifference {
  */
 export function pairedDifference(results: ContinualResults, a: ContinualArm, b: ContinualArm, metric: "ndcgAt10" | "recallAt1" = "ndcgAt10"): PairedDifference {
   const of = (arm: ContinualArm) => new Map(results.rows.filter((r) => r.arm === arm).map((r) => [r.seed, r[metric]]));
-  const ma = of(a), mb = of(b);
-  const seeds = [...ma.keys()].filter((s) => mb.has(s)).sort((x, y) => x - y);
+  const { seeds, diffs: d } = pairBySeed(of(a), of(b));
   if (seeds.length === 0) throw new InputError(`arms "${a}" and "${b}" share no seed`);
-  const d = seeds.map((s) => ma.get(s)! - mb.get(s)!);
   return { a, b, metric, seeds, diff: meanCI(d), wins: d.filter((v) => v > 0).length };
 }
 
@@ -101,6 +101,7 @@ export function checkContinualResults(j: unknown, where = "continual results"): 
       if (!(row[k] >= 0 && row[k] <= 1)) throw new InputError(`${where}: rows[${i}].${k} is ${row[k]}; need [0, 1]`);
     }
   });
+  if (r.generalCaptions !== undefined && !(Number.isInteger(r.generalCaptions) && r.generalCaptions > 0)) throw new InputError(`${where}: "generalCaptions" is ${r.generalCaptions}; need an integer > 0 (absent = none)`);
   if (r.reading !== undefined) {
     if (!(r.reading.uniformNll > 0) || !Array.isArray(r.reading.rows)) throw new InputError(`${where}: "reading" needs uniformNll > 0 and rows`);
     r.reading.rows.forEach((row, i) => {
@@ -371,8 +372,18 @@ export interface ContinualConfig {
   numSteps: number | null;
   /** Continual-pretraining steps (the control trains as many on the original mixture). Default 300 (smoke 20). */
   continualSteps: number;
-  /** General image-caption sequences mixed into each continual step. Default 0. */
+  /**
+   * General image-caption sequences mixed into each continual step. Default 0; the `general`
+   * variant sets it (see {@link continualConfig}).
+   */
   generalCaptions: number;
+  /**
+   * Which published variant of P5 this is: `"default"` (OCR-style reading only) or `"general"`
+   * (general captions mixed in at {@link generalCaptionsPerStep}; `--variant=general`). Only the
+   * continual run and its units differ; the base, refinement and control units are shared.
+   * Default `"default"`.
+   */
+  variant: ContinualVariant;
   /** Refinement steps; `null` = the LoRA refinement's default of the profile. */
   refineSteps: number | null;
   /** Gallery items per split: the first n IID and the first n OOD items, documents in the low-resource script. */
@@ -383,12 +394,13 @@ export interface ContinualConfig {
 export const CONTINUAL_PRESET = definePreset<ContinualConfig>({
   name: "continual",
   description: "P5: continual generative pretraining on low-resource-script documents before text-only refinement (4 arms × seeds, text → document nDCG@10)",
-  defaults: { size: "S", seeds: [0, 1, 2], numSteps: null, continualSteps: 300, generalCaptions: 0, refineSteps: null, galleryItems: 48 },
+  defaults: { size: "S", seeds: [0, 1, 2], numSteps: null, continualSteps: 300, generalCaptions: 0, variant: "default", refineSteps: null, galleryItems: 48 },
   profiles: { smoke: { continualSteps: 20, galleryItems: 16 } },
   validate(c) {
     if (c.seeds.length === 0) throw new InputError("continual needs at least one seed");
     if (!(Number.isInteger(c.continualSteps) && c.continualSteps >= 1)) throw new InputError(`invalid continualSteps; need an integer ≥ 1, got ${c.continualSteps}`);
     if (!(Number.isInteger(c.galleryItems) && c.galleryItems >= 2)) throw new InputError(`invalid galleryItems; need an integer ≥ 2, got ${c.galleryItems}`);
+    if (!(CONTINUAL_VARIANTS as readonly string[]).includes(c.variant)) throw new InputError(`invalid variant "${c.variant}"; expected ${CONTINUAL_VARIANTS.join(" or ")}`);
   },
 });
 
@@ -490,7 +502,7 @@ export async function runContinual(profile: Profile, cfg: ContinualConfig, optio
     `gallery: ${galleryN} low-resource-script documents (first ${cfg.galleryItems} IID + ${cfg.galleryItems} OOD)`;
   // The vocabulary from a base run's saved config: no world to rebuild when every unit loads.
   const vocabSize = readRunConfig(pretrainDir(root, continualSpecs(profile, cfg, cfg.seeds[0]).base, cfg.seeds[0])).config.vocabSize;
-  return { format: CONTINUAL_FORMAT, profile, setup, chance, rows, baseline: baseline.map(({ arm: _a, ...r }) => r), reading: { uniformNll: Math.log(vocabSize), rows: reading } };
+  return { format: CONTINUAL_FORMAT, profile, setup, chance, rows, baseline: baseline.map(({ arm: _a, ...r }) => r), reading: { uniformNll: Math.log(vocabSize), rows: reading }, ...(cfg.generalCaptions ? { generalCaptions: cfg.generalCaptions } : {}) };
 }
 
 /** The reading measurements of one seed: `[model, its run folder (null: random init), its spec, script]`. */
@@ -545,10 +557,179 @@ export function continualUnitDir(root: string, spec: PretrainSpec, refined: bool
   return path.join(root, "organism-continual", `${spec.size}-${kind}${refined ? "-refined" : ""}__${configHash(continualUnitIdentity(spec, refined, cfg)).slice(0, 12)}`, `seed-${seed}`);
 }
 
-/** The published P5 results of a profile (`data/organism/<profile>/continual.json`), or `null` when not published yet. */
-export function loadPublishedContinual(profile = "full"): ContinualResults | null {
-  const rel = `data/organism/${profile}/continual.json`;
+/** The published P5 results of a profile (`data/organism/<profile>/continual.json`, or `continual-general.json` for the `general` variant), or `null` when not published yet. */
+export function loadPublishedContinual(profile = "full", variant: ContinualVariant = "default"): ContinualResults | null {
+  const rel = `data/organism/${profile}/${continualResultName(variant)}.json`;
   const abs = projectPath(rel);
   if (!fs.existsSync(abs)) return null;
   return checkContinualResults(JSON.parse(fs.readFileSync(abs, "utf8")), rel);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The variant: general image captions mixed into the continual stage
+
+/** The published variants of P5 (see {@link ContinualConfig.variant}). */
+export const CONTINUAL_VARIANTS = ["default", "general"] as const;
+export type ContinualVariant = (typeof CONTINUAL_VARIANTS)[number];
+
+/** The published name of a variant's result: `continual` or `continual-general` (`data/organism/<profile>/<name>.json` and `<name>-provenance.json`). */
+export function continualResultName(variant: ContinualVariant): string {
+  return variant === "default" ? "continual" : `continual-${variant}`;
+}
+
+/**
+ * General image-caption sequences per continual step in the `general` variant: the parent size's
+ * own image-caption count per step, `specConfig(base, 1).mixture.caption.image` (S: 7 at the full
+ * profile, 5 at smoke).
+ *
+ * The principle, fixed before any result of the variant was seen and not tuned toward one: the
+ * continual stage keeps the parent's image-captioning rate (as many general captions per step as
+ * pretraining had), while the document-reading sequences stay exactly as in the default variant.
+ * So a variant step holds more sequences than a default step (image / (document + image) more,
+ * 7/11 at full S): the comparison with the default's continual+refine is "the same reading plus
+ * general captions", not an equal-compute one.
+ * @param numSteps the base model's pretraining steps (`ContinualConfig.numSteps`; `null` = the profile's).
+ */
+export function generalCaptionsPerStep(profile: Profile, size: string, numSteps: number | null = null): number {
+  const base = pretrainSpec(profile, size, numSteps === null ? {} : { numSteps });
+  return specConfig(base, 1).mixture.caption.image;
+}
+
+/**
+ * The P5 config at a profile with overrides (`lco experiment continual` and chapter 26 resolve it
+ * here): the preset, then, for `variant: "general"`, `generalCaptions` from
+ * {@link generalCaptionsPerStep}, the one place that number is chosen. The default variant's
+ * config is the preset's, so its units keep their folders.
+ * @example continualConfig("full", { variant: "general" }).generalCaptions // 7
+ * @throws InputError when `variant: "general"` comes with an explicit `generalCaptions` (the variant fixes it).
+ */
+export function continualConfig(profile: Profile, overrides: Overrides = {}): ContinualConfig {
+  const cfg = resolveConfig(CONTINUAL_PRESET, overrides, { profile });
+  if (cfg.variant !== "general") return cfg;
+  if ("generalCaptions" in overrides) throw new InputError(`--variant=general sets generalCaptions itself (the parent's image captions per step); drop --generalCaptions=${String(overrides.generalCaptions)}`);
+  return { ...cfg, generalCaptions: generalCaptionsPerStep(profile, cfg.size, cfg.numSteps) };
+}
+
+/** The `general` variant's config at a profile: `continualConfig(profile, {...overrides, variant: "general"})`. */
+export function continualGeneralConfig(profile: Profile, overrides: Overrides = {}): ContinualConfig {
+  return continualConfig(profile, { ...overrides, variant: "general" });
+}
+
+/**
+ * Under which name a run of `cfg` may be published: `continual` for the default variant without
+ * general captions, `continual-general` for the `general` variant at its own count.
+ * @throws InputError for an ad-hoc `generalCaptions` (an exploration, not a published variant).
+ */
+export function continualPublishName(profile: Profile, cfg: ContinualConfig): string {
+  const want = cfg.variant === "general" ? generalCaptionsPerStep(profile, cfg.size, cfg.numSteps) : 0;
+  if (cfg.generalCaptions !== want) throw new InputError(`generalCaptions ${cfg.generalCaptions} is not the ${cfg.variant} variant's (${want}); publish --variant=general or the default, not an ad-hoc count`);
+  return continualResultName(cfg.variant);
+}
+
+/** One paired comparison of the variant's continual+refine against an arm. */
+export interface GeneralPaired {
+  /** `continual+refine` = the default variant's; `refine` = refinement alone (a unit both variants share). */
+  against: "continual+refine" | "refine";
+  metric: "ndcgAt10" | "recallAt1";
+  /** Seeds in both. */
+  seeds: number[];
+  /** Per seed, general continual+refine − the other. */
+  diffs: number[];
+  /** Mean of `diffs` with its 95 % t-interval. */
+  diff: MeanCI;
+  /** Seeds where the general variant is higher. */
+  wins: number;
+}
+
+/** The variant's comparison with the default (see {@link generalComparison}). */
+export interface GeneralComparison {
+  /** General captions per step of the variant. */
+  generalCaptions: number;
+  /** Against the default's continual+refine, then against refine; nDCG@10 then R@1 each. */
+  paired: GeneralPaired[];
+  /** Reading of the continual model, per metric: per seed (both variants' seeds), default vs general, and the paired general − default. */
+  reading: { metric: "wordAccuracy" | "nllGain"; seeds: number[]; default: number[]; general: number[] }[];
+  /**
+   * Whether the units the variants share (refine and control+refine rows, the base's and the
+   * control's reading) have the same values in both files, as they must when both came from the
+   * same cache; `false` flags files from different computations (then read the pairing with care).
+   */
+  sharedAgree: boolean;
+}
+
+/** Per seed a − b over the seeds both maps hold, sorted (the pairing {@link pairedDifference} also uses). */
+function pairBySeed(a: Map<number, number>, b: Map<number, number>): { seeds: number[]; diffs: number[] } {
+  const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
+  return { seeds, diffs: seeds.map((s) => a.get(s)! - b.get(s)!) };
+}
+
+const armValues = (r: ContinualResults, arm: ContinualArm, metric: "ndcgAt10" | "recallAt1") => new Map(r.rows.filter((x) => x.arm === arm).map((x) => [x.seed, x[metric]]));
+
+/**
+ * The `general` variant against the default, paired by seed (both start from the same base run of
+ * each seed): its continual+refine − the default's continual+refine, and − refine (refinement
+ * alone, the same unit in both), on nDCG@10 and R@1; and the continual model's reading (word
+ * accuracy, NLL gain over a mismatched caption) in each. Pure: two results objects in.
+ * @param general the variant's results (`generalCaptions` > 0).
+ * @param def the default variant's results.
+ * @throws InputError when `general` has no general captions, `def` has some, or they share no seed.
+ */
+export function generalComparison(general: ContinualResults, def: ContinualResults): GeneralComparison {
+  if (!general.generalCaptions) throw new InputError("the general variant's results have no general captions (generalCaptions absent)");
+  if (def.generalCaptions) throw new InputError(`the default results have ${def.generalCaptions} general captions per step; expected none`);
+  const paired: GeneralPaired[] = [];
+  for (const against of ["continual+refine", "refine"] as const) {
+    for (const metric of ["ndcgAt10", "recallAt1"] as const) {
+      const { seeds, diffs } = pairBySeed(armValues(general, "continual+refine", metric), armValues(against === "refine" ? general : def, against, metric));
+      if (seeds.length === 0) throw new InputError(`general continual+refine and ${against} share no seed`);
+      paired.push({ against, metric, seeds, diffs, diff: meanCI(diffs), wins: diffs.filter((d) => d > 0).length });
+    }
+  }
+  const readingOf = (r: ContinualResults, model: ReadingModel, metric: ReadingMetric) => new Map((r.reading?.rows ?? []).filter((x) => x.model === model && x.script === "lowres").map((x) => [x.seed, readingMetric(x, metric)]));
+  const reading = (["wordAccuracy", "nllGain"] as const).map((metric) => {
+    const g = readingOf(general, "continual", metric), d = readingOf(def, "continual", metric);
+    const { seeds } = pairBySeed(g, d);
+    return { metric, seeds, default: seeds.map((s) => d.get(s)!), general: seeds.map((s) => g.get(s)!) };
+  });
+  const same = (a: Map<number, number>, b: Map<number, number>) => [...a].every(([s, v]) => !b.has(s) || b.get(s) === v);
+  const sharedAgree =
+    (["refine", "control+refine"] as const).every((arm) => (["ndcgAt10", "recallAt1"] as const).every((m) => same(armValues(general, arm, m), armValues(def, arm, m)))) &&
+    (["base", "control"] as const).every((model) => (["nll", "wordAccuracy"] as const).every((m) => same(readingOf(general, model, m), readingOf(def, model, m))));
+  return { generalCaptions: general.generalCaptions, paired, reading, sharedAgree };
+}
+
+/** The comparison's own rule (outside P5's verdict). */
+export const GENERAL_RULE =
+  "nDCG@10, paired by seed (at least 3): general captions \"help\" when the 95 % t-interval of continual+refine (general) − continual+refine (default) lies above 0, \"hurt\" when it lies below 0, otherwise \"no difference shown\"; not part of P5's verdict.";
+
+/** The verdict of {@link GENERAL_RULE} on a comparison. */
+export function generalVerdict(c: GeneralComparison): "helps" | "hurts" | "no difference shown" | "not yet measured" {
+  const d = c.paired.find((p) => p.against === "continual+refine" && p.metric === "ndcgAt10")!;
+  if (d.seeds.length < 3) return "not yet measured";
+  return d.diff.lo > 0 ? "helps" : d.diff.hi < 0 ? "hurts" : "no difference shown";
+}
+
+/** The comparison as table rows: the paired differences (mean ± 95 % CI, wins k/n), then the continual model's reading in each variant (mean ± sd) with the paired change. */
+export function generalComparisonTable(c: GeneralComparison): Record<string, string | number>[] {
+  const name = { ndcgAt10: "nDCG@10", recallAt1: "R@1" } as const;
+  const rows: Record<string, string | number>[] = c.paired.map((p) => ({
+    comparison: `continual+refine (general) − ${p.against === "refine" ? "refine" : "continual+refine (default)"}`,
+    metric: name[p.metric],
+    seeds: p.seeds.length,
+    "mean ± 95 % CI": meanCIText(p.diffs),
+    wins: `${p.wins}/${p.seeds.length}`,
+  }));
+  const label = { wordAccuracy: "reading: word accuracy after continual", nllGain: "reading: NLL gain over mismatched caption after continual" } as const;
+  for (const r of c.reading) {
+    if (r.seeds.length === 0) continue;
+    const diffs = r.general.map((g, i) => g - r.default[i]);
+    rows.push({
+      comparison: `${label[r.metric]}: default ${meanSd(r.default)} → general ${meanSd(r.general)} (mean ± sd)`,
+      metric: "general − default",
+      seeds: r.seeds.length,
+      "mean ± 95 % CI": meanCIText(diffs),
+      wins: `${diffs.filter((d) => d > 0).length}/${r.seeds.length}`,
+    });
+  }
+  return rows;
 }

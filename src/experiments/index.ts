@@ -161,13 +161,18 @@ export {
   CONTINUAL_FORMAT, CONTINUAL_ARMS, pairedDifference, checkContinualResults, continualSpec, documentScore,
   CONTINUAL_PRESET, runContinual, continualSpecs, continualSummary, loadPublishedContinual,
   READING_MODELS, readingAccuracy, readingScore, readingChange, readingMetric, mismatchedCaptions, readingSummary, readingLine, readingUnit,
+  CONTINUAL_VARIANTS, continualResultName, generalCaptionsPerStep, continualConfig, continualGeneralConfig, continualPublishName,
+  generalComparison, generalComparisonTable, generalVerdict, GENERAL_RULE,
 } from "./continual";
-export type { ContinualArm, ContinualRow, ContinualResults, PairedDifference, ContinualSpecOptions, ContinualConfig, RunContinualOptions, ReadingModel, ReadingScore, ReadingRow, ContinualReading, ReadingMetric } from "./continual";
+export type {
+  ContinualArm, ContinualRow, ContinualResults, PairedDifference, ContinualSpecOptions, ContinualConfig, RunContinualOptions, ReadingModel, ReadingScore, ReadingRow, ContinualReading, ReadingMetric,
+  ContinualVariant, GeneralComparison, GeneralPaired,
+} from "./continual";
 export {
   GENERATE_EMBED_FORMAT, GENERATE_EMBED_NAME, GENERATE_EMBED_PRESET, GTE_QUERIES, runGenerateEmbed, gteUnit, gteUnitDir, gteUnitDirs, gteUnitIdentity, gteModels,
   gteRetrievals, queryRetrieval, identicalTextRecallAt1, paraphraseOf, textEmbeddings, generateEmbedSummary, generateEmbedRelation, generateEmbedLines,
   checkGenerateEmbedResults, publishGenerateEmbed, loadPublishedGenerateEmbed, grslConfigOf,
 } from "./generate-embed";
 export type { GenerateEmbedConfig, GenerateEmbedResults, GenerateEmbedUnit, GenerateEmbedRun, GteModel, GteModality, GteQuery, GteRelation, QueryRetrieval, RunGenerateEmbedOptions } from "./generate-embed";
-export { buildReport, loadReportInputs, writeReport, reportMarkdown, reportHtml, p1Section, p2Section, p3Section, p4Section, p5Section } from "./report";
-export type { Verdict, ClaimSection, Report, ReportInputs, ReportTable } from "./report";
+export { buildReport, loadReportInputs, writeReport, reportMarkdown, reportHtml, p1Section, p2Section, p3Section, p4Section, p5Section, generalSubsection } from "./report";
+export type { Verdict, ClaimSection, Report, ReportInputs, ReportTable, ReportSubsection } from "./report";

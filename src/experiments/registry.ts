@@ -11,9 +11,9 @@ import { publishStrategies, runStrategies, STRATEGIES_PRESET, strategiesConfig, 
 import { publishRefinement, REFINEMENT_PRESET, refinementComparison, refinementPrintTable, runRefinement, type RefinementConfig } from "./refinement";
 import { experimentProvenance, publishOrganismResults } from "./published";
 import { checkGrslResults, corruptionArmTable, GRSL_PRESET, grslSummary, grslUnitDirs, publishResult, runGrsl, type GrslConfig } from "./grsl";
-import { checkContinualResults, CONTINUAL_PRESET, continualSummary, continualUnitDirs, readingSummary, runContinual, type ContinualConfig } from "./continual";
+import { checkContinualResults, continualConfig, continualPublishName, CONTINUAL_PRESET, continualSummary, continualUnitDirs, generalComparison, generalComparisonTable, loadPublishedContinual, readingSummary, runContinual, type ContinualConfig } from "./continual";
 import { GENERATE_EMBED_PRESET, generateEmbedLines, generateEmbedSummary, publishGenerateEmbed, runGenerateEmbed, type GenerateEmbedConfig } from "./generate-embed";
-import { p4Section, p5Section } from "./report";
+import { generalSubsection, p4Section, p5Section } from "./report";
 import { loadGrslPanels } from "../paper/grsl";
 
 /** What every experiment's run gets besides its config. */
@@ -111,15 +111,28 @@ export const EXPERIMENTS: readonly Experiment[] = [
   }),
   entry<ContinualConfig>({
     preset: CONTINUAL_PRESET,
+    config: continualConfig,
     async run(cfg, ctx) {
       const r = await runContinual(ctx.profile, cfg, { root: ctx.root, log: ctx.log });
-      const p5 = p5Section(r, ctx.profile);
       const reading = r.reading ? readingSummary(r.reading).map(({ reading: name, ...rest }) => ({ arm: `reading: ${name}`, ...rest })) : [];
-      const table = [...continualSummary(r), ...reading, { arm: "verdict (P5)", seeds: p5.verdict, "nDCG@10": p5.rule }];
+      let verdictRows: Record<string, string | number>[];
+      if (cfg.variant === "general") {
+        // P5's verdict is the default variant's; the variant is judged against the published default by its own rule.
+        const def = loadPublishedContinual(ctx.profile);
+        const sub = generalSubsection(r, def, ctx.profile);
+        const rows = def ? generalComparisonTable(generalComparison(r, def)).map(({ comparison, ...rest }) => ({ arm: comparison, ...rest })) : [];
+        verdictRows = [...rows, { arm: "verdict (general captions)", seeds: sub.verdict, "nDCG@10": sub.rule }];
+      } else {
+        const p5 = p5Section(r, ctx.profile);
+        verdictRows = [{ arm: "verdict (P5)", seeds: p5.verdict, "nDCG@10": p5.rule }];
+      }
       return {
         result: r,
-        table,
-        publish: () => publishResult("continual", ctx.profile, checkContinualResults(r), experimentProvenance("continual", ctx.profile, continualUnitDirs(ctx.profile, cfg, ctx.root), invocation())),
+        table: [...continualSummary(r), ...reading, ...verdictRows],
+        publish: () => {
+          const name = continualPublishName(ctx.profile, cfg);
+          return publishResult(name, ctx.profile, checkContinualResults(r), experimentProvenance(name, ctx.profile, continualUnitDirs(ctx.profile, cfg, ctx.root), invocation()));
+        },
       };
     },
   }),

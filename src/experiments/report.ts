@@ -22,7 +22,7 @@ import { alignmentTable, type AlignmentRow } from "./alignment";
 import { loadPublishedAlignment, publishedFiles, PUBLISHED_ROOT } from "./published";
 import { corruptionFitText, grslCorruptionArm, grslPanelStatistics, GRSL_MODALITIES, loadPublishedGrsl, PAPER_PANEL_OF, publishedGrslFile, theoryOrderings, meanSdText, type GrslResults } from "./grsl";
 import { generateEmbedLines, GENERATE_EMBED_NAME, loadPublishedGenerateEmbed, type GenerateEmbedResults } from "./generate-embed";
-import { checkContinualResults, pairedDifference, readingLine, type ContinualResults } from "./continual";
+import { checkContinualResults, continualResultName, GENERAL_RULE, generalComparison, generalComparisonTable, generalVerdict, pairedDifference, readingLine, type ContinualResults } from "./continual";
 import { loadPublishedRefinement, P2_RULE, refinementComparison, refinementVerdicts, type RefinementResults } from "./refinement";
 import { loadPublishedStrategies, P3_RULE, strategiesTable, strategiesVerdict, STRATEGY_COLUMNS, type StrategiesResults } from "./strategies";
 
@@ -71,6 +71,8 @@ export interface ReportInputs {
   alignment: Record<string, AlignmentRow[]> | null;
   grsl: GrslResults | null;
   continual: ContinualResults | null;
+  /** Published P5 `general` variant (general captions mixed into the continual stage; absent or `null` = not published yet). */
+  continualGeneral?: ContinualResults | null;
   paperGrsl: GrslPanel[];
   paperTraining: TrainingRow[];
   /** Published P2 and P3 results (absent or `null` = not yet measured). */
@@ -326,8 +328,44 @@ const P5_RULE =
   "nDCG@10 of text → document-image retrieval, paired by seed (at least 3): reproduced when continual pretraining + refinement beats refinement alone AND the equal-compute control + refinement, both with a 95 % t-interval of the difference above 0; " +
   "partly when it beats refinement alone by that rule but not the control, or beats both in every seed with an interval that includes 0; not reproduced otherwise.";
 
-/** P5: continual generative pretraining for a low-resource script. */
-export function p5Section(continual: ContinualResults | null, profile: string): ClaimSection {
+/**
+ * P5: continual generative pretraining for a low-resource script; with the published `general`
+ * variant (`general`, absent = not published) as a sub-section judged by its own rule.
+ */
+export function p5Section(continual: ContinualResults | null, profile: string, general: ContinualResults | null = null): ClaimSection {
+  const section = p5Claim(continual, profile);
+  const generalFile = `data/organism/${profile}/${continualResultName("general")}.json`;
+  return { ...section, sources: general ? [...section.sources, generalFile] : section.sources, subsections: [generalSubsection(general, continual, profile)] };
+}
+
+/**
+ * P5's sub-section "With general captions mixed in", from the two published results only: the
+ * variant's continual+refine paired by seed against the default's and against refinement alone,
+ * and the continual model's reading in each (see `generalComparison`), judged by `GENERAL_RULE`.
+ */
+export function generalSubsection(general: ContinualResults | null, def: ContinualResults | null, profile: string): ReportSubsection {
+  const title = "With general captions mixed in";
+  if (!general) {
+    return { title, measurement: [`not published yet: \`lco experiment continual --profile ${profile} --variant=general --publish\` writes data/organism/${profile}/${continualResultName("general")}.json`], tables: [], rule: GENERAL_RULE, verdict: "not yet measured" };
+  }
+  if (!def) return { title, measurement: [`${general.setup}.`, "the default variant is not published, so there is nothing to pair with"], tables: [], rule: GENERAL_RULE, verdict: "not yet measured" };
+  const c = generalComparison(general, def);
+  const rows = generalComparisonTable(c);
+  const measurement = [
+    `${general.setup}. The base, refinement and control units are the default's (shared through the cache); only the continual run differs: ${c.generalCaptions} general image captions per step mixed in (the parent's image-captioning rate per step, fixed before any result).`,
+    ...(c.sharedAgree ? [] : ["the units the two variants share do not have the same values in the two files: they come from different computations, so the pairing is not within one cache"]),
+  ];
+  return {
+    title,
+    measurement,
+    tables: [{ columns: ["comparison", "metric", "seeds", "mean ± 95 % CI", "wins"], rows: rows.map((r) => [String(r.comparison), String(r.metric), String(r.seeds), String(r["mean ± 95 % CI"]), String(r.wins)]) }],
+    rule: GENERAL_RULE,
+    verdict: generalVerdict(c),
+  };
+}
+
+/** P5's claim without its sub-sections. */
+function p5Claim(continual: ContinualResults | null, profile: string): ClaimSection {
   const base = {
     id: "P5" as const,
     title: "Continual generative pretraining on low-resource documents, before refinement, improves document retrieval",
@@ -371,7 +409,7 @@ export function buildReport(inputs: ReportInputs): Report {
       p2Section(inputs.refinement ?? null),
       p3Section(inputs.paperTraining, inputs.strategies ?? null),
       p4Section(inputs.grsl, inputs.paperGrsl, inputs.profile, 2000, inputs.generateEmbed ?? null),
-      p5Section(inputs.continual, inputs.profile),
+      p5Section(inputs.continual, inputs.profile, inputs.continualGeneral ?? null),
     ],
   };
 }
@@ -380,11 +418,13 @@ export function buildReport(inputs: ReportInputs): Report {
 export function loadReportInputs(profile: string, root: string = PROJECT_ROOT): ReportInputs {
   const exists = (rel: string) => fs.existsSync(projectPath(rel, root));
   const continualFile = `data/organism/${profile}/continual.json`;
+  const generalFile = `data/organism/${profile}/${continualResultName("general")}.json`;
   return {
     profile,
     alignment: exists(publishedFiles(profile).alignment) ? loadPublishedAlignment(profile) : null,
     grsl: loadPublishedGrsl(profile),
     continual: exists(continualFile) ? checkContinualResults(JSON.parse(fs.readFileSync(projectPath(continualFile, root), "utf8")), continualFile) : null,
+    continualGeneral: exists(generalFile) ? checkContinualResults(JSON.parse(fs.readFileSync(projectPath(generalFile, root), "utf8")), generalFile) : null,
     paperGrsl: loadGrslPanels(root),
     paperTraining: loadTrainingStrategies(root),
     refinement: loadPublishedRefinement(profile, path.join(root, PUBLISHED_ROOT)),
