@@ -85,10 +85,11 @@ async function writeFigures(lco, figures) {
 }
 
 /** One `lco experiment NAME --json [--publish]` stage: its table into the summary, its JSON into out/. */
-function experimentStage(name, cols, title, { keep = () => true, workers = false } = {}) {
-  // keep: which table rows go into the summary; workers: pretrain missing runs in parallel processes.
-  const result = lastJson(run("node", ["bin/lco.js", "experiment", name, "--profile", profile, ...(workers ? ["--workers", "auto"] : []), "--json", ...(publish ? ["--publish"] : [])], { capture: true }));
-  writeAtomic(path.join(outDir, `experiment-${name}.json`), JSON.stringify(result, null, 2) + "\n");
+function experimentStage(name, cols, title, { keep = () => true, workers = false, args = [], out = name } = {}) {
+  // keep: which table rows go into the summary; workers: pretrain missing runs in parallel processes;
+  // args: extra --key=value flags (a variant); out: the name of its JSON in outDir.
+  const result = lastJson(run("node", ["bin/lco.js", "experiment", name, "--profile", profile, ...args, ...(workers ? ["--workers", "auto"] : []), "--json", ...(publish ? ["--publish"] : [])], { capture: true }));
+  writeAtomic(path.join(outDir, `experiment-${out}.json`), JSON.stringify(result, null, 2) + "\n");
   const rows = result.table.filter(keep);
   cols = cols ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
   summary.push(`## ${title}`, "", ...(result.verdict ? [result.verdict, ""] : []), `| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`);
@@ -235,6 +236,13 @@ const stages = {
     // P5: continual generative pretraining on low-resource-script documents, four arms × seeds,
     // text → document retrieval. Cached per (arm, seed); a rerun loads.
     experimentStage("continual", ["arm", "seeds", "nDCG@10", "R@1"], "Model organism: continual pretraining for a low-resource script (P5)");
+    // The variant with general image captions mixed into the continual stage (the parent's
+    // image captions per step; published beside the default as continual-general.json). It shares
+    // the base, refinement and control units with the default, so only its continual runs are new.
+    experimentStage("continual", ["arm", "seeds", "nDCG@10", "R@1", "metric", "mean ± 95 % CI", "wins"], "Model organism: P5 with general captions mixed in", {
+      args: ["--variant=general"],
+      out: "continual-general",
+    });
   },
 
   report() {

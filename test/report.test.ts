@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildReport, loadReportInputs, p1Section, p4Section, p5Section, reportHtml, reportMarkdown, writeReport } from "../src/experiments/report";
+import { buildReport, generalSubsection, loadReportInputs, p1Section, p4Section, p5Section, reportHtml, reportMarkdown, writeReport } from "../src/experiments/report";
 import { corruptionFitText, grslCorruptionArm, syntheticGrslResults, type GrslResults } from "../src/experiments/grsl";
-import { CONTINUAL_FORMAT, type ContinualResults, type ContinualRow } from "../src/experiments/continual";
+import { CONTINUAL_FORMAT, GENERAL_RULE, type ContinualResults, type ContinualRow } from "../src/experiments/continual";
 import { loadPublishedAlignment } from "../src/experiments/published";
 import { alignmentTable } from "../src/experiments/alignment";
 import { loadGrslPanels } from "../src/paper/grsl";
@@ -119,6 +119,46 @@ test("P5's verdict follows its rule (paired by seed)", () => {
   const s = p5Section(continual({ refine, "continual+refine": [0.5, 0.55, 0.51], "control+refine": [0.31, 0.36, 0.3] }), "full");
   // (0.2 + 0.2 + 0.19) / 3 = 0.197
   assert.ok(s.measurement.some((l) => l.startsWith("continual+refine − refine: 0.197 ±") && l.includes("3/3 positive")));
+});
+
+test("P5's sub-section on the general-captions variant: from the two published files, its own rule, not published yet when absent", () => {
+  const refine = [0.3, 0.35, 0.32], control = [0.31, 0.36, 0.3];
+  const def = continual({ refine, "continual+refine": [0.3, 0.36, 0.31], "control+refine": control });
+  const gen = { ...continual({ refine, "continual+refine": [0.5, 0.55, 0.51], "control+refine": control }), setup: "general setup", generalCaptions: 7 };
+  const s = p5Section(def, "full", gen);
+  // P5's own verdict is the default's, whatever the variant shows.
+  assert.equal(s.verdict, p5Section(def, "full").verdict);
+  assert.deepEqual(s.sources, ["data/organism/full/continual.json", "data/organism/full/continual-general.json"]);
+  const sub = s.subsections![0];
+  assert.equal(sub.title, "With general captions mixed in");
+  assert.equal(sub.rule, GENERAL_RULE);
+  assert.equal(sub.verdict, "helps");
+  // python3 -c "import numpy as np; from scipy import stats
+  // for d in [[.2,.19,.2],[.1,.095,.1],[.2,.2,.19]]: d=np.array(d); print(d.mean(), stats.t.ppf(.975,2)*d.std(ddof=1)/np.sqrt(3))"
+  // → 0.196667 0.014342 | 0.098333 0.007171 | 0.196667 0.014342   (R@1 here is nDCG@10 / 2)
+  assert.deepEqual(sub.tables[0].rows.slice(0, 4), [
+    ["continual+refine (general) − continual+refine (default)", "nDCG@10", "3", "0.197 ± 0.014", "3/3"],
+    ["continual+refine (general) − continual+refine (default)", "R@1", "3", "0.098 ± 0.007", "3/3"],
+    ["continual+refine (general) − refine", "nDCG@10", "3", "0.197 ± 0.014", "3/3"],
+    ["continual+refine (general) − refine", "R@1", "3", "0.098 ± 0.007", "3/3"],
+  ]);
+  assert.ok(sub.measurement[0].startsWith("general setup. ") && sub.measurement[0].includes("7 general image captions per step"));
+  assert.equal(sub.measurement.length, 1, "the shared units agree, so no warning");
+  const md = reportMarkdown({ title: "t", profile: "full", claims: [s] }, "f");
+  assert.ok(md.includes("### With general captions mixed in") && md.includes(`**Rule:** ${GENERAL_RULE}`) && md.includes("**Verdict of this sub-section:** helps."));
+  // Shared units that differ between the files are flagged.
+  const drift = { ...gen, rows: gen.rows.map((r) => (r.arm === "control+refine" && r.seed === 0 ? { ...r, ndcgAt10: 0.9 } : r)) };
+  assert.match(generalSubsection(drift, def, "full").measurement.at(-1)!, /different computations/);
+  // Absent files.
+  const none = generalSubsection(null, def, "full");
+  assert.equal(none.verdict, "not yet measured");
+  assert.match(none.measurement[0], /^not published yet: `lco experiment continual --profile full --variant=general --publish`/);
+  assert.equal(generalSubsection(gen, null, "full").verdict, "not yet measured");
+  assert.equal(p5Section(null, "full", null).subsections![0].verdict, "not yet measured");
+  // The committed full report: the variant's sub-section follows the published file.
+  const p5 = buildReport(inputs).claims[4];
+  assert.equal(p5.subsections![0].verdict === "not yet measured", !inputs.continualGeneral);
+  assert.equal(p5.sources.includes("data/organism/full/continual-general.json"), !!inputs.continualGeneral);
 });
 
 test("writeReport writes REPORT.md and REPORT.html with the same verdicts, escaped", () => {
