@@ -10,7 +10,8 @@ import * as tf from "@tensorflow/tfjs";
 import { InputError } from "../src/array";
 import { initBackend } from "../src/backend";
 import { resolveConfig } from "../src/config";
-import { checkContinualResults, CONTINUAL_ARMS, CONTINUAL_PRESET, continualSpecs, continualSummary, readingScore, runContinual } from "../src/experiments/continual";
+import { checkContinualResults, CONTINUAL_ARMS, CONTINUAL_PRESET, continualGeneralConfig, continualSpecs, continualSummary, continualUnitDirs, generalComparison, loadPublishedContinual, readingScore, runContinual } from "../src/experiments/continual";
+import { experimentByName } from "../src/experiments/registry";
 import { galleryRetrieval, mixedGallery } from "../src/experiments/grsl";
 import { p5Section } from "../src/experiments/report";
 import { loadOrganism } from "../src/organism/checkpoint";
@@ -18,6 +19,8 @@ import { pretrain, specConfig, specData } from "../src/organism/family";
 import { createOrganism, disposeOrganism, featureCacheSpec } from "../src/organism/model";
 
 const made: string[] = [];
+/** The first test's runs folder and results, which the general variant's test shares. */
+let shared: { root: string; r: Awaited<ReturnType<typeof runContinual>> } | null = null;
 after(() => {
   for (const d of made) fs.rmSync(d, { recursive: true, force: true });
 });
@@ -88,5 +91,39 @@ test("runContinual: four arms × 3 seeds with chance, the continual arm equals a
   assert.match(p5Section(r, "smoke").measurement.at(-1)!, /^reading score before → after the continual stage \(/);
   assert.match(p5Section({ ...r, reading: undefined }, "smoke").measurement.at(-1)!, /not in these results, which predate it/);
   assert.deepStrictEqual(await runContinual("smoke", cfg, { root }), r, "a rerun loads the same results");
+  shared = { root, r };
   assert.throws(() => resolveConfig(CONTINUAL_PRESET, { continualSteps: 0 }, { profile: "smoke" }), (e: Error) => e instanceof InputError && /continualSteps/.test(e.message));
+});
+
+test("the general variant in the same runs folder: only its continual runs are new, the shared units give the same rows, and the registry's table compares it", async () => {
+  assert.ok(shared, "needs the first test's runs");
+  const { root, r } = shared;
+  const small = { numSteps: 6, continualSteps: 3, refineSteps: 2, galleryItems: 8 };
+  const cfg = continualGeneralConfig("smoke", small);
+  assert.equal(cfg.generalCaptions, specConfig(continualSpecs("smoke", cfg, 0).base, 1).mixture.caption.image);
+  const def = resolveConfig(CONTINUAL_PRESET, small, { profile: "smoke" });
+  const existed = new Set(continualUnitDirs("smoke", def, root));
+  const fresh = continualUnitDirs("smoke", cfg, root).filter((d) => !existed.has(d));
+  assert.equal(fresh.length, 9, "retrieval, refined retrieval and reading of 3 continual runs");
+  for (const d of fresh) assert.equal(fs.existsSync(d), false, `${d} is not computed yet`);
+  const g = await runContinual("smoke", cfg, { root });
+  assert.equal(g.generalCaptions, cfg.generalCaptions);
+  checkContinualResults(JSON.parse(JSON.stringify(g)));
+  assert.ok(g.setup.includes(`+ ${cfg.generalCaptions} general captions per step`));
+  // Shared units are loaded, so their rows are the default's to the bit; the continual rows are the variant's own.
+  const pick = (x: typeof r, arm: string) => x.rows.filter((y) => y.arm === arm);
+  assert.deepEqual(pick(g, "refine"), pick(r, "refine"));
+  assert.deepEqual(pick(g, "control+refine"), pick(r, "control+refine"));
+  assert.deepEqual(g.baseline, r.baseline);
+  const c = generalComparison(g, r);
+  assert.equal(c.sharedAgree, true);
+  const nll = (x: typeof r) => x.reading!.rows.filter((y) => y.model === "continual").map((y) => y.nll);
+  assert.notDeepEqual(nll(g), nll(r), "another continual run reads differently");
+  // The registry's run of the variant: its table ends with the variant's own rule (nothing published at smoke).
+  const out = await experimentByName("continual").run(cfg, { profile: "smoke", root });
+  assert.deepStrictEqual(out.result, g);
+  const last = out.table.at(-1)!;
+  assert.equal(last.arm, "verdict (general captions)");
+  if (!loadPublishedContinual("smoke")) assert.equal(last.seeds, "not yet measured", "no published default at smoke to pair with");
+  assert.ok(!out.table.some((x) => x.arm === "verdict (P5)"), "P5's verdict is the default's");
 });
