@@ -101,6 +101,10 @@ test("chapter 26's exercises accept the values computed here and reject others",
   assert.equal(CONTINUAL_ARMS.length, 4);
   assert.equal(check("26.2", 4).ok, true);
   assert.equal(check("26.2", 3).ok, false);
+  // 26.3: the default's 8 document sequences plus the parent's 5 image captions per step (smoke S).
+  assert.equal(m.caption.image, 5);
+  assert.equal(check("26.3", 13).ok, true);
+  assert.equal(check("26.3", 8).ok, false);
 });
 
 test("readingAccuracy: exact match and position-wise word accuracy against the caption the document shows, hand-computed", async () => {

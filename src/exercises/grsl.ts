@@ -7,6 +7,7 @@
 import { captionDonors } from "../organism/corruption";
 import { pretrainSpec, specConfig } from "../organism/family";
 import { identicalTextRecallAt1 } from "../experiments/generate-embed";
+import { continualGeneralConfig, continualSpecs } from "../experiments/continual";
 import { deming, ols } from "../stats";
 import { numericExercise } from "./helpers";
 import type { Exercise } from "./types";
@@ -75,5 +76,16 @@ export const continualExercises: Exercise[] = [
     expected: () => 4,
     tol: 0,
     hint: "Refinement alone, continual alone, both, and the equal-compute control (+ refinement).",
+  }),
+  numericExercise({
+    id: "26.3",
+    prompt:
+      "The general variant (lco.experiments.continualGeneralConfig(\"smoke\")) mixes general image captions into each continual step. How many sequences does one of its continual steps hold in all, documents and general captions together, for the smoke-profile S model?",
+    expected: () => {
+      const c = continualSpecs("smoke", continualGeneralConfig("smoke"), 0).continual.mixture!.caption;
+      return c.document + c.image;
+    },
+    tol: 0,
+    hint: "The documents are the default's (26.1); the general captions are the parent's own image captions per step.",
   }),
 ];
