@@ -16,7 +16,8 @@ import { refinementUnits, runRefinement, REFINEMENT_PRESET } from "../src/experi
 import { strategiesCellDirs, strategiesConfig, runStrategies } from "../src/experiments/strategies";
 import { resolveConfig } from "../src/config";
 import { computePathsUsed, resetComputePathsUsed } from "../src/runs/cache";
-import { planSweep, runLocal, writePlan, type SweepJob } from "../src/sweep";
+import { main } from "../src/cli/main";
+import { planSweep, runLocal, sbatchScript, writePlan, type SweepJob } from "../src/sweep";
 
 // One BLAS thread, as every worker gets, so a unit computed here and in a worker has the same bits
 // (see test/sweep.test.ts).
@@ -113,4 +114,26 @@ test("continual sweep: base → continue → units; they are continualUnitDirs; 
   // The random-init reading needs no run; every other unit needs exactly one.
   assert.deepEqual(stage("measure").map((j) => j.deps.length), [1, 1, 1, 1, 1, 0, 1, 1, 1, 1]);
   assert.equal((jobs.at(-1)!.config.config as { generalCaptions: number }).generalCaptions, 2);
+});
+
+test("lco sweep plan: a units sweep takes the experiment's config with --with overrides, and rejects the family flags; Slurm chains pretrain → continue → measure → collect", async () => {
+  const root = tmp();
+  const c = { out: [] as string[], err: [] as string[] };
+  const io = { out: (l: string) => c.out.push(l), err: (l: string) => c.err.push(l) };
+  assert.equal(await main(["sweep", "plan", "continual", "--profile", "smoke", "--root", root, "--with", "seeds=0 generalCaptions=4"], io), 0);
+  const jobs = c.out.map((l) => JSON.parse(l) as SweepJob);
+  assert.deepEqual(jobs.at(-1)!.config.config, resolveConfig(CONTINUAL_PRESET, { seeds: [0], generalCaptions: 4 }, { profile }));
+  const script = sbatchScript(jobs, "p.jsonl");
+  assert.deepEqual(
+    script.split("\n").filter((l) => /^[a-z]+=\$\(sbatch/.test(l)).map((l) => l.replace(/ <<'SBATCH'$/, "")),
+    ["pretrain=$(sbatch --parsable", "continue=$(sbatch --parsable --dependency=afterok:$pretrain --kill-on-invalid-dep=yes", "measure=$(sbatch --parsable --dependency=afterok:$continue --kill-on-invalid-dep=yes", "collect=$(sbatch --parsable --dependency=afterok:$measure --kill-on-invalid-dep=yes"],
+  );
+  for (const [argv, re] of [
+    [["sweep", "plan", "strategies", "--profile", "smoke", "--sizes", "S"], /--with "key=value" instead of --sizes/],
+    [["sweep", "plan", "refinement", "--profile", "smoke", "--with", "formatz=one-word"], /formatz/],
+  ] as [string[], RegExp][]) {
+    c.err.length = 0;
+    assert.equal(await main(argv, io), 2, argv.join(" "));
+    assert.match(c.err[0], re);
+  }
 });
