@@ -85,10 +85,10 @@ async function writeFigures(lco, figures) {
 }
 
 /** One `lco experiment NAME --json [--publish]` stage: its table into the summary, its JSON into out/. */
-function experimentStage(name, cols, title, { keep = () => true, workers = false, args = [], out = name } = {}) {
-  // keep: which table rows go into the summary; workers: pretrain missing runs in parallel processes;
-  // args: extra --key=value flags (a variant); out: the name of its JSON in outDir.
-  const result = lastJson(run("node", ["bin/lco.js", "experiment", name, "--profile", profile, ...args, ...(workers ? ["--workers", "auto"] : []), "--json", ...(publish ? ["--publish"] : [])], { capture: true }));
+function experimentStage(name, cols, title, { keep = () => true, args = [], out = name } = {}) {
+  // keep: which table rows go into the summary; args: extra --key=value flags (a variant); out:
+  // the name of its JSON in outDir.
+  const result = lastJson(run("node", ["bin/lco.js", "experiment", name, "--profile", profile, ...args, "--json", ...(publish ? ["--publish"] : [])], { capture: true }));
   writeAtomic(path.join(outDir, `experiment-${out}.json`), JSON.stringify(result, null, 2) + "\n");
   const rows = result.table.filter(keep);
   cols = cols ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
@@ -96,6 +96,17 @@ function experimentStage(name, cols, title, { keep = () => true, workers = false
   for (const r of rows) summary.push(`| ${cols.map((c) => String(r[c] ?? "").replace(/\|/g, "\\|")).join(" | ")} |`);
   summary.push("");
   if (publish) summary.push(`Published to ${result.published.join(", ")}.`, "");
+}
+
+/**
+ * Run an experiment's sweep on this machine: its plan (the config `lco experiment NAME` uses at the
+ * profile) into out/, then the pending jobs on a pool of worker processes, one per core.
+ */
+function sweep(name, { with: pairs, out = name } = {}) {
+  // with: preset overrides as `key=value` pairs (a variant, e.g. "variant=general"); out: the plan's file name.
+  const plan = path.join(outDir, `${out}.jsonl`);
+  writeAtomic(plan, run("node", ["bin/lco.js", "sweep", "plan", name, "--profile", profile, ...(pairs ? ["--with", pairs] : [])], { capture: true, quiet: true }));
+  run("node", ["bin/lco.js", "sweep", "local", plan, "--workers", "auto"]);
 }
 
 /** The JSON object on the last non-empty stdout line (the CLI's `--json` contract). */
@@ -145,9 +156,7 @@ const stages = {
     // controls, IID and OOD. The jobs run as a sweep plan on this machine's process pool (the same
     // jobs a Slurm array would run; finished ones are skipped), then `lco experiment` loads them
     // into its tables. --publish copies the results with provenance into data/organism/.
-    const plan = path.join(outDir, "alignment.jsonl");
-    writeAtomic(plan, run("node", ["bin/lco.js", "sweep", "plan", "alignment", "--profile", profile], { capture: true, quiet: true }));
-    run("node", ["bin/lco.js", "sweep", "local", plan, "--workers", "auto"]);
+    sweep("alignment");
     const out = run("node", ["bin/lco.js", "experiment", "alignment", "--profile", profile, "--workers", "auto", "--json", ...(publish ? ["--publish"] : [])], { capture: true });
     const result = lastJson(out);
     writeAtomic(path.join(outDir, "experiment-alignment.json"), JSON.stringify(result, null, 2) + "\n");
@@ -198,18 +207,19 @@ const stages = {
 
   refinement() {
     // P2, contrastive refinement: every size × seed × answer format of the family refined once
-    // (text-only LoRA), before / after with the random-init control; each cell is cached, so a
-    // rerun loads and an interrupted run resumes at the first unfinished cell.
+    // (text-only LoRA), before / after with the random-init control. Each cell is independent: the
+    // sweep runs them on the worker pool (finished cells load), then `lco experiment` loads them all.
+    sweep("refinement");
     experimentStage("refinement", ["size", "format", "split", "modality", "metric", "seeds", "before", "after", "after − before", "after > before", "chance", "init after"], "Model organism: contrastive refinement (P2), IID", {
       keep: (r) => r.split === "iid" && (r.metric === "R@1" || r.metric.endsWith(" top1")),
-      workers: true,
     });
   },
 
   strategies() {
     // P3, which refinement: none / linear / full / LoRA text-only / CLIP-style paired, and a small
-    // τ × rank × batch grid, from the same pretrained runs; each variant is cached.
-    experimentStage("strategies", null, "Model organism: refinement strategies (P3)", { workers: true });
+    // τ × rank × batch grid, from the same pretrained runs; each (run, variant) is one sweep job.
+    sweep("strategies");
+    experimentStage("strategies", null, "Model organism: refinement strategies (P3)");
   },
 
   grsl() {
@@ -219,26 +229,28 @@ const stages = {
     // sweep machinery (the same jobs a Slurm array runs); finished units are loaded, an
     // interrupted sweep resumes at the first missing one. `lco experiment grsl` then only loads
     // them, fits the panels, applies the verdict rule and (--publish) writes data/organism/<profile>/grsl.json.
-    const plan = path.join(outDir, "grsl.jsonl");
-    writeAtomic(plan, run("node", ["bin/lco.js", "sweep", "plan", "grsl", "--profile", profile], { capture: true, quiet: true }));
-    run("node", ["bin/lco.js", "sweep", "local", plan, "--workers", "auto"]);
+    sweep("grsl");
     experimentStage("grsl", ["modality", "phase", "n", "runs", "slope", "t 95 %", "run bootstrap", "rho", "perm p", "chance"], "Model organism: GRSL (P4), representation score after/before refinement vs generative score");
   },
 
   "generate-embed"() {
     // P4's mechanism check: each family run's final checkpoint captions the gallery greedily, gets
     // the GRSL sweep's refinement, and each input is embedded as the text of its own caption.
-    // Cached per run in its own folders (runs/organism-generate-embed/); a rerun loads.
+    // One sweep job per run (runs/organism-generate-embed/); a rerun loads.
+    sweep("generate-embed");
     experimentStage("generate-embed", ["modality", "size", "models", "caption exact", "R@1 direct", "R@1 generate→embed", "gte − exact", "R@1 shuffled", "R@1 paraphrase", "chance"], "Model organism: generate-then-embed (P4 mechanism check), after refinement");
   },
 
   continual() {
     // P5: continual generative pretraining on low-resource-script documents, four arms × seeds,
-    // text → document retrieval. Cached per (arm, seed); a rerun loads.
+    // text → document retrieval. The sweep trains the continual runs and controls (from the base
+    // runs' last checkpoints), then measures every (arm, seed) and reading score as its own job.
+    sweep("continual");
     experimentStage("continual", ["arm", "seeds", "nDCG@10", "R@1"], "Model organism: continual pretraining for a low-resource script (P5)");
     // The variant with general image captions mixed into the continual stage (the parent's
     // image captions per step; published beside the default as continual-general.json). It shares
     // the base, refinement and control units with the default, so only its continual runs are new.
+    sweep("continual", { with: "variant=general", out: "continual-general" });
     experimentStage("continual", ["arm", "seeds", "nDCG@10", "R@1", "metric", "mean ± 95 % CI", "wins"], "Model organism: P5 with general captions mixed in", {
       args: ["--variant=general"],
       out: "continual-general",

@@ -17,8 +17,7 @@ import { collectSweep } from "../sweep/collect";
 import { runLocal } from "../sweep/local";
 import { defaultWorkers } from "../organism/family";
 import { planJsonl, planSweep, readPlan, refreshDone } from "../sweep/plan";
-import { SWEEP_EXPERIMENTS } from "../sweep/registry";
-import { grslOverrides } from "../sweep/grsl";
+import { SWEEP_EXPERIMENTS, sweepExperiment } from "../sweep/registry";
 import { runJob } from "../sweep/run";
 import { sbatchScript, submitScript, sweepStatus } from "../sweep/slurm";
 import { parseCommandArgs, parseIntList, parseIntStrict, parseProfile, printJson } from "./args";
@@ -29,7 +28,7 @@ const PLAN_USAGE = `usage: lco sweep plan EXPERIMENT [--profile smoke|full|large
                        [--root DIR] [--steps N] [--clip-steps N] [--eval-items N]
                        [--with "KEY=VALUE …"] > sweep.jsonl
 
-Write the jobs of a sweep, one JSON object per line: its stage (pretrain, refine, measure,
+Write the jobs of a sweep, one JSON object per line: its stage (pretrain, continue, refine, measure,
 collect), full config, config hash, the hashes of the jobs it needs, and the run folder it
 writes. Jobs whose results already exist under --root are marked "done".
 
@@ -41,7 +40,10 @@ writes. Jobs whose results already exist under --root are marked "done".
   --steps       override the pretraining steps; --clip-steps the contrastive steps;
   --eval-items  items per split of the generative evaluation
   --with        further fields of the experiment's preset, space-separated (grsl: e.g.
-                --with "corruptionRates=0.5 checkpoints=0,6 galleryItems=16")`;
+                --with "corruptionRates=0.5 checkpoints=0,6 galleryItems=16"). refinement,
+                strategies, generate-embed and continual take the config \`lco experiment\`
+                uses at the profile, changed only by --with (e.g. --with "seeds=0,1
+                generalCaptions=4"); --seeds, --sizes, --steps … are for alignment and grsl`;
 
 const RUN_USAGE = `usage: lco sweep run PLAN --index N [--json]
 
@@ -86,11 +88,12 @@ function positiveInt(v: string | boolean | undefined, flag: string): number | un
   return v === undefined ? undefined : parseIntStrict(v as string, flag, 1);
 }
 
-/** `--with "a=1 b=2,3"` → the experiment's preset overrides (only experiments with a preset take them). */
+/** `--with "a=1 b=2,3"` → the experiment's overrides (only sweeps that take overrides accept it). */
 function withOverrides(experiment: string, w: string | undefined): Record<string, unknown> | undefined {
   if (w === undefined) return undefined;
-  if (experiment !== "grsl") throw new UsageError(`--with is for experiments with a preset (grsl); got it for "${experiment}"`);
-  return grslOverrides(w.split(/\s+/).filter(Boolean));
+  const exp = sweepExperiment(experiment);
+  if (!exp.overrides) throw new UsageError(`--with is for sweeps that take config overrides (${SWEEP_EXPERIMENTS.filter((e) => e.overrides).map((e) => e.name).join(", ")}); got it for "${experiment}"`);
+  return exp.overrides(w.split(/\s+/).filter(Boolean));
 }
 
 /** `lco sweep plan`. */

@@ -34,6 +34,7 @@ import { answerAttributeAccuracy, captionNll, greedyDecode } from "../organism/g
 import { createOrganism, disposeOrganism, featureCacheSpec, type Organism } from "../organism/model";
 import { refine, refineConfig } from "../organism/refine";
 import { galleryRetrieval, mixedGallery, type GalleryRetrieval } from "./grsl";
+import type { ExperimentUnit } from "./units";
 
 export const CONTINUAL_FORMAT = "lco-continual v1";
 export const CONTINUAL_ARMS = ["refine", "continual", "continual+refine", "control+refine"] as const;
@@ -469,31 +470,18 @@ export async function runContinual(profile: Profile, cfg: ContinualConfig, optio
   const reading: ReadingRow[] = [];
   let chance = { ndcgAt10: NaN, recallAt1: NaN };
   let galleryN = 0;
-  for (const seed of cfg.seeds) {
-    const specs = continualSpecs(profile, cfg, seed);
-    // Retrieval needs the trained weights only: no generative evaluation of their checkpoints.
-    const train = { root, log: options.log, evalSteps: [] };
-    const base = await pretrain(specs.base, seed, train);
-    const cont = await pretrain(specs.continual, seed, train);
-    const ctrl = await pretrain(specs.control, seed, train);
-    const arms: [ContinualUnitKind, { dir: string }, PretrainSpec, boolean][] = [
-      ["base", base, specs.base, false],
-      ["refine", base, specs.base, true],
-      ["continual", cont, specs.continual, false],
-      ["continual+refine", cont, specs.continual, true],
-      ["control+refine", ctrl, specs.control, true],
-    ];
-    for (const [arm, run, spec, refined] of arms) {
-      const g = await continualUnit(run.dir, spec, refined, seed, cfg, { root, log: options.log });
-      const row = { seed, ndcgAt10: g.ndcgAt10, recallAt1: g.recallAt1 };
-      galleryN = g.n;
-      if (arm === "base") baseline.push({ arm: "refine", ...row });
-      else rows.push({ arm, ...row });
-      chance = retrievalChanceOf(g.n);
+  for (const unit of continualUnits(profile, cfg, root)) {
+    const m = await unit.run(options.log);
+    if ("reading" in m) {
+      reading.push(m.reading);
+      continue;
     }
-    for (const [model, dir, spec, script] of readingModels(specs, base.dir, cont.dir, ctrl.dir)) {
-      reading.push({ model, script, seed, ...(await readingUnit(dir, spec, script, seed, cfg, { root, log: options.log })) });
-    }
+    const g = m.retrieval;
+    const row = { seed: m.seed, ndcgAt10: g.ndcgAt10, recallAt1: g.recallAt1 };
+    galleryN = g.n;
+    if (m.arm === "base") baseline.push({ arm: "refine", ...row });
+    else rows.push({ arm: m.arm, ...row });
+    chance = retrievalChanceOf(g.n);
   }
   const refineSteps = refineConfig("lora", profile, cfg.refineSteps === null ? {} : { steps: cfg.refineSteps }).steps;
   const setup =
@@ -505,14 +493,57 @@ export async function runContinual(profile: Profile, cfg: ContinualConfig, optio
   return { format: CONTINUAL_FORMAT, profile, setup, chance, rows, baseline: baseline.map(({ arm: _a, ...r }) => r), reading: { uniformNll: Math.log(vocabSize), rows: reading }, ...(cfg.generalCaptions ? { generalCaptions: cfg.generalCaptions } : {}) };
 }
 
-/** The reading measurements of one seed: `[model, its run folder (null: random init), its spec, script]`. */
-function readingModels(specs: ReturnType<typeof continualSpecs>, baseDir: string, contDir: string, ctrlDir: string): [ReadingModel, string | null, PretrainSpec, "lowres" | "latin"][] {
+/** One measurement of P5: an arm's (or the base model's) retrieval, or one model's reading score. */
+export type ContinualMeasured = { seed: number; arm: ContinualUnitKind; retrieval: GalleryRetrieval } | { seed: number; reading: ReadingRow };
+
+/**
+ * The measurements of a config, in the order {@link runContinual} makes them: per seed, the base
+ * model and the four arms (retrieval), then the reading scores. Each unit pretrains (or loads)
+ * the runs it reads: the base run, or the continual run or control, which start from the base
+ * run's last checkpoint. Default `root`: `runsRoot()`.
+ */
+export function continualUnits(profile: Profile, cfg: ContinualConfig, root?: string): ExperimentUnit<ContinualMeasured>[] {
+  const r0 = runsRoot(root);
+  return cfg.seeds.flatMap((seed) => {
+    const specs = continualSpecs(profile, cfg, seed);
+    // Retrieval needs the trained weights only: no generative evaluation of their checkpoints.
+    const trained = async (spec: PretrainSpec, log?: (line: string) => void) => (await pretrain(spec, seed, { root: r0, log, evalSteps: [] })).dir;
+    const runs = (spec: PretrainSpec | null) => (spec ? [{ spec, seed, evalSteps: [] }] : []);
+    const arms: [ContinualUnitKind, PretrainSpec, boolean][] = [
+      ["base", specs.base, false],
+      ["refine", specs.base, true],
+      ["continual", specs.continual, false],
+      ["continual+refine", specs.continual, true],
+      ["control+refine", specs.control, true],
+    ];
+    return [
+      ...arms.map(([arm, spec, refined]): ExperimentUnit<ContinualMeasured> => ({
+        label: `${arm}/seed ${seed}`,
+        dir: continualUnitDir(r0, spec, refined, seed, cfg),
+        runs: runs(spec),
+        run: async (log) => ({ seed, arm, retrieval: await continualUnit(await trained(spec, log), spec, refined, seed, cfg, { root: r0, log }) }),
+      })),
+      ...readingModels(specs).map(([model, spec, script]): ExperimentUnit<ContinualMeasured> => {
+        const random = model === "random";
+        return {
+          label: `reading ${model} ${script}/seed ${seed}`,
+          dir: readingUnitDir(r0, spec, random, script, seed, cfg),
+          runs: runs(random ? null : spec),
+          run: async (log) => ({ seed, reading: { model, script, seed, ...(await readingUnit(random ? null : await trained(spec, log), spec, script, seed, cfg, { root: r0, log })) } }),
+        };
+      }),
+    ];
+  });
+}
+
+/** The reading measurements of one seed: `[model, its spec (random: a random initialisation of it), script]`. */
+function readingModels(specs: ReturnType<typeof continualSpecs>): [ReadingModel, PretrainSpec, "lowres" | "latin"][] {
   return [
-    ["random", null, specs.base, "lowres"],
-    ["base", baseDir, specs.base, "latin"],
-    ["base", baseDir, specs.base, "lowres"],
-    ["continual", contDir, specs.continual, "lowres"],
-    ["control", ctrlDir, specs.control, "lowres"],
+    ["random", specs.base, "lowres"],
+    ["base", specs.base, "latin"],
+    ["base", specs.base, "lowres"],
+    ["continual", specs.continual, "lowres"],
+    ["control", specs.control, "lowres"],
   ];
 }
 
@@ -542,13 +573,7 @@ export function continualSummary(results: ContinualResults): Record<string, stri
 
 /** Every measurement folder of a P5 config under `root` (for the provenance's timing). */
 export function continualUnitDirs(profile: Profile, cfg: ContinualConfig, root?: string): string[] {
-  const r0 = runsRoot(root);
-  return cfg.seeds.flatMap((seed) => {
-    const s = continualSpecs(profile, cfg, seed);
-    const units: [PretrainSpec, boolean][] = [[s.base, false], [s.base, true], [s.continual, false], [s.continual, true], [s.control, true]];
-    const reading = readingModels(s, "", "", "").map(([, dir, spec, script]) => readingUnitDir(r0, spec, dir === null, script, seed, cfg));
-    return [...units.map(([spec, refined]) => continualUnitDir(r0, spec, refined, seed, cfg)), ...reading];
-  });
+  return continualUnits(profile, cfg, root).map((u) => u.dir);
 }
 
 /** Folder of one (model, refined) measurement: `<root>/organism-continual/<size>-<base|continual|control>[-refined]__<hash>/seed-<n>`. */

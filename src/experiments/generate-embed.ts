@@ -36,11 +36,12 @@ import { listCheckpoints } from "../organism/checkpoint";
 import type { Modality } from "../organism/config";
 import type { OrganismData } from "../organism/data";
 import { embedIndices, embedTexts } from "../organism/embed";
-import { pretrain, pretrainFamily, pretrainIdentity, specData, type PretrainSpec } from "../organism/family";
+import { pretrain, pretrainFamily, pretrainIdentity, specData, type PretrainResult, type PretrainSpec } from "../organism/family";
 import { captionIsExact, greedyDecode } from "../organism/generate";
 import { disposeOrganism, type Organism } from "../organism/model";
 import { refine, worldTriples } from "../organism/refine";
-import { generativeAt, grslRuns, grslSpecOverrides, grslUnitIdentity, mixedGallery, modelAtStep, plannedCheckpoints, splitTriples, GRSL_PRESET, type GrslConfig } from "./grsl";
+import { generativeAt, grslRuns, grslSpecOverrides, grslUnitIdentity, mixedGallery, modelAtStep, plannedCheckpoints, splitTriples, GRSL_PRESET, type GrslConfig, type GrslRunSpec } from "./grsl";
+import type { ExperimentUnit } from "./units";
 import { loadPublishedExperiment, publishExperimentResult, type PublishedExperiment } from "./published";
 
 /** The format tag of {@link GenerateEmbedResults}. */
@@ -331,13 +332,9 @@ export async function runGenerateEmbed(profile: Profile, cfg: GenerateEmbedConfi
   const models: GteModel[] = [];
   const dirs: string[] = [];
   let refineText = "", galleryText = "";
-  for (const r of grslRuns(profile, gcfg)) {
-    const pre = await pretrain(r.spec, r.seed, { root, log: options.log });
-    const kept = listCheckpoints(pre.dir);
-    if (kept.length === 0) throw new InputError(`run ${r.run} has no kept checkpoint`);
-    const step = kept[kept.length - 1];
-    const u = await gteUnit(pre.dir, r.spec, r.seed, step, cfg, { root, log: options.log });
-    dirs.push(gteUnitDir(root, r.spec, r.seed, step, cfg));
+  for (const unit of gteUnits(profile, cfg, root)) {
+    const { r, pre, step, u } = await unit.run(options.log);
+    dirs.push(unit.dir);
     models.push(...gteModels(u, { run: r.run, size: r.spec.size, seed: r.seed }, (m) => generativeAt(pre, step, m, r.run).score));
     const rc = gteUnitIdentity(r.spec, step, cfg).refine;
     refineText ||= `the GRSL sweep's: text-only ${rc.strategy.toUpperCase()} (rank ${rc.lora.rank}) on the world's triples minus ${cfg.heldOutTriples} held out, ${rc.steps} steps × ${rc.batchSize}, τ ${rc.tau}`;
@@ -353,13 +350,41 @@ export async function runGenerateEmbed(profile: Profile, cfg: GenerateEmbedConfi
   };
 }
 
-/** Every unit folder of a config whose runs are not trained yet (planned final checkpoints). */
-export function gteUnitDirs(profile: Profile, cfg: GenerateEmbedConfig, root?: string): string[] {
+/** One measured unit of {@link gteUnits}: the run, its pretraining result, the checkpoint measured and the measurement. */
+export interface GteMeasured {
+  r: GrslRunSpec;
+  pre: PretrainResult & { dir: string };
+  step: number;
+  u: GenerateEmbedUnit;
+}
+
+/**
+ * The units of a config, one per family run (its final checkpoint), in the order
+ * {@link runGenerateEmbed} measures them. A unit's folder is planned from the run's planned
+ * checkpoints (known before it is trained); `run` measures the last checkpoint the run kept.
+ */
+export function gteUnits(profile: Profile, cfg: GenerateEmbedConfig, root?: string): ExperimentUnit<GteMeasured>[] {
   const r0 = runsRoot(root);
   return grslRuns(profile, grslConfigOf(cfg)).map((r) => {
-    const kept = plannedCheckpoints(r.spec);
-    return gteUnitDir(r0, r.spec, r.seed, kept[kept.length - 1], cfg);
+    const planned = plannedCheckpoints(r.spec);
+    return {
+      label: r.run,
+      dir: gteUnitDir(r0, r.spec, r.seed, planned[planned.length - 1], cfg),
+      runs: [{ spec: r.spec, seed: r.seed }],
+      run: async (log?: (line: string) => void) => {
+        const pre = await pretrain(r.spec, r.seed, { root: r0, log });
+        const kept = listCheckpoints(pre.dir);
+        if (kept.length === 0) throw new InputError(`run ${r.run} has no kept checkpoint`);
+        const step = kept[kept.length - 1];
+        return { r, pre, step, u: await gteUnit(pre.dir, r.spec, r.seed, step, cfg, { root: r0, log }) };
+      },
+    };
   });
+}
+
+/** Every unit folder of a config whose runs are not trained yet (planned final checkpoints). */
+export function gteUnitDirs(profile: Profile, cfg: GenerateEmbedConfig, root?: string): string[] {
+  return gteUnits(profile, cfg, root).map((u) => u.dir);
 }
 
 /** Mean ± 95 % CI over models (seeds) of a value. */

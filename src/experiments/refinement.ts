@@ -34,6 +34,7 @@ import { refine, refineConfig, refineTriples, worldTriples, type TextTriple, typ
 import { alignmentTable, measureAlignment, type AlignmentRow, type ModalityAlignment } from "./alignment";
 import { loadPublishedExperiment, publishExperimentResult, type PublishedExperiment } from "./published";
 import { InputError } from "../array";
+import type { ExperimentUnit } from "./units";
 
 // ---------------------------------------------------------------------------------------------
 // One measured condition (shared with the strategies experiment)
@@ -254,6 +255,9 @@ export async function cachedCell<T>(
   return { ...value, dir };
 }
 
+/** The measurement tag in a refinement cell's identity. */
+const REFINEMENT_MEASURE = "refinement v4";
+
 /**
  * One cell, cached in `<root>/organism-refine/…/seed-<n>` ({@link cachedCell}): the pretraining
  * run and its random-init twin, each measured before and after the same refinement (same config,
@@ -261,7 +265,7 @@ export async function cachedCell<T>(
  */
 export async function refinementCell(spec: PretrainSpec, seed: number, cfg: RefineConfig, options: RefinementCellOptions = {}): Promise<RefinementCell & { dir: string }> {
   const tag = `${spec.size}/${spec.answerFormat}/seed ${seed}`;
-  return cachedCell<RefinementCell>("organism-refine", spec, seed, cfg, "refinement v4", options, (preDir, probeItems) => {
+  return cachedCell<RefinementCell>("organism-refine", spec, seed, cfg, REFINEMENT_MEASURE, options, (preDir, probeItems) => {
     const data = specData(spec);
     const triples = cfg.pairs === "text" ? refineTriples(data, cfg) : undefined;
     const conditions = {} as Record<RefinementCondition, ConditionMeasurement>;
@@ -518,6 +522,34 @@ export interface RunRefinementOptions {
   log?: (line: string) => void;
 }
 
+/** The pretraining fields of one answer format of a config (steps when given). */
+function formatOverrides(cfg: RefinementConfig, format: string): Partial<PretrainSpec> {
+  return { answerFormat: format as AnswerFormat, ...(cfg.numSteps === null ? {} : { numSteps: cfg.numSteps }) };
+}
+
+/**
+ * The cells of a config, in the order {@link runRefinement} measures them (format, then size, then
+ * seed): one {@link refinementCell} each, in `<root>/organism-refine/…/seed-<n>`.
+ * @param root runs folder; default `runsRoot()`.
+ */
+export function refinementUnits(profile: Profile, cfg: RefinementConfig, root?: string): ExperimentUnit<RefinementCell & { dir: string }>[] {
+  const r0 = runsRoot(root);
+  const rcfg = refinementRefineConfig(profile, cfg);
+  return cfg.formats.flatMap((format) =>
+    cfg.sizes.flatMap((size) =>
+      cfg.seeds.map((seed) => {
+        const spec = pretrainSpec(profile, size, formatOverrides(cfg, format));
+        return {
+          label: `${size}/${format}/seed ${seed}`,
+          dir: cellDir("organism-refine", spec, seed, rcfg, REFINEMENT_MEASURE, { root: r0, probeItems: cfg.probeItems }),
+          runs: [{ spec, seed }],
+          run: (log?: (line: string) => void) => refinementCell(spec, seed, rcfg, { root: r0, probeItems: cfg.probeItems, log }),
+        };
+      }),
+    ),
+  );
+}
+
 /**
  * Pretrain (or load) every size × seed of every answer format, then measure every cell (each
  * cached). Returns the results and the folders of the cells (for the provenance's timing).
@@ -525,20 +557,17 @@ export interface RunRefinementOptions {
 export async function runRefinement(profile: Profile, cfg: RefinementConfig, options: RunRefinementOptions = {}): Promise<{ results: RefinementResults; dirs: string[] }> {
   const root = runsRoot(options.root);
   const rcfg = refinementRefineConfig(profile, cfg);
+  // With workers, the missing pretraining runs first, in parallel processes; otherwise each cell
+  // trains (or loads) its own run. (pretrainFamily also rewrites the profile's family summary.)
+  if ((options.workers ?? 1) > 1) {
+    for (const format of cfg.formats) await pretrainFamily(profile, { sizes: cfg.sizes, seeds: cfg.seeds, workers: options.workers, root, spec: formatOverrides(cfg, format), log: options.log });
+  }
   const cells: RefinementCell[] = [];
   const dirs: string[] = [];
-  for (const format of cfg.formats) {
-    const over: Partial<PretrainSpec> = { answerFormat: format as AnswerFormat, ...(cfg.numSteps === null ? {} : { numSteps: cfg.numSteps }) };
-    // With workers, the missing pretraining runs first, in parallel processes; otherwise each cell
-    // trains (or loads) its own run. (pretrainFamily also rewrites the profile's family summary.)
-    if ((options.workers ?? 1) > 1) await pretrainFamily(profile, { sizes: cfg.sizes, seeds: cfg.seeds, workers: options.workers, root, spec: over, log: options.log });
-    for (const size of cfg.sizes) {
-      for (const seed of cfg.seeds) {
-        const { dir, ...cell } = await refinementCell(pretrainSpec(profile, size, over), seed, rcfg, { root, probeItems: cfg.probeItems, log: options.log });
-        cells.push(cell);
-        dirs.push(dir);
-      }
-    }
+  for (const unit of refinementUnits(profile, cfg, root)) {
+    const { dir, ...cell } = await unit.run(options.log);
+    cells.push(cell);
+    dirs.push(dir);
   }
   const verdict = `${refinementVerdict(refinementComparison(cells), cfg.strategy)} ${refinementLossControl(cells)}`;
   return { results: { format: "lco-organism-refinement v1", profile, config: cfg, refine: rcfg, cells, verdict, rule: P2_RULE }, dirs };

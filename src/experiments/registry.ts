@@ -159,6 +159,10 @@ export function experimentByName(name: string): Experiment {
  * @example experimentConfig(experimentByName("strategies"), "smoke", ["--format=one-word"])
  */
 export function experimentConfig(exp: Experiment, profile: Profile, flags: readonly string[] = []): object {
-  const overrides = parseOverrides(flags, { defaults: presetDefaults(exp.preset, profile) });
+  return resolveExperimentConfig(exp, profile, parseOverrides(flags, { defaults: presetDefaults(exp.preset, profile) }));
+}
+
+/** The config of an experiment at a profile with parsed overrides: its own `config`, or the preset's resolution. */
+export function resolveExperimentConfig(exp: Experiment, profile: Profile, overrides: Overrides = {}): object {
   return exp.config ? exp.config(profile, overrides) : resolveConfig(exp.preset, overrides, { profile });
 }

@@ -29,6 +29,7 @@ import { refine, refineTriples, REFINE_STRATEGIES, type RefineConfig, type Refin
 import { loadTrainingStrategies, type TrainingRow } from "../paper/data";
 import { trainingAverage } from "../paper/training";
 import { loadPublishedExperiment, publishExperimentResult, type PublishedExperiment } from "./published";
+import type { ExperimentUnit } from "./units";
 import { cachedCell, cellDir, measureCondition, refinementRefineConfig, refineSummary, type ConditionMeasurement, type RefinementCellOptions, type RefineFields, type RefineSummary } from "./refinement";
 
 /** A strategy of the comparison: no refinement, or one of the refine loop's. */
@@ -296,15 +297,25 @@ export function strategiesPlan(profile: Profile, cfg: StrategiesConfig): Strateg
   return out;
 }
 
+/** The cells of a config as units ({@link strategiesPlan}'s order): one {@link strategyCell} each. Default `root`: `runsRoot()`. */
+export function strategiesUnits(profile: Profile, cfg: StrategiesConfig, root?: string): ExperimentUnit<StrategyCell & { dir: string }>[] {
+  const r0 = runsRoot(root);
+  return strategiesPlan(profile, cfg).map(({ spec, seed, variant }) => ({
+    label: `${spec.size}/seed ${seed}: ${variant.variant}`,
+    dir: cellDir(CELLS, spec, seed, variant.refine, MEASURE, { root: r0, probeItems: cfg.probeItems }),
+    runs: [{ spec, seed }],
+    run: (log?: (line: string) => void) => strategyCell(spec, seed, variant, { root: r0, probeItems: cfg.probeItems, log }),
+  }));
+}
+
 /** The run folders of a config's cells (the `dirs` {@link runStrategies} returns), computed without training or reading anything. */
 export function strategiesCellDirs(profile: Profile, cfg: StrategiesConfig, root?: string): string[] {
-  return strategiesPlan(profile, cfg).map((c) => cellDir(CELLS, c.spec, c.seed, c.variant.refine, MEASURE, { root, probeItems: cfg.probeItems }));
+  return strategiesUnits(profile, cfg, root).map((u) => u.dir);
 }
 
 /** Pretrain (or load) the runs, then every variant of every run (each cached). */
 export async function runStrategies(profile: Profile, cfg: StrategiesConfig, options: { root?: string; workers?: number; log?: (line: string) => void } = {}): Promise<{ results: StrategiesResults; dirs: string[]; seconds: Record<string, number[]> }> {
   const root = runsRoot(options.root);
-  const plan = strategiesPlan(profile, cfg);
   // With workers, the pretraining runs first in parallel processes (see runRefinement).
   if ((options.workers ?? 1) > 1) {
     await pretrainFamily(profile, { sizes: [...new Set([...cfg.sizes, ...cfg.gridSizes])], seeds: cfg.seeds, workers: options.workers, root, spec: pretrainOverrides(cfg), log: options.log });
@@ -312,11 +323,11 @@ export async function runStrategies(profile: Profile, cfg: StrategiesConfig, opt
   const cells: StrategyCell[] = [];
   const dirs: string[] = [];
   const seconds: Record<string, number[]> = {};
-  for (const { spec, seed, variant: v } of plan) {
-    const { dir, ...cell } = await strategyCell(spec, seed, v, { root, probeItems: cfg.probeItems, log: options.log });
+  for (const unit of strategiesUnits(profile, cfg, root)) {
+    const { dir, ...cell } = await unit.run(options.log);
     cells.push(cell);
     dirs.push(dir);
-    if (cell.refine) (seconds[`${spec.size} ${v.variant}`] ??= []).push(cell.refine.seconds);
+    if (cell.refine) (seconds[`${cell.size} ${cell.variant}`] ??= []).push(cell.refine.seconds);
   }
   const ordering = strategiesOrdering(cells, loadTrainingStrategies(), cfg.sizes[0]);
   const { line } = strategiesVerdict(ordering, `${cfg.sizes[0]}, ${cfg.format}, ${cfg.seeds.length} seeds`);

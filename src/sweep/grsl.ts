@@ -72,6 +72,7 @@ export function grslOverrides(pairs: readonly string[]): Record<string, unknown>
 export const grslSweep: SweepExperiment = {
   name: "grsl",
   summary: "P4: GRSL — pretrain runs → refine + measure every kept checkpoint → collect",
+  overrides: grslOverrides,
 
   jobs(o: SweepOptions): JobSpec[] {
     const grsl = grslSweepConfig(o);

@@ -16,6 +16,8 @@ export interface PretrainJobConfig {
   seed: number;
   /** Runs folder, relative to the sweep's working folder unless absolute. */
   root: string;
+  /** Checkpoints to evaluate generatively after training (`pretrain`'s option); absent: every kept one. */
+  evalSteps?: number[];
 }
 
 /** True when the pretraining job's run is trained (same training identity and seed). */
@@ -33,6 +35,6 @@ export async function runPretrainJob(job: SweepJob, ctx: JobContext): Promise<un
   const c = job.config as unknown as PretrainJobConfig;
   const ck = listCheckpoints(job.dir);
   if (!pretrainJobDone(job) && ck.length > 0) ctx.log(`resuming pretraining ${job.label} from checkpoint step ${ck[ck.length - 1]}`);
-  const { loaded: _loaded, ...r } = await pretrain(c.spec, c.seed, { root: path.resolve(c.root), log: ctx.log });
+  const { loaded: _loaded, ...r } = await pretrain(c.spec, c.seed, { root: path.resolve(c.root), log: ctx.log, evalSteps: c.evalSteps });
   return r;
 }

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { InputError } from "../array";
 import { sha256 } from "../io/hash";
 import { planStages, refreshDone } from "./plan";
-import type { Stage, SweepJob } from "./types";
+import { STAGES, type Stage, type SweepJob } from "./types";
 
 /** Options of {@link sbatchScript} (the `#SBATCH` lines each array gets). */
 export interface SlurmOptions {
@@ -168,7 +168,7 @@ export function submitScript(file: string, env: NodeJS.ProcessEnv = process.env,
   if (r.error) throw new InputError(`could not run ${file}: ${r.error.message}`);
   if (r.status !== 0) throw new InputError(`submitting ${file} failed (exit ${r.status ?? r.signal}): ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}`);
   const stages: Submitted["stages"] = [];
-  for (const m of r.stdout.matchAll(/^(pretrain|refine|measure|collect): job (\d+)/gm)) stages.push({ stage: m[1] as Stage, jobId: m[2] });
+  for (const m of r.stdout.matchAll(new RegExp(`^(${STAGES.join("|")}): job (\\d+)`, "gm"))) stages.push({ stage: m[1] as Stage, jobId: m[2] });
   if (stages.length === 0) throw new InputError(`${file} printed no job ids; is it a script from \`lco sweep slurm\`? output: ${r.stdout.trim().slice(0, 200)}`);
   return { stages };
 }
@@ -199,7 +199,7 @@ export interface QueueTask {
  */
 export function queueTasks(experiment: string, env: NodeJS.ProcessEnv = process.env): QueueTask[] | null {
   if (!slurmAvailable(env)) return null;
-  const names = (["pretrain", "refine", "measure", "collect"] as const).map((s) => stageJobName(experiment, s)).join(",");
+  const names = STAGES.map((s) => stageJobName(experiment, s)).join(",");
   const r = spawnSync("squeue", ["-h", "-r", "-t", "all", "-n", names, "-o", "%i|%j|%T|%r"], { encoding: "utf8", env, timeout: 15_000 });
   if (r.status !== 0) return null;
   return r.stdout

@@ -9,8 +9,12 @@
 import type { Profile } from "../config";
 
 /** The stages of a sweep, in the order they run (a stage only needs jobs of earlier stages). */
-export const STAGES = ["pretrain", "refine", "measure", "collect"] as const;
-/** One stage: `pretrain` (generative pretraining), `refine` (contrastive refinement), `measure`, `collect` (merge into tables). */
+export const STAGES = ["pretrain", "continue", "refine", "measure", "collect"] as const;
+/**
+ * One stage: `pretrain` (generative pretraining), `continue` (pretraining that starts from a
+ * pretrained run's checkpoint, e.g. P5's continual pretraining), `refine` (contrastive refinement),
+ * `measure`, `collect` (merge into tables).
+ */
 export type Stage = (typeof STAGES)[number];
 
 /** The format tag on every plan line. */
@@ -84,6 +88,8 @@ export interface SweepExperiment {
   name: string;
   /** One line for `lco sweep plan --help`. */
   summary: string;
+  /** `--with "key=value …"` pairs (without the dashes) as overrides of the experiment's config; absent: the sweep takes none. */
+  overrides?(pairs: readonly string[]): Record<string, unknown>;
   /** The jobs of a sweep, dependencies first. */
   jobs(options: SweepOptions): JobSpec[];
   /** True when the job's result exists in its folder (same config and seed). */
