@@ -45,15 +45,19 @@ function withoutTimings(buf: Buffer): string {
   return JSON.stringify(JSON.parse(buf.toString()), (k, v: unknown) => (TIMINGS.has(k) ? undefined : v));
 }
 
-/** Process ids of this process's live children (Linux `ps`). */
+/** Process ids of this process's live `node` children (Linux `ps`; not the `ps` itself). */
 function childPids(): number[] {
   let out = "";
   try {
-    out = execFileSync("ps", ["-o", "pid=", "--ppid", String(process.pid)], { encoding: "utf8" });
+    out = execFileSync("ps", ["-o", "pid=,comm=", "--ppid", String(process.pid)], { encoding: "utf8" });
   } catch {
     // ps exits 1 when there is no such process.
   }
-  return out.split("\n").map((s) => Number(s.trim())).filter((n) => n > 0);
+  return out
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, comm]) => comm === "node")
+    .map(([pid]) => Number(pid));
 }
 
 test("one long-lived worker running every job gives the same files, byte for byte, as a fresh process per job", async () => {
@@ -88,4 +92,85 @@ test("one long-lived worker running every job gives the same files, byte for byt
   assert.deepEqual(differ, []);
   // Every weight file and every measure/collect result compares byte for byte.
   assert.ok(sameBytes >= a.filter((f) => f.endsWith(".safetensors")).length + 8 + 1);
+});
+
+test("a refused job (missing dependency, exit 2) fails alone: the same worker runs the next jobs, and no job leaves live tensors", async () => {
+  const base = tmp();
+  const file = path.join(base, "grsl.jsonl");
+  const jobs = tinyGrsl(path.join(base, "runs"));
+  writePlan(file, jobs);
+  const lines: string[] = [];
+  const stats: (WorkerStats & { pid: number; tag: string })[] = [];
+  const pool = startWorkers({ entry, workers: 1, env, log: (l) => lines.push(l), onStats: (tag, s) => stats.push({ ...s, tag }) });
+  try {
+    // Job 2 (S/seed 0@0) needs job 0's pretraining, not run yet.
+    assert.equal(await pool.run({ file, index: 2 }, "[2]"), 2);
+    assert.ok(lines.some((l) => l.startsWith("[2] ") && /needs the result of job 0/.test(l)), "the refusal reaches the log, tagged");
+    const [pid] = pool.pids();
+    for (const index of [0, 2, 3, 4, 5]) assert.equal(await pool.run({ file, index }, `[${index}]`), 0, `job ${index}`);
+    assert.deepEqual(pool.pids(), [pid], "one worker served every job");
+    assert.deepEqual(refreshDone(jobs).map((j) => j.done).slice(0, 6), [true, false, true, true, true, true]);
+    // Every job, refused, pretraining or measuring, leaves no live tensor behind (weights, optimiser state, embeddings are disposed).
+    assert.equal(stats.length, 6);
+    assert.ok(stats.every((s) => s.pid === pid));
+    assert.deepEqual(stats.map((s) => s.tensors), [0, 0, 0, 0, 0, 0]);
+  } finally {
+    await pool.close();
+  }
+  assert.deepEqual(childPids(), [], "close() leaves no worker behind");
+});
+
+test("a worker killed during a job fails that job; a fresh worker takes the next one", async () => {
+  const base = tmp();
+  const file = path.join(base, "grsl.jsonl");
+  writePlan(file, tinyGrsl(path.join(base, "runs")));
+  const pool = startWorkers({ entry, workers: 1, env });
+  try {
+    assert.equal(await pool.run({ file, index: 0 }, "[0]"), 0);
+    const [first] = pool.pids();
+    // A second pool whose worker is killed as soon as job 1 has started (its first line is logged before it computes anything).
+    const lines: string[] = [];
+    let killed = false;
+    const pool2 = startWorkers({ entry, workers: 1, env, log: (l) => {
+      lines.push(l);
+      if (l.startsWith("[1] job 1:") && !killed) {
+        killed = true;
+        process.kill(pool2.pids()[0], "SIGKILL");
+      }
+    } });
+    try {
+      assert.equal(await pool2.run({ file, index: 1 }, "[1]"), 1);
+      assert.ok(lines.some((l) => /\[1\] worker \d+ died \(SIGKILL\); the job failed/.test(l)), lines.join("\n"));
+      assert.deepEqual(pool2.pids(), []);
+      assert.equal(await pool2.run({ file, index: 1 }, "[1]"), 0, `a fresh worker runs the job again:\n${lines.join("\n")}`);
+      assert.equal(pool2.pids().length, 1);
+    } finally {
+      await pool2.close();
+    }
+    // The other pool was not disturbed.
+    assert.deepEqual(pool.pids(), [first]);
+    assert.equal(await pool.run({ file, index: 2 }, "[2]"), 0);
+  } finally {
+    await pool.close();
+  }
+  assert.deepEqual(childPids(), []);
+});
+
+test("runLocal: a job whose worker dies fails its stage (later stages do not start); the stage's other jobs run; no worker is left", async () => {
+  const base = tmp();
+  const file = path.join(base, "grsl.jsonl");
+  const jobs = tinyGrsl(path.join(base, "runs"));
+  writePlan(file, jobs);
+  let killed = 0;
+  const log = (l: string) => {
+    if (l.startsWith("[0 pretrain S/seed 0] job 0:") && !killed) {
+      for (const pid of childPids()) process.kill(pid, "SIGKILL");
+      killed++;
+    }
+  };
+  await assert.rejects(runLocal(file, { workers: 1, log }), (e: Error) => /^stage pretrain: job 0 \(S\/seed 0\) exited with 1; later stages not started$/.test(e.message));
+  assert.equal(killed, 1);
+  // Job 1 ran on the replacement worker; no measure job started.
+  assert.deepEqual(refreshDone(jobs).map((j) => j.done), [false, true, false, false, false, false, false, false, false, false, false]);
+  assert.deepEqual(childPids(), []);
 });
