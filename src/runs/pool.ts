@@ -107,7 +107,7 @@ export interface WorkerPool {
   run(job: unknown, tag: string): Promise<number>;
   /** The live workers' process ids (busy or idle). */
   pids(): number[];
-  /** Stop every worker and wait for it to exit (jobs still running report a failure). Idempotent. */
+  /** Stop every worker and wait for it to exit (running jobs resolve as failed, waiting ones reject). Idempotent. */
   close(): Promise<void>;
 }
 
@@ -134,7 +134,8 @@ interface Worker {
 export function startWorkers(options: WorkerPoolOptions): WorkerPool {
   const log = options.log ?? (() => {});
   const live: Worker[] = [];
-  const waiting: ((w: Worker) => void)[] = [];
+  /** Jobs waiting for a worker (all were busy). */
+  const waiting: { resolve: (w: Worker) => void; reject: (e: Error) => void }[] = [];
   let closed = false;
 
   const spawnWorker = (): Worker => {
@@ -159,12 +160,12 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
         release(w);
       }
     });
-    // 'error': the process could not start or a message could not be sent; 'exit' follows or not, so handle both once.
+    // 'error': the process could not start or be killed; 'close' may follow or not, so both end the worker, once.
     let gone = false;
     const onGone = (code: number | null, signal: NodeJS.Signals | null, why?: Error) => {
       if (gone) return;
       gone = true;
-      live.splice(live.indexOf(w), 1);
+      if (live.includes(w)) live.splice(live.indexOf(w), 1);
       if (w.settle) {
         log(`${w.tag} worker ${child.pid} ${why ? `failed: ${why.message}` : `died (${signal ?? `exit code ${code}`})`}; the job failed`);
         const settle = w.settle;
@@ -173,9 +174,12 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
       }
       exitedResolve();
       // A job waiting for a worker gets a fresh one in place of this one.
-      if (!closed && waiting.length > 0) waiting.shift()!(spawnWorker());
+      if (!closed && waiting.length > 0) waiting.shift()!.resolve(spawnWorker());
     };
-    child.on("exit", (code, signal) => onGone(code, signal));
+    // After the output pipes close too, so that the last output of a crash (e.g. V8's out-of-memory report) is relayed with the
+    // job's tag. (Not the child's 'close' event: it never comes after the pool has closed the IPC channel.)
+    const drained = [child.stdout!, child.stderr!].map((s) => new Promise<void>((r) => (s.closed ? r() : s.once("close", () => r()))));
+    child.on("exit", (code, signal) => void Promise.all(drained).then(() => onGone(code, signal)));
     child.on("error", (e) => {
       onGone(null, null, e);
       child.kill("SIGKILL");
@@ -188,7 +192,7 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
   const release = (w: Worker) => {
     if (closed || !live.includes(w)) return;
     const next = waiting.shift();
-    if (next) next(w);
+    if (next) next.resolve(w);
     else idle.push(w);
   };
   const acquire = (): Promise<Worker> => {
@@ -197,7 +201,7 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
       if (live.includes(w)) return Promise.resolve(w);
     }
     if (live.length < Math.max(1, options.workers)) return Promise.resolve(spawnWorker());
-    return new Promise((resolve) => waiting.push(resolve));
+    return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   };
 
   return {
@@ -209,7 +213,7 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
         w.settle = resolve;
         w.child.send({ job }, (e) => {
           if (e && w.settle === resolve) {
-            w.child.kill("SIGKILL"); // 'exit' then fails the job and replaces the worker
+            w.child.kill("SIGKILL"); // 'close' then fails the job; the next job gets a fresh worker
           }
         });
       });
@@ -217,7 +221,7 @@ export function startWorkers(options: WorkerPoolOptions): WorkerPool {
     pids: () => live.map((w) => w.child.pid!),
     async close() {
       closed = true;
-      waiting.length = 0;
+      for (const w of waiting.splice(0)) w.reject(new Error("the worker pool was closed"));
       const all = [...live];
       for (const w of all) {
         // A worker exits when its IPC channel closes (see serveJobs); kill one that does not within 5 s.
