@@ -165,6 +165,16 @@ test("lco sweep local: a pool of worker processes runs the plan stage by stage; 
   assert.deepEqual(refreshDone(jobs).map((j) => j.done), [true, true, true, true, true]);
   // A second pass has nothing to do.
   assert.deepEqual((await runLocal(file, { workers: 2 })).ran, []);
+  // The CLI's --process-per-job recomputes a removed job in a fresh process, to the same bytes as the long-lived worker wrote.
+  const measured = path.join(jobs[2].dir, "result.json");
+  const bytes = fs.readFileSync(measured);
+  fs.rmSync(jobs[2].dir, { recursive: true });
+  const c = capture();
+  assert.equal(await main(["sweep", "local", file, "--workers", "1", "--process-per-job", "--json"], c.io), 0);
+  const out = JSON.parse(c.out.at(-1)!);
+  assert.equal(out.processPerJob, true);
+  assert.deepEqual(out.ran, [2]);
+  assert.ok(fs.readFileSync(measured).equals(bytes), "a fresh process writes the same result as the long-lived worker");
   // The collected tables equal the same experiment run in this process (another folder).
   const tables = (await collectSweep(jobs)) as AlignmentTables;
   const rows = await alignmentExperiment("smoke", "S", { seeds: [0, 1], root: path.join(root, "ref"), spec: { numSteps: 3, evalItems: 4 }, clipSteps: 2 });

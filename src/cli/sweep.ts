@@ -79,10 +79,13 @@ const COLLECT_USAGE = `usage: lco sweep collect PLAN [--out FILE.json] [--json]
 Merge a finished sweep's results into the experiment's tables (the same objects the in-process
 experiment returns), stored in the collect job's run folder; --out also writes them to FILE.json.`;
 
-const LOCAL_USAGE = `usage: lco sweep local PLAN [--workers N] [--json]
+const LOCAL_USAGE = `usage: lco sweep local PLAN [--workers N] [--process-per-job] [--json]
 
 Run the plan on this machine: stage by stage, the pending jobs of a stage in a pool of N worker
-processes (default: one per core), each running exactly what a Slurm array task runs.`;
+processes (default: one per core). Each worker is long-lived and runs job after job with what a
+Slurm array task runs, so the kit, the backend and the world load once per worker.
+  --process-per-job   a fresh process for every job instead, as a Slurm array task (slower by
+                      each job's start-up; to compare the two)`;
 
 function positiveInt(v: string | boolean | undefined, flag: string): number | undefined {
   return v === undefined ? undefined : parseIntStrict(v as string, flag, 1);
@@ -237,10 +240,11 @@ export const sweepLocalCommand: Command = {
   summary: "run a sweep plan on this machine with a pool of worker processes",
   usage: LOCAL_USAGE,
   async run(argv: string[], io: CliIO): Promise<number> {
-    const { positionals, flags } = parseCommandArgs(argv, { workers: "string", json: "boolean" }, ["PLAN"]);
+    const { positionals, flags } = parseCommandArgs(argv, { workers: "string", "process-per-job": "boolean", json: "boolean" }, ["PLAN"]);
     const workers = flags.workers === undefined || flags.workers === "auto" ? defaultWorkers() : parseIntStrict(flags.workers as string, "--workers", 1);
-    const r = await runLocal(positionals[0], { workers, log: (l) => io.err(l) });
-    if (flags.json) printJson(io, { command: "sweep local", workers, ...r });
+    const processPerJob = flags["process-per-job"] === true;
+    const r = await runLocal(positionals[0], { workers, processPerJob, log: (l) => io.err(l) });
+    if (flags.json) printJson(io, { command: "sweep local", workers, processPerJob, ...r });
     else io.out(`ran ${r.ran.length} jobs, ${r.skipped.length} were done, in ${r.seconds.toFixed(1)} s`);
     return 0;
   },
