@@ -102,10 +102,11 @@ function experimentStage(name, cols, title, { keep = () => true, args = [], out 
  * Run an experiment's sweep on this machine: its plan (the config `lco experiment NAME` uses at the
  * profile) into out/, then the pending jobs on a pool of worker processes, one per core.
  */
-function sweep(name, { with: pairs, out = name } = {}) {
-  // with: preset overrides as `key=value` pairs (a variant, e.g. "variant=general"); out: the plan's file name.
+function sweep(name, { with: pairs, sizes, out = name } = {}) {
+  // with: preset overrides as `key=value` pairs (a variant, e.g. "variant=general"); sizes: family
+  // members (default all); out: the plan's file name.
   const plan = path.join(outDir, `${out}.jsonl`);
-  writeAtomic(plan, run("node", ["bin/lco.js", "sweep", "plan", name, "--profile", profile, ...(pairs ? ["--with", pairs] : [])], { capture: true, quiet: true }));
+  writeAtomic(plan, run("node", ["bin/lco.js", "sweep", "plan", name, "--profile", profile, ...(sizes ? ["--sizes", sizes] : []), ...(pairs ? ["--with", pairs] : [])], { capture: true, quiet: true }));
   run("node", ["bin/lco.js", "sweep", "local", plan, "--workers", "auto"]);
 }
 
@@ -157,6 +158,8 @@ const stages = {
     // jobs a Slurm array would run; finished ones are skipped), then `lco experiment` loads them
     // into its tables. --publish copies the results with provenance into data/organism/.
     sweep("alignment");
+    // The few-word variant of P1 (S only; its tables follow below) as a sweep of its own.
+    sweep("alignment", { with: "answerFormat=few-words", sizes: "S", out: "alignment-few-words" });
     const out = run("node", ["bin/lco.js", "experiment", "alignment", "--profile", profile, "--workers", "auto", "--json", ...(publish ? ["--publish"] : [])], { capture: true });
     const result = lastJson(out);
     writeAtomic(path.join(outDir, "experiment-alignment.json"), JSON.stringify(result, null, 2) + "\n");
@@ -165,7 +168,7 @@ const stages = {
     for (const r of result.table) summary.push(`| ${cols.map((c) => r[c] ?? "").join(" | ")} |`);
     summary.push("");
     // The few-word variant of P1 (S only): does a longer answer change the alignment? Published
-    // next to the default results as `*-few-words.json`.
+    // next to the default results as `*-few-words.json`. Its sweep ran above, so this only loads.
     const fw = lastJson(run("node", ["bin/lco.js", "experiment", "alignment", "--profile", profile, "--workers", "auto", "--json", "--sizes=S", "--answerFormat=few-words", ...(publish ? ["--publish"] : [])], { capture: true }));
     writeAtomic(path.join(outDir, "experiment-alignment-few-words.json"), JSON.stringify(fw, null, 2) + "\n");
     summary.push("## Model organism: alignment with few-word answers (S)", "", `| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`);

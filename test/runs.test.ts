@@ -6,6 +6,7 @@ import * as path from "node:path";
 import {
   stableJson, configHash, runDir, configDiff, runOrLoad, runOrLoadDetailed, loadRun, listRuns,
   definePreset, resolveConfig, RUN_FORMAT, computePath, computePathsUsed, noteRunUsed, resetComputePathsUsed, assertOneComputePath,
+  runGraph, type GraphJob,
 } from "../src/runs";
 import { InputError } from "../src/array";
 
@@ -247,4 +248,63 @@ test("loaded runs are counted by compute path, once per folder; a native/wasm mi
   } finally {
     resetComputePathsUsed();
   }
+});
+
+/** A graph of named jobs whose `runOne` records start and end, finishing each after a timer tick; `fail` jobs exit 1. */
+function recordingRunner(fail: string[] = []) {
+  const events: string[] = [];
+  let running = 0, most = 0;
+  const runOne = async (name: string) => {
+    events.push(`start ${name}`);
+    most = Math.max(most, ++running);
+    await new Promise((r) => setTimeout(r, 2));
+    running--;
+    events.push(`end ${name}`);
+    return fail.includes(name) ? 1 : 0;
+  };
+  return { events, runOne, most: () => most };
+}
+
+//   A(1)   B(5)
+//    |      |
+//   D(.5)  C(3)
+//     \   /
+//      E(0)
+const GRAPH: GraphJob<string>[] = [
+  { job: "A", needs: [], priority: 1 },
+  { job: "B", needs: [], priority: 5 },
+  { job: "C", needs: [1], priority: 3 },
+  { job: "D", needs: [0], priority: 0.5 },
+  { job: "E", needs: [2, 3], priority: 0 },
+];
+
+test("runGraph: a job starts when the jobs it needs are done, the ready job of highest priority first", async () => {
+  const one = recordingRunner();
+  const out = await runGraph(GRAPH, 1, one.runOne);
+  assert.deepEqual(out, { failed: [], blocked: [] });
+  // One worker: B (5) before A (1); then C (3, ready once B is done) before A; D needs A; E last.
+  assert.deepEqual(one.events.filter((e) => e.startsWith("start")), ["start B", "start C", "start A", "start D", "start E"]);
+  const two = recordingRunner();
+  const finished: [number, number][] = [];
+  await runGraph(GRAPH, 2, two.runOne, (_j, code, n) => finished.push([n, code]));
+  assert.equal(two.most(), 2);
+  assert.deepEqual(finished, [[1, 0], [2, 0], [3, 0], [4, 0], [5, 0]]);
+  for (const [job, needs] of [["C", "B"], ["D", "A"], ["E", "C"], ["E", "D"]]) {
+    assert.ok(two.events.indexOf(`start ${job}`) > two.events.indexOf(`end ${needs}`), `${job} started before ${needs} ended`);
+  }
+});
+
+test("runGraph: a failed job blocks only the jobs that need it, directly or not; bad graphs are refused before any job starts", async () => {
+  const r = recordingRunner(["C"]);
+  const out = await runGraph(GRAPH, 1, r.runOne);
+  assert.deepEqual(out, { failed: [{ job: "C", code: 1 }], blocked: ["E"] });
+  assert.ok(r.events.includes("end D"), "D does not need C, so it runs");
+  assert.ok(!r.events.includes("start E"));
+  const chain: GraphJob<string>[] = [{ job: "X", needs: [], priority: 0 }, { job: "Y", needs: [0], priority: 0 }, { job: "Z", needs: [1], priority: 0 }];
+  assert.deepEqual(await runGraph(chain, 2, recordingRunner(["X"]).runOne), { failed: [{ job: "X", code: 1 }], blocked: ["Y", "Z"] });
+  const never = recordingRunner();
+  await assert.rejects(runGraph([{ job: "P", needs: [1], priority: 0 }, { job: "Q", needs: [0], priority: 0 }, { job: "R", needs: [], priority: 0 }], 2, never.runOne), /positions 0, 1 need each other \(a cycle\)/);
+  await assert.rejects(runGraph([{ job: "P", needs: [3], priority: 0 }], 2, never.runOne), /job 0 needs position 3, which is not another job of the list \(0\.\.0\)/);
+  assert.deepEqual(never.events, []);
+  assert.deepEqual(await runGraph([], 2, never.runOne), { failed: [], blocked: [] });
 });

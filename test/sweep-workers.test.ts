@@ -1,7 +1,8 @@
 // The long-lived workers of `lco sweep local` (runs/pool.ts `startWorkers`, sweep/worker.ts):
 // a job's results do not depend on the jobs that ran before it in the same worker (byte for byte
 // against one fresh process per job), nothing accumulates across jobs, and a failing or killed
-// job fails alone (the pool goes on; no process is left behind).
+// job fails alone (the pool goes on, and only the jobs that need it do not start; no process is
+// left behind).
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -156,7 +157,7 @@ test("a worker killed during a job fails that job; a fresh worker takes the next
   assert.deepEqual(childPids(), []);
 });
 
-test("runLocal: a job whose worker dies fails its stage (later stages do not start); the stage's other jobs run; no worker is left", async () => {
+test("runLocal: a job whose worker dies fails; only the jobs that need it do not start; the others run; no worker is left", async () => {
   const base = tmp();
   const file = path.join(base, "grsl.jsonl");
   const jobs = tinyGrsl(path.join(base, "runs"));
@@ -168,9 +169,10 @@ test("runLocal: a job whose worker dies fails its stage (later stages do not sta
       killed++;
     }
   };
-  await assert.rejects(runLocal(file, { workers: 1, log }), (e: Error) => /^stage pretrain: job 0 \(S\/seed 0\) exited with 1; later stages not started$/.test(e.message));
+  // Jobs 2–5 measure S/seed 0's checkpoints and job 10 collects every measurement: they need job 0.
+  await assert.rejects(runLocal(file, { workers: 1, log }), (e: Error) => e.message === "job 0 (pretrain S/seed 0) exited with 1; not started, because they need it: jobs 2, 3, 4, 5, 10");
   assert.equal(killed, 1);
-  // Job 1 ran on the replacement worker; no measure job started.
-  assert.deepEqual(refreshDone(jobs).map((j) => j.done), [false, true, false, false, false, false, false, false, false, false, false]);
+  // S/seed 1's pretraining and its four measurements ran on the replacement worker.
+  assert.deepEqual(refreshDone(jobs).map((j) => j.done), [false, true, false, false, false, false, true, true, true, true, false]);
   assert.deepEqual(childPids(), []);
 });

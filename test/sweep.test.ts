@@ -9,8 +9,10 @@ import * as path from "node:path";
 import { InputError } from "../src/array";
 import { initBackend } from "../src/backend";
 import { main } from "../src/cli/main";
-import { alignmentExperiment } from "../src/experiments";
-import { arrayRanges, collectSweep, planJsonl, planSweep, readPlan, refreshDone, runJob, runLocal, sbatchScript, sweepStatus, writePlan, type AlignmentTables, type SweepJob } from "../src/sweep";
+import { alignmentDir, alignmentExperiment } from "../src/experiments";
+import { pretrainDir, pretrainSpec } from "../src/organism/family";
+import { chainCosts, jobCosts, stepSeconds } from "../src/sweep/schedule";
+import { arrayRanges, collectSweep, planJsonl, planSweep, readPlan, refreshDone, runJob, runLocal, sbatchScript, sweepStatus, writePlan, alignmentSweep, type AlignmentTables, type SweepJob } from "../src/sweep";
 
 // Equality with the in-process run is bit for bit on either path (wasm, or native BLAS when the
 // addon is built). OpenBLAS's bits depend on its thread count: the thread partition changes how
@@ -69,6 +71,16 @@ test("the alignment plan: stages in order, dependencies by hash, a JSONL round t
   assert.throws(() => readPlan(path.join(root, "missing.jsonl")), (e: Error) => e instanceof InputError && /missing\.jsonl/.test(e.message));
   assert.throws(() => planSweep("alignment", { profile: "smoke", sizes: ["XL"], seeds: [0], root }), (e: Error) => e instanceof InputError && /"XL"/.test(e.message));
   assert.throws(() => planSweep("grsl-nope", { profile: "smoke", seeds: [0], root }), (e: Error) => e instanceof InputError && /grsl-nope/.test(e.message));
+  // P1's few-word variant (--with answerFormat=few-words): the folders the in-process experiment
+  // uses for that format; "one-word" is the default plan itself, hashes included.
+  const fw = planSweep("alignment", { profile: "smoke", sizes: ["S"], seeds: [0], root, overrides: alignmentSweep.overrides!(["answerFormat=few-words"]) });
+  const fwSpec = pretrainSpec("smoke", "S", { answerFormat: "few-words" });
+  assert.deepEqual(fw.slice(0, 2).map((j) => j.dir), [pretrainDir(root, fwSpec, 0), alignmentDir(root, fwSpec, 0, 150)]);
+  const one = (overrides?: Record<string, unknown>) => planJsonl(planSweep("alignment", { profile: "smoke", sizes: ["S"], seeds: [0], root, ...(overrides ? { overrides } : {}) }));
+  assert.equal(one({ answerFormat: "one-word" }), one());
+  assert.notEqual(one(alignmentSweep.overrides!(["answerFormat=few-words"])), one());
+  assert.throws(() => planSweep("alignment", { profile: "smoke", seeds: [0], root, overrides: { clipSteps: 3 } }), (e: Error) => e instanceof InputError && /takes only answerFormat.*got clipSteps/.test(e.message));
+  assert.throws(() => planSweep("alignment", { profile: "smoke", seeds: [0], root, overrides: { answerFormat: "essay" } }), (e: Error) => e instanceof InputError && /"essay"/.test(e.message));
 });
 
 test("runJob refuses a job whose dependency has no result, runs one job only, and loads it the second time", async () => {
@@ -137,7 +149,7 @@ test("lco sweep: bad input exits 2 with one line naming the value", async () => 
     [["sweep", "plan", "grsl", "--profile", "smoke", "--with", "galleryItemz=3"], /galleryItemz/],
     [["sweep", "plan", "grsl", "--profile", "smoke", "--with", "corruptionRates=7"], /7/],
     [["sweep", "plan", "grsl", "--profile", "smoke", "--with", "checkpoints=0,5"], /step 5 is not kept/],
-    [["sweep", "plan", "alignment", "--profile", "smoke", "--with", "a=1"], /--with/],
+    [["sweep", "plan", "alignment", "--profile", "smoke", "--with", "a=1"], /unknown override key "a"; known keys: answerFormat$/],
   ];
   for (const [argv, re] of cases) {
     const c = capture();
@@ -179,6 +191,26 @@ test("lco sweep local: a pool of worker processes runs the plan stage by stage; 
   const tables = (await collectSweep(jobs)) as AlignmentTables;
   const rows = await alignmentExperiment("smoke", "S", { seeds: [0, 1], root: path.join(root, "ref"), spec: { numSteps: 3, evalItems: 4 }, clipSteps: 2 });
   assert.deepStrictEqual(tables.bySize, { S: rows });
+});
+
+test("the local schedule: a pretraining's chain is its cost, its costliest measurement's and the collect's; bigger models first", () => {
+  const jobs = planSweep("grsl", { profile: "full", sizes: ["S", "M", "L"], seeds: [0], root: tmp(), overrides: { corruptionRates: [] } });
+  const cost = jobCosts(jobs);
+  const chain = chainCosts(jobs, cost);
+  const pre = (size: string) => jobs.findIndex((j) => j.stage === "pretrain" && j.label === `${size}/seed 0`);
+  const collect = jobs.length - 1;
+  // A model's cost per step grows with its widths, and a pretraining is 2000 of them at the full profile.
+  assert.ok(stepSeconds("full", "S") < stepSeconds("full", "M") && stepSeconds("full", "M") < stepSeconds("full", "L"));
+  for (const size of ["S", "M", "L"]) assert.equal(cost[pre(size)], 2000 * stepSeconds("full", size));
+  for (const size of ["S", "M", "L"]) {
+    const i = pre(size);
+    const measures = jobs.flatMap((j, k) => (j.deps.includes(jobs[i].hash) ? [k] : []));
+    assert.ok(measures.length >= 6, `${size} has a measurement per kept checkpoint`);
+    assert.equal(chain[i], cost[i] + Math.max(...measures.map((k) => cost[k])) + cost[collect]);
+    for (const k of measures) assert.equal(chain[k], cost[k] + cost[collect]);
+  }
+  assert.equal(chain[collect], cost[collect]);
+  assert.ok(chain[pre("L")] > chain[pre("M")] && chain[pre("M")] > chain[pre("S")]);
 });
 
 test("the GRSL plan: a pretraining job per run, a measure job per (run, checkpoint) needing its run, one collect needing them all", () => {

@@ -40,7 +40,8 @@ writes. Jobs whose results already exist under --root are marked "done".
   --steps       override the pretraining steps; --clip-steps the contrastive steps;
   --eval-items  items per split of the generative evaluation
   --with        further fields of the experiment's preset, space-separated (grsl: e.g.
-                --with "corruptionRates=0.5 checkpoints=0,6 galleryItems=16"). refinement,
+                --with "corruptionRates=0.5 checkpoints=0,6 galleryItems=16"; alignment:
+                only --with answerFormat=few-words, P1's few-word variant). refinement,
                 strategies, generate-embed and continual take the config \`lco experiment\`
                 uses at the profile, changed only by --with (e.g. --with "seeds=0,1
                 generalCaptions=4"); --seeds, --sizes, --steps … are for alignment and grsl`;
@@ -81,9 +82,10 @@ experiment returns), stored in the collect job's run folder; --out also writes t
 
 const LOCAL_USAGE = `usage: lco sweep local PLAN [--workers N] [--process-per-job] [--json]
 
-Run the plan on this machine: stage by stage, the pending jobs of a stage in a pool of N worker
-processes (default: one per core). Each worker is long-lived and runs job after job with what a
-Slurm array task runs, so the kit, the backend and the world load once per worker.
+Run the plan's pending jobs on this machine in a pool of N worker processes (default: one per
+core). A job starts as soon as the jobs it needs are done, the longest chain of work first; a
+failed job stops only the jobs that need it. Each worker is long-lived and runs job after job with
+what a Slurm array task runs, so the kit, the backend and the world load once per worker.
   --process-per-job   a fresh process for every job instead, as a Slurm array task (slower by
                       each job's start-up; to compare the two)`;
 

@@ -11,5 +11,5 @@ export { runDir, runsRoot, configDiff, flattenConfig } from "./dir";
 export type { RunDirOptions } from "./dir";
 export { runOrLoad, runOrLoadDetailed, loadRun, listRuns, RUN_FORMAT, computePath, computePathsUsed, noteRunUsed, resetComputePathsUsed, assertOneComputePath } from "./cache";
 export type { RunOrLoadOptions, RunOutcome, RunContext, RunMeta, StoredRun, RunListing, ComputePathUse } from "./cache";
-export { runChild, runPool, serveJobs, startWorkers } from "./pool";
-export type { ChildJob, WorkerPool, WorkerPoolOptions, WorkerStats } from "./pool";
+export { runChild, runGraph, runPool, serveJobs, startWorkers } from "./pool";
+export type { ChildJob, GraphJob, GraphOutcome, WorkerPool, WorkerPoolOptions, WorkerStats } from "./pool";

@@ -1,8 +1,8 @@
 /**
  * The one process pool of the kit: independent jobs in `node` child processes, at most `workers`
- * at a time. The family's pretraining (`organism/family.ts`) and `lco sweep local`
- * (`sweep/local.ts`, stage by stage) both run their jobs through it, so a job runs the same way
- * on a laptop as in a Slurm array task.
+ * at a time. The family's pretraining (`organism/family.ts`, a list: {@link runPool}) and
+ * `lco sweep local` (`sweep/local.ts`, a dependency graph: {@link runGraph}) both run their jobs
+ * through it, so a job runs the same way on a laptop as in a Slurm array task.
  *
  * Two kinds of child: {@link runChild} starts a fresh process for one job (the family's
  * pretraining, long jobs); {@link startWorkers} starts long-lived workers that run job after job
@@ -63,6 +63,96 @@ export async function runPool<J>(jobs: readonly J[], workers: number, runOne: (j
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, jobs.length)) }, worker));
   return failed;
+}
+
+/** One job of {@link runGraph}: what it needs and how urgent it is. */
+export interface GraphJob<J> {
+  job: J;
+  /** Positions (in the list given to `runGraph`) of the jobs that must succeed before this one starts. */
+  needs: readonly number[];
+  /** Higher starts first among the jobs that are ready (ties: the earlier position). */
+  priority: number;
+}
+
+/** What {@link runGraph} did besides running jobs. */
+export interface GraphOutcome<J> {
+  /** Jobs whose exit code was not 0, in the order they finished. */
+  failed: { job: J; code: number }[];
+  /** Jobs never started because a job they need (directly or not) failed, in list order. */
+  blocked: J[];
+}
+
+/**
+ * Run a dependency graph of jobs through `runOne`, at most `workers` at a time: a job starts as
+ * soon as every job it needs has succeeded and a worker is free, the ready job of highest
+ * `priority` first. Unlike stage-by-stage running, no worker waits for the slowest job of a stage
+ * that its next job does not need. A failed job blocks only what needs it (as Slurm's `afterok`);
+ * everything else still runs.
+ * @param onDone called when a job finishes, with its exit code and the number finished so far.
+ * @throws Error when `needs` names a position outside the list or the graph has a cycle (before any job starts).
+ */
+export async function runGraph<J>(jobs: readonly GraphJob<J>[], workers: number, runOne: (job: J) => Promise<number>, onDone?: (job: J, code: number, finished: number) => void): Promise<GraphOutcome<J>> {
+  const n = jobs.length;
+  const waitingOn = jobs.map((j) => j.needs.length);
+  const dependents: number[][] = jobs.map(() => []);
+  jobs.forEach((j, i) =>
+    j.needs.forEach((d) => {
+      if (!(Number.isInteger(d) && d >= 0 && d < n && d !== i)) throw new Error(`runGraph: job ${i} needs position ${d}, which is not another job of the list (0..${n - 1})`);
+      dependents[d].push(i);
+    }),
+  );
+  // Kahn's order: every job must be reachable from the jobs that need nothing, or there is a cycle.
+  {
+    const left = [...waitingOn];
+    const queue = left.flatMap((c, i) => (c === 0 ? [i] : []));
+    for (let q = 0; q < queue.length; q++) for (const d of dependents[queue[q]]) if (--left[d] === 0) queue.push(d);
+    if (queue.length < n) throw new Error(`runGraph: the jobs at positions ${left.flatMap((c, i) => (c > 0 ? [i] : [])).join(", ")} need each other (a cycle)`);
+  }
+  const blocked = new Array<boolean>(n).fill(false);
+  const ready = waitingOn.flatMap((c, i) => (c === 0 ? [i] : []));
+  const failed: GraphOutcome<J>["failed"] = [];
+  let running = 0, finished = 0;
+  const block = (i: number) => {
+    for (const d of dependents[i]) {
+      if (!blocked[d]) {
+        blocked[d] = true;
+        block(d);
+      }
+    }
+  };
+  await new Promise<void>((resolve, reject) => {
+    const pump = () => {
+      while (running < Math.max(1, workers) && ready.length > 0) {
+        let best = 0;
+        for (let k = 1; k < ready.length; k++) {
+          const a = jobs[ready[k]].priority, b = jobs[ready[best]].priority;
+          if (a > b || (a === b && ready[k] < ready[best])) best = k;
+        }
+        const i = ready.splice(best, 1)[0];
+        running++;
+        runOne(jobs[i].job).then((code) => done(i, code), reject);
+      }
+      if (running === 0) resolve();
+    };
+    const done = (i: number, code: number) => {
+      running--;
+      if (code === 0) {
+        for (const d of dependents[i]) if (--waitingOn[d] === 0 && !blocked[d]) ready.push(d);
+      } else {
+        failed.push({ job: jobs[i].job, code });
+        block(i);
+      }
+      try {
+        onDone?.(jobs[i].job, code, ++finished);
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      pump();
+    };
+    pump();
+  });
+  return { failed, blocked: jobs.flatMap((j, i) => (blocked[i] ? [j.job] : [])) };
 }
 
 /** Relay a child's output chunk to `log`, line by line, each prefixed with `tag()`. */

@@ -15,8 +15,8 @@ import * as path from "node:path";
 import { InputError } from "../array";
 import { FAMILY } from "../organism/config";
 import { pretrain, pretrainDir, pretrainSpec, type PretrainResult, type PretrainSpec } from "../organism/family";
-import { alignmentComparison, alignmentDir, alignmentExperiment, alignmentRunConfig, type AlignmentComparisonRow, type AlignmentRow } from "../experiments/alignment";
-import type { Profile } from "../config";
+import { ALIGNMENT_PRESET, alignmentComparison, alignmentDir, alignmentExperiment, alignmentRunConfig, type AlignmentComparisonRow, type AlignmentRow } from "../experiments/alignment";
+import { parseOverrides, type Profile } from "../config";
 import { runOrLoad } from "../runs/cache";
 import { configHash } from "../runs/hash";
 import { pretrainJobDone, runPretrainJob, type PretrainJobConfig } from "./pretrain";
@@ -51,10 +51,20 @@ interface CollectJobConfig {
   clipSteps: number;
 }
 
+/**
+ * The pretraining spec's overrides of a sweep: `--steps`, `--eval-items`, and the one preset field
+ * the alignment sweep takes through `--with`, `answerFormat` (P1's few-word variant). Absent
+ * fields stay absent, so the default plan's jobs keep their hashes.
+ */
 function specOverrides(o: SweepOptions): Partial<PretrainSpec> {
+  const { answerFormat, ...rest } = o.overrides ?? {};
+  const extra = Object.keys(rest);
+  if (extra.length > 0) throw new InputError(`the alignment sweep takes only answerFormat through --with (sizes, seeds and steps have their own flags); got ${extra.join(", ")}`);
+  if (answerFormat !== undefined && answerFormat !== "one-word" && answerFormat !== "few-words") throw new InputError(`invalid answerFormat ${JSON.stringify(answerFormat)}; expected one-word or few-words`);
   return {
     ...(o.steps !== undefined ? { numSteps: o.steps } : {}),
     ...(o.evalItems !== undefined ? { evalItems: o.evalItems } : {}),
+    ...(answerFormat === "few-words" ? { answerFormat } : {}),
   };
 }
 
@@ -85,6 +95,8 @@ async function alignmentTables(c: CollectJobConfig, log: (line: string) => void)
 export const alignmentSweep: SweepExperiment = {
   name: "alignment",
   summary: "P1: does generative pretraining align modalities? pretrain size × seed → measure → collect",
+  // Sizes, seeds and steps have their own flags; the preset's one other field is the answer format.
+  overrides: (pairs) => parseOverrides(pairs.map((p) => `--${p}`), { defaults: { answerFormat: ALIGNMENT_PRESET.defaults.answerFormat } }),
 
   jobs(o: SweepOptions): JobSpec[] {
     const names = FAMILY[o.profile].map((f) => f.name);

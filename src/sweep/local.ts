@@ -1,7 +1,8 @@
 /**
- * `lco sweep local`: the same plan on one machine, stage by stage, with a pool of long-lived
- * worker processes (`./worker.ts`; each runs job after job with the same `runJob` as a Slurm array
- * task, so the kit, the backend and the seeded world load once per worker, not once per job).
+ * `lco sweep local`: the same plan on one machine, each job started as soon as the jobs it needs
+ * are done, on a pool of long-lived worker processes (`./worker.ts`; each runs job after job with
+ * the same `runJob` as a Slurm array task, so the kit, the backend and the seeded world load once
+ * per worker, not once per job).
  *
  * @module
  */
@@ -9,8 +10,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../array";
 import { defaultWorkers } from "../organism/family";
-import { runChild, runPool, startWorkers, type WorkerPool } from "../runs";
+import { runChild, runGraph, startWorkers, type WorkerPool } from "../runs";
 import { planStages, readPlan, refreshDone } from "./plan";
+import { chainCosts, jobCosts } from "./schedule";
 import type { SweepJob } from "./types";
 
 /** Options of {@link runLocal}. */
@@ -55,9 +57,11 @@ function threadEnv(threads: number): Record<string, string> {
 }
 
 /**
- * Run every job of the plan in `file` that is not done, stage after stage, at most `workers` at a
- * time. A stage starts when every job of the previous one succeeded (as `afterok` on Slurm).
- * @throws Error naming the failed jobs when a stage fails (later stages do not start).
+ * Run every job of the plan in `file` that is not done, at most `workers` at a time. A job starts
+ * as soon as every job it needs has succeeded (as `afterok` on Slurm, but per job rather than per
+ * stage), the ready job with the longest chain of work behind it first (`./schedule.ts`).
+ * @throws Error after every job that could run has run, naming the failed jobs and the jobs not
+ *   started because they need one of them.
  */
 export async function runLocal(file: string, options: LocalOptions = {}): Promise<LocalOutcome> {
   const workers = options.workers ?? defaultWorkers();
@@ -72,16 +76,22 @@ export async function runLocal(file: string, options: LocalOptions = {}): Promis
   const runOne = (job: SweepJob): Promise<number> =>
     pool ? pool.run({ file, index: job.index }, jobTag(job)) : runChild({ entry: workerEntry(), args: [file, String(job.index)], env, tag: jobTag(job) }, log);
   try {
+    const todo = jobs.filter((j) => !j.done);
+    skipped.push(...jobs.filter((j) => j.done).map((j) => j.index));
     for (const { stage, jobs: stageJobs } of planStages(jobs)) {
-      const todo = stageJobs.filter((j) => !j.done);
-      skipped.push(...stageJobs.filter((j) => j.done).map((j) => j.index));
-      log(`stage ${stage}: ${todo.length} to run, ${stageJobs.length - todo.length} done`);
-      const failed = await runPool(todo, workers, runOne, (job, code) => {
-        if (code === 0) ran.push(job.index);
-      });
-      if (failed.length > 0) {
-        throw new Error(`stage ${stage}: ${failed.map((f) => `job ${f.job.index} (${f.job.label}) exited with ${f.code}`).join("; ")}; later stages not started`);
-      }
+      log(`stage ${stage}: ${stageJobs.filter((j) => !j.done).length} to run, ${stageJobs.filter((j) => j.done).length} done`);
+    }
+    // A job starts when the jobs it needs are done (not when its whole previous stage is), the
+    // longest remaining chain of work first (./schedule.ts).
+    const position = new Map(todo.map((j, k) => [j.hash, k]));
+    const chain = chainCosts(jobs, jobCosts(jobs));
+    const graph = todo.map((job) => ({ job, needs: job.deps.flatMap((h) => (position.has(h) ? [position.get(h)!] : [])), priority: chain[job.index] }));
+    const { failed, blocked } = await runGraph(graph, workers, runOne, (job, code) => {
+      if (code === 0) ran.push(job.index);
+    });
+    if (failed.length > 0) {
+      const why = failed.map((f) => `job ${f.job.index} (${f.job.stage} ${f.job.label}) exited with ${f.code}`).join("; ");
+      throw new Error(`${why}; ${blocked.length === 0 ? "no other job needed it" : `not started, because they need it: ${blocked.length === 1 ? "job" : "jobs"} ${blocked.map((j) => j.index).join(", ")}`}`);
     }
   } finally {
     await pool?.close();
