@@ -99,15 +99,23 @@ function experimentStage(name, cols, title, { keep = () => true, args = [], out 
 }
 
 /**
- * Run an experiment's sweep on this machine: its plan (the config `lco experiment NAME` uses at the
- * profile) into out/, then the pending jobs on a pool of worker processes, one per core.
+ * Write an experiment's sweep plan: the config `lco experiment NAME` uses at the profile, into
+ * out/. Returns its path.
  */
-function sweep(name, { with: pairs, sizes, out = name } = {}) {
+function plan(name, { with: pairs, sizes, out = name } = {}) {
   // with: preset overrides as `key=value` pairs (a variant, e.g. "variant=general"); sizes: family
   // members (default all); out: the plan's file name.
-  const plan = path.join(outDir, `${out}.jsonl`);
-  writeAtomic(plan, run("node", ["bin/lco.js", "sweep", "plan", name, "--profile", profile, ...(sizes ? ["--sizes", sizes] : []), ...(pairs ? ["--with", pairs] : [])], { capture: true, quiet: true }));
-  run("node", ["bin/lco.js", "sweep", "local", plan, "--workers", "auto"]);
+  const file = path.join(outDir, `${out}.jsonl`);
+  writeAtomic(file, run("node", ["bin/lco.js", "sweep", "plan", name, "--profile", profile, ...(sizes ? ["--sizes", sizes] : []), ...(pairs ? ["--with", pairs] : [])], { capture: true, quiet: true }));
+  return file;
+}
+
+/**
+ * Run sweeps on this machine: each plan's pending jobs on one pool of worker processes, one per
+ * core; several plans run as one graph of jobs (see `lco sweep local`).
+ */
+function sweep(...plans) {
+  run("node", ["bin/lco.js", "sweep", "local", ...plans, "--workers", "auto"]);
 }
 
 /** The JSON object on the last non-empty stdout line (the CLI's `--json` contract). */
@@ -157,9 +165,8 @@ const stages = {
     // controls, IID and OOD. The jobs run as a sweep plan on this machine's process pool (the same
     // jobs a Slurm array would run; finished ones are skipped), then `lco experiment` loads them
     // into its tables. --publish copies the results with provenance into data/organism/.
-    sweep("alignment");
-    // The few-word variant of P1 (S only; its tables follow below) as a sweep of its own.
-    sweep("alignment", { with: "answerFormat=few-words", sizes: "S", out: "alignment-few-words" });
+    // With it, the few-word variant of P1 (S only; its tables follow below), in the same pool.
+    sweep(plan("alignment"), plan("alignment", { with: "answerFormat=few-words", sizes: "S", out: "alignment-few-words" }));
     const out = run("node", ["bin/lco.js", "experiment", "alignment", "--profile", profile, "--workers", "auto", "--json", ...(publish ? ["--publish"] : [])], { capture: true });
     const result = lastJson(out);
     writeAtomic(path.join(outDir, "experiment-alignment.json"), JSON.stringify(result, null, 2) + "\n");
@@ -212,7 +219,7 @@ const stages = {
     // P2, contrastive refinement: every size × seed × answer format of the family refined once
     // (text-only LoRA), before / after with the random-init control. Each cell is independent: the
     // sweep runs them on the worker pool (finished cells load), then `lco experiment` loads them all.
-    sweep("refinement");
+    sweep(plan("refinement"));
     experimentStage("refinement", ["size", "format", "split", "modality", "metric", "seeds", "before", "after", "after − before", "after > before", "chance", "init after"], "Model organism: contrastive refinement (P2), IID", {
       keep: (r) => r.split === "iid" && (r.metric === "R@1" || r.metric.endsWith(" top1")),
     });
@@ -221,7 +228,7 @@ const stages = {
   strategies() {
     // P3, which refinement: none / linear / full / LoRA text-only / CLIP-style paired, and a small
     // τ × rank × batch grid, from the same pretrained runs; each (run, variant) is one sweep job.
-    sweep("strategies");
+    sweep(plan("strategies"));
     experimentStage("strategies", null, "Model organism: refinement strategies (P3)");
   },
 
@@ -232,7 +239,7 @@ const stages = {
     // sweep machinery (the same jobs a Slurm array runs); finished units are loaded, an
     // interrupted sweep resumes at the first missing one. `lco experiment grsl` then only loads
     // them, fits the panels, applies the verdict rule and (--publish) writes data/organism/<profile>/grsl.json.
-    sweep("grsl");
+    sweep(plan("grsl"));
     experimentStage("grsl", ["modality", "phase", "n", "runs", "slope", "t 95 %", "run bootstrap", "rho", "perm p", "chance"], "Model organism: GRSL (P4), representation score after/before refinement vs generative score");
   },
 
@@ -240,7 +247,7 @@ const stages = {
     // P4's mechanism check: each family run's final checkpoint captions the gallery greedily, gets
     // the GRSL sweep's refinement, and each input is embedded as the text of its own caption.
     // One sweep job per run (runs/organism-generate-embed/); a rerun loads.
-    sweep("generate-embed");
+    sweep(plan("generate-embed"));
     experimentStage("generate-embed", ["modality", "size", "models", "caption exact", "R@1 direct", "R@1 generate→embed", "gte − exact", "R@1 shuffled", "R@1 paraphrase", "chance"], "Model organism: generate-then-embed (P4 mechanism check), after refinement");
   },
 
@@ -248,12 +255,12 @@ const stages = {
     // P5: continual generative pretraining on low-resource-script documents, four arms × seeds,
     // text → document retrieval. The sweep trains the continual runs and controls (from the base
     // runs' last checkpoints), then measures every (arm, seed) and reading score as its own job.
-    sweep("continual");
+    // With it, in the same pool, the variant with general image captions mixed into the continual
+    // stage (the parent's image captions per step; published beside the default as
+    // continual-general.json). It shares the base, refinement and control units with the default
+    // (the same folders, so the same jobs), so only its continual runs are new.
+    sweep(plan("continual"), plan("continual", { with: "variant=general", out: "continual-general" }));
     experimentStage("continual", ["arm", "seeds", "nDCG@10", "R@1"], "Model organism: continual pretraining for a low-resource script (P5)");
-    // The variant with general image captions mixed into the continual stage (the parent's
-    // image captions per step; published beside the default as continual-general.json). It shares
-    // the base, refinement and control units with the default, so only its continual runs are new.
-    sweep("continual", { with: "variant=general", out: "continual-general" });
     experimentStage("continual", ["arm", "seeds", "nDCG@10", "R@1", "metric", "mean ± 95 % CI", "wins"], "Model organism: P5 with general captions mixed in", {
       args: ["--variant=general"],
       out: "continual-general",

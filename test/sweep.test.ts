@@ -12,7 +12,7 @@ import { main } from "../src/cli/main";
 import { alignmentDir, alignmentExperiment } from "../src/experiments";
 import { pretrainDir, pretrainSpec } from "../src/organism/family";
 import { chainCosts, jobCosts, stepSeconds } from "../src/sweep/schedule";
-import { arrayRanges, collectSweep, planJsonl, planSweep, readPlan, refreshDone, runJob, runLocal, sbatchScript, sweepStatus, writePlan, alignmentSweep, type AlignmentTables, type SweepJob } from "../src/sweep";
+import { arrayRanges, collectSweep, planJsonl, planSweep, readPlan, refreshDone, runJob, runLocal, runLocalPlans, sbatchScript, sweepStatus, writePlan, alignmentSweep, type AlignmentTables, type SweepJob } from "../src/sweep";
 
 // Equality with the in-process run is bit for bit on either path (wasm, or native BLAS when the
 // addon is built). OpenBLAS's bits depend on its thread count: the thread partition changes how
@@ -173,10 +173,13 @@ test("lco sweep local: a pool of worker processes runs the plan stage by stage; 
   const r = await runLocal(file, { workers: 2, log: (l) => lines.push(l) });
   assert.deepEqual(r.ran, [0, 1, 2, 3, 4]);
   assert.deepEqual(r.skipped, []);
+  // The workers' share of time in jobs: at most one job per worker at a time.
+  assert.ok(r.busy > 0 && r.busy <= 1, `busy ${r.busy}`);
   assert.ok(lines.some((l) => l.startsWith("[2 measure S/seed 0] job 2:")), "worker output is relayed with the job's tag");
   assert.deepEqual(refreshDone(jobs).map((j) => j.done), [true, true, true, true, true]);
   // A second pass has nothing to do.
-  assert.deepEqual((await runLocal(file, { workers: 2 })).ran, []);
+  const again = await runLocal(file, { workers: 2 });
+  assert.deepEqual([again.ran, again.busy], [[], 0]);
   // The CLI's --process-per-job recomputes a removed job in a fresh process, to the same bytes as the long-lived worker wrote.
   const measured = path.join(jobs[2].dir, "result.json");
   const bytes = fs.readFileSync(measured);
@@ -191,6 +194,35 @@ test("lco sweep local: a pool of worker processes runs the plan stage by stage; 
   const tables = (await collectSweep(jobs)) as AlignmentTables;
   const rows = await alignmentExperiment("smoke", "S", { seeds: [0, 1], root: path.join(root, "ref"), spec: { numSteps: 3, evalItems: 4 }, clipSteps: 2 });
   assert.deepStrictEqual(tables.bySize, { S: rows });
+});
+
+test("lco sweep local with several plans: one graph; a folder two plans write is one job; one folder in two stages is refused", async () => {
+  const root = tmp();
+  const runs = path.join(root, "runs");
+  const a = path.join(root, "alignment.jsonl"), g = path.join(root, "grsl.jsonl");
+  const alignment = tinyPlan(runs);
+  // The GRSL plan's S/seed 0 pretraining is the alignment plan's (same spec, seed and folder).
+  const grsl = planSweep("grsl", { profile: "smoke", sizes: ["S"], seeds: [0], root: runs, steps: 3, clipSteps: 2, evalItems: 4, overrides: { corruptionRates: [] } });
+  assert.equal(grsl[0].dir, alignment[0].dir);
+  writePlan(a, alignment);
+  writePlan(g, grsl);
+  const c = capture();
+  assert.equal(await main(["sweep", "local", a, g, "--workers", "2", "--json"], c.io), 0);
+  const out = JSON.parse(c.out.at(-1)!);
+  assert.deepEqual(out.plans.map((p: { file: string; ran: number[] }) => [p.file, p.ran]), [[a, [0, 1, 2, 3, 4]], [g, grsl.map((j) => j.index)]]);
+  assert.ok(refreshDone(alignment).every((j) => j.done) && refreshDone(grsl).every((j) => j.done));
+  assert.ok(out.busy > 0 && out.busy <= 1, `busy ${out.busy}`);
+  // Trained once, under the alignment plan's job; tags name the plan.
+  assert.equal(c.err.filter((l) => /job 0: \w+ pretrain S\/seed 0/.test(l)).length, 1);
+  assert.ok(c.err.some((l) => l.startsWith("[alignment:0 pretrain S/seed 0] job 0: alignment pretrain")));
+  assert.ok(c.err.some((l) => l.startsWith("[grsl:1 measure S/seed 0@0]")));
+  // A folder that one plan pretrains and another measures into is refused, naming both.
+  const clash = tinyPlan(path.join(root, "other"));
+  clash[2] = { ...clash[2], dir: clash[0].dir };
+  const bad = path.join(root, "clash.jsonl");
+  writePlan(bad, clash);
+  await assert.rejects(runLocalPlans([a, bad], { workers: 1 }), (e: Error) => e instanceof InputError && /clash\.jsonl job 0 \(pretrain S\/seed 0\) and .*clash\.jsonl job 2 \(measure S\/seed 0\) both write .* in different stages/.test(e.message));
+  assert.ok(!fs.existsSync(clash[0].dir), "refused before any job ran");
 });
 
 test("the local schedule: a pretraining's chain is its cost, its costliest measurement's and the collect's; bigger models first", () => {

@@ -33,7 +33,7 @@ export interface ParsedArgs {
 /**
  * Parse `argv` strictly against `flags`, and check the number of positionals.
  * @param positionalNames names of the expected positionals, used in the error when some are
- *   missing or extra (e.g. `["A", "B"]`).
+ *   missing or extra (e.g. `["A", "B"]`); a last name ending in "…" (`["PLAN…"]`) takes one or more.
  * @throws UsageError for an unknown flag, a flag without its value, a value given to a boolean
  *   flag, or a wrong number of positionals.
  */
@@ -59,7 +59,9 @@ export function parseCommandArgs(argv: string[], flags: FlagSpec, positionalName
   const out: Record<string, string | boolean | undefined> = {};
   for (const [k, v] of Object.entries(parsed.values)) out[k] = Array.isArray(v) ? v[v.length - 1] : v;
   const pos = parsed.positionals;
-  if (pos.length !== positionalNames.length) {
+  // A last name ending in "…" (e.g. "PLAN…") takes one or more arguments.
+  const variadic = positionalNames.at(-1)?.endsWith("…") ?? false;
+  if (pos.length !== positionalNames.length && !(variadic && pos.length > positionalNames.length)) {
     const want = positionalNames.join(" ");
     throw new UsageError(
       pos.length < positionalNames.length

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { initBackend } from "../backend";
 import { writeJsonAtomic } from "../io/atomic";
 import { collectSweep } from "../sweep/collect";
-import { runLocal } from "../sweep/local";
+import { runLocal, runLocalPlans } from "../sweep/local";
 import { defaultWorkers } from "../organism/family";
 import { planJsonl, planSweep, readPlan, refreshDone } from "../sweep/plan";
 import { SWEEP_EXPERIMENTS, sweepExperiment } from "../sweep/registry";
@@ -80,12 +80,14 @@ const COLLECT_USAGE = `usage: lco sweep collect PLAN [--out FILE.json] [--json]
 Merge a finished sweep's results into the experiment's tables (the same objects the in-process
 experiment returns), stored in the collect job's run folder; --out also writes them to FILE.json.`;
 
-const LOCAL_USAGE = `usage: lco sweep local PLAN [--workers N] [--process-per-job] [--json]
+const LOCAL_USAGE = `usage: lco sweep local PLAN [PLAN …] [--workers N] [--process-per-job] [--json]
 
 Run the plan's pending jobs on this machine in a pool of N worker processes (default: one per
 core). A job starts as soon as the jobs it needs are done, the longest chain of work first; a
 failed job stops only the jobs that need it. Each worker is long-lived and runs job after job with
 what a Slurm array task runs, so the kit, the backend and the world load once per worker.
+Several plans run as one graph (no core waits for one plan's last job); a folder two plans both
+write is one job.
   --process-per-job   a fresh process for every job instead, as a Slurm array task (slower by
                       each job's start-up; to compare the two)`;
 
@@ -236,18 +238,33 @@ export const sweepCollectCommand: Command = {
   },
 };
 
+/** "; 2 workers busy 96 % of the time" (nothing when no job ran). */
+function busyText(busy: number, workers: number): string {
+  return busy > 0 ? `; ${workers} worker${workers === 1 ? "" : "s"} busy ${(100 * busy).toFixed(0)} % of the time` : "";
+}
+
 /** `lco sweep local`. */
 export const sweepLocalCommand: Command = {
   name: "sweep local",
   summary: "run a sweep plan on this machine with a pool of worker processes",
   usage: LOCAL_USAGE,
   async run(argv: string[], io: CliIO): Promise<number> {
-    const { positionals, flags } = parseCommandArgs(argv, { workers: "string", "process-per-job": "boolean", json: "boolean" }, ["PLAN"]);
+    const { positionals, flags } = parseCommandArgs(argv, { workers: "string", "process-per-job": "boolean", json: "boolean" }, ["PLAN…"]);
     const workers = flags.workers === undefined || flags.workers === "auto" ? defaultWorkers() : parseIntStrict(flags.workers as string, "--workers", 1);
     const processPerJob = flags["process-per-job"] === true;
-    const r = await runLocal(positionals[0], { workers, processPerJob, log: (l) => io.err(l) });
+    const options = { workers, processPerJob, log: (l: string) => io.err(l) };
+    if (positionals.length === 1) {
+      const r = await runLocal(positionals[0], options);
+      if (flags.json) printJson(io, { command: "sweep local", workers, processPerJob, ...r });
+      else io.out(`ran ${r.ran.length} jobs, ${r.skipped.length} were done, in ${r.seconds.toFixed(1)} s${busyText(r.busy, workers)}`);
+      return 0;
+    }
+    const r = await runLocalPlans(positionals, options);
     if (flags.json) printJson(io, { command: "sweep local", workers, processPerJob, ...r });
-    else io.out(`ran ${r.ran.length} jobs, ${r.skipped.length} were done, in ${r.seconds.toFixed(1)} s`);
+    else {
+      for (const p of r.plans) io.out(`${p.file}: ran ${p.ran.length} jobs, ${p.skipped.length} were done`);
+      io.out(`in ${r.seconds.toFixed(1)} s${busyText(r.busy, workers)}`);
+    }
     return 0;
   },
 };

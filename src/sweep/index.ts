@@ -11,8 +11,8 @@ export type { Stage, SweepJob, JobSpec, SweepOptions, SweepExperiment, JobContex
 export { planSweep, planJsonl, writePlan, readPlan, refreshDone, planStages } from "./plan";
 export { runJob, missingDependencies } from "./run";
 export type { JobOutcome, RunJobOptions } from "./run";
-export { runLocal } from "./local";
-export type { LocalOptions, LocalOutcome } from "./local";
+export { runLocal, runLocalPlans } from "./local";
+export type { LocalOptions, LocalOutcome, LocalPlansOutcome } from "./local";
 export { sbatchScript, submitScript, sweepStatus, queueTasks, slurmAvailable, arrayRanges, stageJobName } from "./slurm";
 export type { SlurmOptions, Submitted, QueueTask, StageStatus } from "./slurm";
 export { collectSweep } from "./collect";
