@@ -161,9 +161,10 @@ export async function runLocalPlans(files: readonly string[], options: LocalOpti
       for (const a of n.aliases) outcome.plans[a.plan].ran.push(a.index);
     });
     if (failed.length > 0) {
-      const name = (n: Node) => `job ${n.job.index}${names[n.plan] === null ? "" : ` of ${names[n.plan]}`}`;
-      const why = failed.map((f) => `${name(f.job)} (${f.job.job.stage} ${f.job.job.label}) exited with ${f.code}`).join("; ");
-      throw new Error(`${why}; ${blocked.length === 0 ? "no other job needed it" : `not started, because they need it: ${blocked.length === 1 ? "job" : "jobs"} ${blocked.map((n) => name(n).slice(4)).join(", ")}`}`);
+      // "12", or "12 of grsl" with several plans.
+      const id = (n: Node) => `${n.job.index}${names[n.plan] === null ? "" : ` of ${names[n.plan]}`}`;
+      const why = failed.map((f) => `job ${id(f.job)} (${f.job.job.stage} ${f.job.job.label}) exited with ${f.code}`).join("; ");
+      throw new Error(`${why}; ${blocked.length === 0 ? "no other job needed it" : `not started, because they need it: ${blocked.length === 1 ? "job" : "jobs"} ${blocked.map(id).join(", ")}`}`);
     }
   } finally {
     await pool?.close();
